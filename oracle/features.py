@@ -1,0 +1,50 @@
+"""WebAssembly feature sets, threaded through decoding and validation.
+
+A feature is named as wabt's ``--enable-NAME`` flags name it, so suite manifests can list them once for both the
+converter and the oracle.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Everything WebAssembly 2.0 standardised on top of 1.0 (spec ``appendix/changes.rst``).
+WASM_2_0_FEATURES = frozenset({
+    "sign-extension", "saturating-float-to-int", "multi-value", "bulk-memory", "reference-types", "simd",
+    "mutable-globals",
+})
+
+#: What WebAssembly 3.0 adds (spec ``appendix/changes.rst``).
+WASM_3_0_EXTRA = frozenset({
+    "multi-memory", "memory64", "tail-call", "extended-const", "function-references", "gc", "exceptions",
+    "relaxed-simd",
+})
+
+ALL_FEATURES = WASM_2_0_FEATURES | WASM_3_0_EXTRA | frozenset({"legacy-exceptions"})
+
+
+@dataclass(frozen=True)
+class Features:
+    """An immutable set of enabled feature names."""
+
+    enabled: frozenset[str] = WASM_2_0_FEATURES
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.enabled
+
+    def with_(self, *names: str) -> "Features":
+        unknown = set(names) - ALL_FEATURES
+        if unknown:
+            raise ValueError(f"unknown feature(s): {', '.join(sorted(unknown))}")
+        return Features(self.enabled | frozenset(names))
+
+    @classmethod
+    def from_names(cls, names) -> "Features":
+        names = frozenset(names)
+        unknown = names - ALL_FEATURES
+        if unknown:
+            raise ValueError(f"unknown feature(s): {', '.join(sorted(unknown))}")
+        return cls(names)
+
+
+WASM_2_0 = Features(WASM_2_0_FEATURES)
+WASM_3_0 = Features(WASM_2_0_FEATURES | WASM_3_0_EXTRA)
