@@ -97,3 +97,13 @@ EXTERN_KINDS = ("func", "table", "mem", "global", "tag")
 #: Block types (spec ``syntax/instructions.rst``, "blocktype"): ``None`` (empty), a ``ValType`` (one result), or
 #: an ``int`` type index.
 BlockType = Union[None, ValType, int]
+
+
+_INTERNED: dict = {}
+
+
+def intern_type(t: FuncType) -> FuncType:
+    """The one shared object for a type equal to ``t``, so that run-time type checks (``call_indirect``) are
+    identity tests. (Wasm 3.0 canonicalises recursive type groups the same way: spec ``valid/conventions.rst``,
+    "Defined types"; that will extend this.)"""
+    return _INTERNED.setdefault(t, t)

@@ -1,0 +1,658 @@
+"""Compile a function body to a Python function (spec ``exec/instructions.rst``).
+
+The operand stack of ``exec/instructions.rst`` exists only at compile time: each stack entry is a Python
+expression. Pure instructions (constants, ``local.get``, numeric operators) build expressions; anything that may
+trap or has an effect (loads, stores, calls, traps from division) is emitted as a statement in program order, its
+result held in a fresh temporary ``tN``. So ``local.get 0; local.get 1; i32.add; local.set 2`` becomes one line
+``l2 = (l0 + l1) & 0xFFFFFFFF``.
+
+Structured control maps onto Python control:
+
+* ``loop`` is ``while True:``; a branch to it is ``continue``.
+* ``block`` and ``if`` become ``while True: ... break`` only when some branch targets them; a branch is ``break``.
+* A branch across other Python loops sets ``_br`` to the target's id and breaks; after each loop it crosses a
+  short dispatch breaks or continues further (the rare, slower path).
+* Values live in locals ``lN``; values that cross a label (block parameters and results, branch operands) live in
+  slot variables ``sH`` named by stack height, which is fixed per label by validation.
+
+Every call passes the callee's depth ``d``; a function entered deeper than the store's budget raises
+``Exhaustion`` (so Python's own recursion limit is never what stops a runaway recursion).
+
+The generated source is kept on the function (``__wasm_source__``) for inspection.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable
+
+from ..errors import Exhaustion, Trap
+from ..runtime.function import FuncInst
+from ..runtime.values import default_value
+from ..syntax.module import Instr
+from . import memory_instr
+from .memory_instr import LOADS, STORES, UNSIGNED_BY_WIDTH
+from .ops import Op
+from .scalar_ops import SCALAR_OPS
+
+try:
+    from .vector_ops import VECTOR_MEMORY, VECTOR_OPS
+except ImportError:  # the vector part is optional until it exists
+    VECTOR_OPS, VECTOR_MEMORY = {}, {}
+
+PURE_OPS: dict[str, Op] = {**SCALAR_OPS, **VECTOR_OPS}
+_PLACEHOLDER = re.compile(r"\{(\d+)\}")
+_ARITY: dict[str, int] = {}
+_ATOM = re.compile(r"^(?:[A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_]+)?|[0-9][0-9xa-fA-F]*)$")
+_MAX_EXPR = 160  # longer expressions are stored in a temporary (keeps the generated code shallow)
+
+
+def arity(op: str, template: str) -> int:
+    n = _ARITY.get(op)
+    if n is None:
+        n = _ARITY[op] = max((int(k) + 1 for k in _PLACEHOLDER.findall(template)), default=0)
+    return n
+
+
+def paren(code: str) -> str:
+    return code if _ATOM.match(code) else f"({code})"
+
+
+def truth(code: str) -> str:
+    """A condition for Python's ``if``: ``(1 if X else 0)`` tests as ``X`` (any non-zero i32 is true)."""
+    if code.startswith("(1 if ") and code.endswith(" else 0)"):
+        depth = 0
+        for k, ch in enumerate(code):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0:
+                if k == len(code) - 1:
+                    return code[6:-8]
+                break
+    return code
+
+
+class Entry:
+    """A compile-time operand stack entry: Python code plus what its value depends on."""
+
+    __slots__ = ("code", "stable", "locals", "globals")
+
+    def __init__(self, code: str, stable: bool = False, locals: frozenset = frozenset(), globals: bool = False):
+        self.code = code
+        self.stable = stable      # constant, temporary or slot: unaffected by later statements
+        self.locals = locals      # indices of locals the expression reads
+        self.globals = globals    # whether it reads a global
+
+
+class Ctrl:
+    """A label of the control stack (spec ``exec/runtime.rst``, "Labels") as the compiler sees it."""
+
+    __slots__ = ("kind", "base", "params", "results", "id", "py_loop", "escapes", "dead_else")
+
+    def __init__(self, kind: str, base: int, params: int, results: int, id: int, py_loop: bool):
+        self.kind, self.base, self.params, self.results = kind, base, params, results
+        self.id, self.py_loop = id, py_loop
+        self.escapes: set[int] = set()
+
+    @property
+    def arity(self) -> int:
+        """Values a branch to this label carries: a loop's parameters, otherwise its results."""
+        return self.params if self.kind == "loop" else self.results
+
+
+class CompileError(Exception):
+    """The function cannot be expressed as Python source (nesting beyond Python's limits)."""
+
+
+def _branch_targets(body: list[Instr]) -> set[int]:
+    """Positions of the ``block``/``loop``/``if`` instructions that some branch targets (-1: the function)."""
+    stack = [-1]
+    targets: set[int] = set()
+    for pos, ins in enumerate(body):
+        op = ins.op
+        if op in ("block", "loop", "if"):
+            stack.append(pos)
+        elif op == "end":
+            stack.pop()
+        elif op in ("br", "br_if"):
+            targets.add(stack[-1 - ins.args[0]])
+        elif op == "br_table":
+            for label in (*ins.args[0], ins.args[1]):
+                targets.add(stack[-1 - label])
+    return targets
+
+
+class FunctionCompiler:
+    def __init__(self, func: FuncInst, max_depth: int, count: bool = False):
+        self.func = func
+        self.count = count         # emit instruction counting (``_C[0]``), for benchmarks and coverage
+        self.uncounted = 0
+        self.inst = func.module
+        self.types = self.inst.types
+        self.ftype = func.type
+        self.code = func.code
+        self.max_depth = max_depth
+        self.lines: list[str] = []
+        self.indent = 1
+        self.counts = [0]          # statements emitted per open Python block
+        self.stack: list[Entry] = []
+        self.ctrl: list[Ctrl] = []
+        self.ntemps = 0
+        self.next_id = 1
+        self.uses_br = False
+        self.consts: dict[str, Any] = {}
+
+    # -- emission helpers -------------------------------------------------------------------------------------
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.indent + line)
+        self.counts[-1] += 1
+
+    def open(self, header: str) -> None:
+        self.emit(header)
+        self.indent += 1
+        self.counts.append(0)
+        if self.indent > 90:
+            raise CompileError("nesting too deep for Python source")
+
+    def close(self) -> None:
+        if self.counts.pop() == 0:
+            self.lines.append("    " * self.indent + "pass")
+        self.indent -= 1
+
+    def temp(self) -> str:
+        self.ntemps += 1
+        return f"t{self.ntemps}"
+
+    def constant(self, value: Any) -> str:
+        """A name for a constant that has no exact literal (inf, NaN with payload)."""
+        name = f"K{self.func.index}_{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def flush_count(self) -> None:
+        """Add the instructions compiled since the last control transfer to the counter."""
+        if self.uncounted and self.count:
+            self.emit(f"_C[0] += {self.uncounted}")
+        self.uncounted = 0
+
+    # -- the operand stack ------------------------------------------------------------------------------------
+    def push(self, code: str, locals: frozenset = frozenset(), globals: bool = False) -> None:
+        if len(code) > _MAX_EXPR:
+            self.push_stmt(code)
+        else:
+            self.stack.append(Entry(code, False, locals, globals))
+
+    def push_stable(self, code: str) -> None:
+        self.stack.append(Entry(code, True))
+
+    def push_stmt(self, code: str) -> None:
+        """Evaluate now (in program order) into a temporary."""
+        t = self.temp()
+        self.emit(f"{t} = {code}")
+        self.stack.append(Entry(t, True))
+
+    def pop(self) -> Entry:
+        return self.stack.pop()
+
+    def pop_n(self, n: int) -> list[Entry]:
+        if n == 0:
+            return []
+        vals = self.stack[-n:]
+        del self.stack[-n:]
+        return vals
+
+    def materialize(self, pred: Callable[[Entry], bool]) -> None:
+        for i, e in enumerate(self.stack):
+            if not e.stable and pred(e):
+                t = self.temp()
+                self.emit(f"{t} = {e.code}")
+                self.stack[i] = Entry(t, True)
+
+    def materialize_all(self) -> None:
+        self.materialize(lambda e: True)
+
+    def to_slots(self, values: list[Entry], base: int) -> None:
+        """Assign values to the slot variables ``s{base}``... (all at once, so overlapping moves are safe)."""
+        targets, sources = [], []
+        for k, v in enumerate(values):
+            slot = f"s{base + k}"
+            if v.code != slot:
+                targets.append(slot)
+                sources.append(v.code)
+        if targets:
+            self.emit(f"{', '.join(targets)} = {', '.join(sources)}")
+
+    def slot_entries(self, base: int, n: int) -> list[Entry]:
+        return [Entry(f"s{base + k}", True) for k in range(n)]
+
+    # -- types ------------------------------------------------------------------------------------------------
+    def block_arity(self, bt) -> tuple[int, int]:
+        if bt is None:
+            return 0, 0
+        if isinstance(bt, int):
+            ft = self.types[bt]
+            return len(ft.params), len(ft.results)
+        return 0, 1
+
+    # -- branches ---------------------------------------------------------------------------------------------
+    def branch(self, depth: int) -> None:
+        """Emit the jump of ``br depth`` with the values on top of the stack (left on the compile-time stack)."""
+        self.flush_count()
+        target = self.ctrl[-1 - depth]
+        n = target.arity
+        values = self.stack[len(self.stack) - n:] if n else []
+        if target.kind == "func":
+            self.emit_return(values)
+            return
+        self.to_slots(values, target.base)
+        crossing = [c for c in self.ctrl[len(self.ctrl) - depth:] if c.py_loop]
+        if not crossing:
+            self.emit("continue" if target.kind == "loop" else "break")
+            return
+        self.uses_br = True
+        for c in crossing:
+            c.escapes.add(target.id)
+        self.emit(f"_br = {target.id}")
+        self.emit("break")
+
+    def emit_return(self, values: list[Entry]) -> None:
+        self.flush_count()
+        if not values:
+            self.emit("return")
+        elif len(values) == 1:
+            self.emit(f"return {values[0].code}")
+        else:
+            self.emit(f"return ({', '.join(v.code for v in values)},)")
+
+    # -- structured control -----------------------------------------------------------------------------------
+    def enter(self, kind: str, bt, py_loop: bool, cond: Entry | None = None) -> None:
+        self.flush_count()
+        params, results = self.block_arity(bt)
+        self.materialize_all()
+        base = len(self.stack) - params
+        self.to_slots(self.pop_n(params), base)
+        c = Ctrl(kind, base, params, results, self.next_id, py_loop or kind == "loop")
+        self.next_id += 1
+        self.ctrl.append(c)
+        if c.py_loop:
+            self.open("while True:")
+        if kind == "if":
+            self.open(f"if {truth(cond.code)}:")
+        self.stack.extend(self.slot_entries(base, params))
+
+    def else_(self, live: bool) -> None:
+        c = self.ctrl[-1]
+        self.flush_count()
+        if live:
+            self.to_slots(self.pop_n(c.results), c.base)
+        self.close()
+        self.open("else:")
+        del self.stack[c.base:]
+        self.stack.extend(self.slot_entries(c.base, c.params))
+
+    def end(self, live: bool) -> None:
+        self.flush_count()
+        c = self.ctrl.pop()
+        if c.kind == "func":
+            if live:
+                self.emit_return(self.pop_n(c.results))
+            return
+        if live:
+            self.to_slots(self.pop_n(c.results), c.base)
+        if c.kind == "if":
+            self.close()
+        if c.py_loop:
+            self.emit("break")
+            self.close()
+            self.dispatch(c)
+        del self.stack[c.base:]
+        self.stack.extend(self.slot_entries(c.base, c.results))
+
+    def dispatch(self, c: Ctrl) -> None:
+        """After the Python loop of ``c``: continue a branch that crossed it toward an outer label."""
+        if not c.escapes:
+            return
+        outer = next(p for p in reversed(self.ctrl) if p.py_loop)
+        self.open("if _br:")
+        if outer.id in c.escapes:
+            self.open(f"if _br == {outer.id}:")
+            self.emit("_br = 0")
+            self.emit("continue" if outer.kind == "loop" else "break")
+            self.close()
+        if c.escapes - {outer.id}:
+            self.emit("break")
+        self.close()
+
+    # -- the body ---------------------------------------------------------------------------------------------
+    def compile(self) -> str:
+        ft = self.ftype
+        nparams = len(ft.params)
+        body = self.code.body
+        targets = _branch_targets(body)
+        self.ctrl.append(Ctrl("func", 0, 0, len(ft.results), 0, False))
+        self.emit(f"if d > {self.max_depth}: raise Exhaustion('call stack exhausted')")
+        for k, t in enumerate(self.code.locals):
+            self.emit(f"l{nparams + k} = {default_value(t)!r}")
+        prologue_at = len(self.lines)
+        dead = 0   # > 0 while skipping unreachable code: 1 + nesting depth inside it
+        for pos, ins in enumerate(body):
+            op = ins.op
+            if dead:
+                if op in ("block", "loop", "if"):
+                    dead += 1
+                elif op == "else" and dead == 1:
+                    self.else_(live=False)
+                    dead = 0
+                elif op == "end":
+                    if dead == 1:
+                        self.end(live=False)
+                        dead = 0
+                    else:
+                        dead -= 1
+                continue
+            if op != "end" and op != "else":
+                self.uncounted += 1
+            if self.instr(ins, pos in targets):
+                dead = 1
+        if self.uses_br:
+            self.lines.insert(prologue_at, "    _br = 0")
+        params = ", ".join(f"l{k}" for k in range(nparams))
+        head = f"def wasm_func_{self.func.index}(d{', ' if params else ''}{params}):"
+        return "\n".join([head, *self.lines]) + "\n"
+
+    def instr(self, ins: Instr, targeted: bool) -> bool:
+        """Compile one instruction; True when the code after it is unreachable."""
+        op, args = ins.op, ins.args
+        pure = PURE_OPS.get(op)
+        if pure is not None:
+            n = arity(op, pure.template)
+            operands = [paren(e.code) for e in self.stack[len(self.stack) - n:]] if n else []
+            deps = self.stack[len(self.stack) - n:] if n else []
+            del self.stack[len(self.stack) - n:]
+            imms = {f"i{k}": repr(a) for k, a in enumerate(args)}
+            code = pure.template.format(*operands, **imms)
+            if pure.traps:
+                self.push_stmt(code)
+            else:
+                self.push(code, frozenset().union(*(e.locals for e in deps)), any(e.globals for e in deps))
+            return False
+        handler = getattr(self, "op_" + op.replace(".", "_"), None)
+        if handler is not None:
+            return bool(handler(*args) if op not in ("block", "loop", "if") else handler(args[0], targeted))
+        if op in LOADS:
+            return self.load(op, args[0])
+        if op in STORES:
+            return self.store(op, args[0])
+        if op in VECTOR_MEMORY:
+            return self.vector_memory(op, *args)
+        raise NotImplementedError(f"instruction {op} is not implemented by the oracle yet")
+
+    # Control instructions (spec exec/instructions.rst, "Control Instructions")
+    def op_nop(self) -> None:
+        pass
+
+    def op_unreachable(self) -> bool:
+        self.flush_count()
+        self.emit("raise Trap('unreachable executed')")
+        return True
+
+    def op_block(self, bt, targeted: bool) -> None:
+        self.enter("block", bt, targeted)
+
+    def op_loop(self, bt, targeted: bool) -> None:
+        self.enter("loop", bt, True)
+
+    def op_if(self, bt, targeted: bool) -> None:
+        cond = self.pop()
+        self.enter("if", bt, targeted, cond)
+
+    def op_else(self) -> None:
+        self.else_(live=True)
+
+    def op_end(self) -> None:
+        self.end(live=True)
+
+    def op_br(self, label: int) -> bool:
+        self.branch(label)
+        return True
+
+    def op_br_if(self, label: int) -> None:
+        cond = self.pop()
+        self.flush_count()
+        self.open(f"if {truth(cond.code)}:")
+        self.branch(label)
+        self.close()
+
+    def op_br_table(self, labels: tuple, default: int) -> bool:
+        index = self.pop()
+        self.flush_count()
+        if not index.stable:
+            t = self.temp()
+            self.emit(f"{t} = {index.code}")
+            index = Entry(t, True)
+        # Group the indices by target so each distinct branch is emitted once.
+        groups: dict[int, list[int]] = {}
+        for i, label in enumerate(labels):
+            if label != default:
+                groups.setdefault(label, []).append(i)
+        idx = index.code
+        first = True
+        for label, idxs in groups.items():
+            if len(idxs) == 1:
+                test = f"{idx} == {idxs[0]}"
+            elif len(idxs) <= 4:
+                test = f"{idx} in ({', '.join(map(str, idxs))})"
+            else:
+                test = f"{idx} in {{{', '.join(map(str, idxs))}}}"
+            self.open(f"{'if' if first else 'elif'} {test}:")
+            self.branch(label)
+            self.close()
+            first = False
+        if first:
+            self.branch(default)
+        else:
+            self.open("else:")
+            self.branch(default)
+            self.close()
+        return True
+
+    def op_return(self) -> bool:
+        self.emit_return(self.stack[len(self.stack) - self.ctrl[0].results:] if self.ctrl[0].results else [])
+        return True
+
+    def call_with(self, callee: str, ft) -> None:
+        self.materialize(lambda e: e.globals)
+        args = [e.code for e in self.pop_n(len(ft.params))]
+        call = f"{callee}(d + 1{''.join(', ' + a for a in args)})"
+        n = len(ft.results)
+        if n == 0:
+            self.emit(call)
+        elif n == 1:
+            self.push_stmt(call)
+        else:
+            temps = [self.temp() for _ in range(n)]
+            self.emit(f"{', '.join(temps)} = {call}")
+            self.stack.extend(Entry(t, True) for t in temps)
+
+    def op_call(self, funcidx: int) -> None:
+        self.call_with(f"F{funcidx}", self.inst.funcs[funcidx].type)
+
+    def op_call_indirect(self, tableidx: int, typeidx: int) -> None:
+        index = self.pop()
+        if not index.stable:
+            t = self.temp()
+            self.emit(f"{t} = {index.code}")
+            index = Entry(t, True)
+        self.materialize(lambda e: e.globals)
+        target = self.temp()
+        # Operands are all pure expressions, so resolving the callee before they are read keeps spec order.
+        self.emit(f"{target} = call_indirect_target(T{tableidx}, {index.code}, TY{typeidx})")
+        self.call_with(target, self.types[typeidx])
+
+    # Reference instructions (spec "Reference Instructions")
+    def op_ref_null(self, heap) -> None:
+        self.push_stable("None")
+
+    def op_ref_is_null(self) -> None:
+        e = self.pop()
+        self.push(f"(1 if {paren(e.code)} is None else 0)", e.locals, e.globals)
+
+    def op_ref_func(self, funcidx: int) -> None:
+        self.push_stable(f"FI{funcidx}")
+
+    # Parametric instructions (spec "Parametric Instructions")
+    def op_drop(self) -> None:
+        self.pop()  # every pending expression is pure, so dropping it unevaluated is exact
+
+    def op_select(self, types=None) -> None:
+        c, b, a = self.pop(), self.pop(), self.pop()
+        self.push(f"{paren(a.code)} if {paren(c.code)} else {paren(b.code)}",
+                  a.locals | b.locals | c.locals, a.globals or b.globals or c.globals)
+
+    # Variable instructions (spec "Variable Instructions")
+    def op_local_get(self, x: int) -> None:
+        self.stack.append(Entry(f"l{x}", False, frozenset((x,)), False))
+
+    def op_local_set(self, x: int) -> None:
+        v = self.pop()
+        self.materialize(lambda e: x in e.locals)
+        self.emit(f"l{x} = {v.code}")
+
+    def op_local_tee(self, x: int) -> None:
+        self.op_local_set(x)
+        self.op_local_get(x)
+
+    def op_global_get(self, x: int) -> None:
+        self.stack.append(Entry(f"G{x}.value", False, frozenset(), True))
+
+    def op_global_set(self, x: int) -> None:
+        v = self.pop()
+        self.materialize(lambda e: e.globals)
+        self.emit(f"G{x}.value = {v.code}")
+
+    # Table instructions (spec "Table Instructions")
+    def op_table_get(self, x: int) -> None:
+        i = self.pop()
+        self.push_stmt(f"table_get(T{x}, {i.code})")
+
+    def op_table_set(self, x: int) -> None:
+        v, i = self.pop(), self.pop()
+        self.emit(f"table_set(T{x}, {i.code}, {v.code})")
+
+    def op_table_size(self, x: int) -> None:
+        self.push_stmt(f"len(T{x}.elem)")
+
+    def op_table_grow(self, x: int) -> None:
+        n, v = self.pop(), self.pop()
+        self.push_stmt(f"table_grow(T{x}, {v.code}, {n.code})")
+
+    def op_table_fill(self, x: int) -> None:
+        n, v, i = self.pop(), self.pop(), self.pop()
+        self.emit(f"table_fill(T{x}, {i.code}, {v.code}, {n.code})")
+
+    def op_table_copy(self, x: int, y: int) -> None:
+        n, s, d = self.pop(), self.pop(), self.pop()
+        self.emit(f"table_copy(T{x}, T{y}, {d.code}, {s.code}, {n.code})")
+
+    def op_table_init(self, x: int, y: int) -> None:
+        n, s, d = self.pop(), self.pop(), self.pop()
+        self.emit(f"table_init(T{x}, MOD.elems[{y}], {d.code}, {s.code}, {n.code})")
+
+    def op_elem_drop(self, x: int) -> None:
+        self.emit(f"MOD.elems[{x}] = []")
+
+    # Memory instructions (spec "Memory Instructions")
+    def address(self, memarg) -> str:
+        a = self.pop()
+        return f"{paren(a.code)} + {memarg.offset}" if memarg.offset else a.code
+
+    def load(self, op: str, memarg) -> None:
+        unpack, conv = LOADS[op]
+        ea = self.address(memarg)
+        self.push_stmt(conv.format(v=f"{unpack}(M{memarg.memidx}, {ea})[0]"))
+
+    def store(self, op: str, memarg) -> None:
+        pack, conv = STORES[op]
+        v = self.pop()
+        ea = self.address(memarg)
+        self.emit(f"{pack}(M{memarg.memidx}, {ea}, {conv.format(v=paren(v.code))})")
+
+    def vector_memory(self, op: str, memarg, *lane) -> None:
+        width, template = VECTOR_MEMORY[op]
+        suffix = UNSIGNED_BY_WIDTH[width]
+        imms = {f"i{k}": repr(a) for k, a in enumerate(lane)}
+        if ".store" in op:
+            vec = self.pop()
+            ea = self.address(memarg)
+            value = template.format(paren(vec.code), **imms)
+            self.emit(f"_st{suffix}(M{memarg.memidx}, {ea}, {value})")
+            return
+        vec = self.pop() if lane else None
+        ea = self.address(memarg)
+        loaded = f"_ld{suffix}(M{memarg.memidx}, {ea})[0]"
+        operands = [paren(vec.code)] if vec is not None else []
+        self.push_stmt(template.format(*operands, m=loaded, **imms))
+
+    def op_memory_size(self, x: int) -> None:
+        self.push_stmt(f"len(M{x}) >> 16")
+
+    def op_memory_grow(self, x: int) -> None:
+        n = self.pop()
+        self.push_stmt(f"memory_grow(MI{x}, {n.code})")
+
+    def op_memory_fill(self, x: int) -> None:
+        n, v, d = self.pop(), self.pop(), self.pop()
+        self.emit(f"memory_fill(MI{x}, {d.code}, {v.code}, {n.code})")
+
+    def op_memory_copy(self, x: int, y: int) -> None:
+        n, s, d = self.pop(), self.pop(), self.pop()
+        self.emit(f"memory_copy(MI{x}, MI{y}, {d.code}, {s.code}, {n.code})")
+
+    def op_memory_init(self, x: int, y: int) -> None:
+        n, s, d = self.pop(), self.pop(), self.pop()
+        self.emit(f"memory_init(MI{x}, MOD.datas[{y}], {d.code}, {s.code}, {n.code})")
+
+    def op_data_drop(self, x: int) -> None:
+        self.emit(f"MOD.datas[{x}] = b''")
+
+    # Numeric constants (spec "Numeric Instructions", "t.const")
+    def op_i32_const(self, v: int) -> None:
+        self.push_stable(str(v))
+
+    op_i64_const = op_i32_const
+
+    def op_v128_const(self, v: int) -> None:
+        self.push_stable(hex(v))
+
+    def op_f32_const(self, v: float) -> None:
+        self.push_stable(repr(v) if math.isfinite(v) else self.constant(v))
+
+    op_f64_const = op_f32_const
+
+
+def compile_function(func: FuncInst) -> Callable:
+    """The Python function for a module function (spec ``exec/instructions.rst``, "Function Calls")."""
+    inst = func.module
+    fc = FunctionCompiler(func, inst.store.max_call_depth, inst.store.instruction_counter is not None)
+    source = fc.compile()
+    ns = inst.namespace
+    ns.update(fc.consts)
+    code = compile(source, f"<wasm function {func.index}>", "exec")
+    exec(code, ns)
+    fn = ns.pop(f"wasm_func_{func.index}")
+    fn.__wasm_source__ = source
+    return fn
+
+
+def base_namespace() -> dict:
+    """The names every instance's generated code may use: numerics, vector helpers, memory and table helpers."""
+    from . import numerics, table_instr
+    ns: dict = {"Trap": Trap, "Exhaustion": Exhaustion}
+    for mod in (numerics, table_instr, memory_instr):
+        ns.update({k: v for k, v in vars(mod).items() if not k.startswith("__")})
+    try:
+        from . import vector
+        ns.update({k: v for k, v in vars(vector).items() if not k.startswith("__")})
+    except ImportError:
+        pass
+    ns.update(memory_instr.NAMESPACE)
+    return ns

@@ -1,0 +1,118 @@
+"""Module instantiation (spec ``exec/modules.rst``, "Instantiation", "Allocation"; import matching per
+``valid/matching.rst``, "External Types")."""
+from __future__ import annotations
+
+from ..errors import Trap, Unlinkable
+from ..runtime.function import FuncInst, HostFunc
+from ..runtime.global_ import GlobalInst
+from ..runtime.memory import MemInst
+from ..runtime.module_inst import ModuleInst
+from ..runtime.table import TableInst
+from ..syntax.module import Module
+from ..syntax.types import GlobalType, Limits, intern_type
+from .compile import base_namespace
+from .const_expr import evaluate
+from .invoke import call_function
+from .memory_instr import memory_init
+from .table_instr import table_init
+
+_BASE_NS: dict | None = None
+
+
+def limits_match(actual: Limits, expected: Limits) -> bool:
+    """Limits subtyping (spec ``valid/matching.rst``, "Limits"), address types equal."""
+    if actual.addrtype != expected.addrtype or actual.min < expected.min:
+        return False
+    if expected.max is None:
+        return True
+    return actual.max is not None and actual.max <= expected.max
+
+
+def extern_matches(kind: str, val, expected) -> bool:
+    """Whether external value ``val`` matches the import's type (``expected`` as in ``module_imports``)."""
+    if kind == "func":
+        return isinstance(val, (FuncInst, HostFunc)) and val.type == expected
+    if kind == "table":
+        return (isinstance(val, TableInst) and val.type.elem == expected.elem
+                and limits_match(val.type.limits, expected.limits))
+    if kind == "mem":
+        return isinstance(val, MemInst) and limits_match(val.type.limits, expected.limits)
+    if kind == "global":
+        return isinstance(val, GlobalInst) and val.type == expected
+    return False
+
+
+def _namespace(inst: ModuleInst) -> dict:
+    global _BASE_NS
+    if _BASE_NS is None:
+        _BASE_NS = base_namespace()
+    ns = dict(_BASE_NS)
+    ns["MOD"] = inst
+    for i, t in enumerate(inst.types):
+        ns[f"TY{i}"] = t
+    return ns
+
+
+def instantiate(store, module: Module, externvals: list) -> ModuleInst:
+    if len(externvals) != len(module.imports):
+        raise Unlinkable(f"wrong number of imports: {len(externvals)} for {len(module.imports)}")
+    types = [intern_type(t) for t in module.types]
+    inst = ModuleInst(types=types, store=store)
+    ns = inst.namespace = _namespace(inst)
+    ns["_C"] = store.instruction_counter
+    for imp, val in zip(module.imports, externvals):
+        expected = types[imp.desc] if imp.kind == "func" else imp.desc
+        if not extern_matches(imp.kind, val, expected):
+            raise Unlinkable(f"incompatible import type for {imp.module!r} {imp.name!r}")
+        {"func": inst.funcs, "table": inst.tables, "mem": inst.mems, "global": inst.globals,
+         "tag": inst.tags}[imp.kind].append(val)
+
+    # Allocation (spec "Allocation"): functions first, so constant expressions can take their references.
+    nimported = len(inst.funcs)
+    for k, f in enumerate(module.funcs):
+        inst.funcs.append(FuncInst(types[f.typeidx], inst, f, nimported + k))
+    for g in module.globals:
+        inst.globals.append(GlobalInst(g.type, evaluate(g.init, inst)))
+    for t in module.tables:
+        init = evaluate(t.init, inst) if t.init is not None else None
+        inst.tables.append(TableInst(t.type, init, limit=store.max_table_elems))
+    for m in module.mems:
+        inst.mems.append(MemInst(m.type, limit_pages=store.max_memory_pages))
+    inst.elems = [[evaluate(e, inst) for e in seg.init] for seg in module.elems]
+    inst.datas = [seg.init for seg in module.datas]
+    _bind(inst, ns)
+    kinds = {"func": inst.funcs, "table": inst.tables, "mem": inst.mems, "global": inst.globals, "tag": inst.tags}
+    inst.exports = {e.name: kinds[e.kind][e.index] for e in module.exports}
+
+    # Initialisation (spec "Instantiation", steps for element and data segments, then start).
+    for i, seg in enumerate(module.elems):
+        if seg.mode == "active":
+            n = len(inst.elems[i])
+            table_init(inst.tables[seg.table], inst.elems[i], evaluate(seg.offset, inst), 0, n)
+        if seg.mode in ("active", "declarative"):
+            inst.elems[i] = []
+    for i, seg in enumerate(module.datas):
+        if seg.mode == "active":
+            memory_init(inst.mems[seg.memory], inst.datas[i], evaluate(seg.offset, inst), 0, len(seg.init))
+            inst.datas[i] = b""
+    if module.start is not None:
+        call_function(store, inst.funcs[module.start], [])
+    return inst
+
+
+def _bind(inst: ModuleInst, ns: dict) -> None:
+    """Give the instance's compiled code its names: ``F``/``FI`` functions, ``G`` globals, ``T`` tables, ``M``
+    memory buffers and ``MI`` memory instances, each suffixed with its index."""
+    for i, f in enumerate(inst.funcs):
+        f.bind(ns, f"F{i}")
+        ns[f"FI{i}"] = f
+    for i, g in enumerate(inst.globals):
+        ns[f"G{i}"] = g
+    for i, t in enumerate(inst.tables):
+        ns[f"T{i}"] = t
+    for i, m in enumerate(inst.mems):
+        m.bind(ns, f"M{i}")
+        ns[f"MI{i}"] = m
+
+
+__all__ = ["instantiate", "extern_matches", "limits_match", "Trap", "GlobalType"]

@@ -1,0 +1,31 @@
+"""Invocation of a function from outside (spec ``exec/modules.rst``, "Invocation")."""
+from __future__ import annotations
+
+import struct
+
+from ..errors import Trap
+from .memory_instr import OOB_MEMORY
+
+
+def call_function(store, func, args: list):
+    """Call ``func`` with ``args`` at depth 1 and return its Python result (None, a value, or a tuple).
+
+    Loads and stores signal an out-of-bounds access as ``struct.error`` (or ``OverflowError`` for an address
+    beyond Python's index range, possible with 64-bit memories); here, at the boundary of wasm code, that becomes
+    the spec's trap.
+    """
+    try:
+        return func.call(1, *args)
+    except (struct.error, OverflowError) as e:
+        raise Trap(OOB_MEMORY) from e
+
+
+def invoke(store, func, args: list) -> list:
+    """``func_invoke``: the results as a list."""
+    r = call_function(store, func, args)
+    n = len(func.type.results)
+    if n == 0:
+        return []
+    if n == 1:
+        return [r]
+    return list(r)

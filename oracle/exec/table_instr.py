@@ -1,0 +1,69 @@
+"""Table instructions and ``call_indirect`` (spec ``exec/instructions.rst``, "Table Instructions",
+"call_indirect")."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..errors import Trap
+from ..runtime.table import TableInst
+
+OOB_TABLE = "out of bounds table access"
+
+
+def table_get(tab: TableInst, i: int):
+    """``table.get`` (spec "table.get")."""
+    if i >= len(tab.elem):
+        raise Trap(OOB_TABLE)
+    return tab.elem[i]
+
+
+def table_set(tab: TableInst, i: int, ref) -> None:
+    """``table.set`` (spec "table.set")."""
+    if i >= len(tab.elem):
+        raise Trap(OOB_TABLE)
+    tab.elem[i] = ref
+
+
+def table_grow(tab: TableInst, ref, n: int) -> int:
+    """``table.grow`` (spec "table.grow"): old size, or -1 as an unsigned value of the address type."""
+    old = tab.grow(n, ref)
+    if old < 0:
+        return 0xFFFF_FFFF if tab.type.limits.addrtype == "i32" else 0xFFFF_FFFF_FFFF_FFFF
+    return old
+
+
+def table_fill(tab: TableInst, i: int, ref, n: int) -> None:
+    """``table.fill`` (spec "table.fill"): bounds checked first."""
+    if i + n > len(tab.elem):
+        raise Trap(OOB_TABLE)
+    tab.elem[i:i + n] = [ref] * n
+
+
+def table_copy(dst: TableInst, src: TableInst, d: int, s: int, n: int) -> None:
+    """``table.copy`` (spec "table.copy")."""
+    if s + n > len(src.elem) or d + n > len(dst.elem):
+        raise Trap(OOB_TABLE)
+    dst.elem[d:d + n] = src.elem[s:s + n]
+
+
+def table_init(tab: TableInst, seg: list, d: int, s: int, n: int) -> None:
+    """``table.init`` (spec "table.init"): copy from an element instance (empty once dropped)."""
+    if s + n > len(seg) or d + n > len(tab.elem):
+        raise Trap(OOB_TABLE)
+    tab.elem[d:d + n] = seg[s:s + n]
+
+
+def call_indirect_target(tab: TableInst, i: int, ftype) -> Callable:
+    """Resolve ``call_indirect`` (spec "call_indirect"): the callee, or the trap the suite names.
+
+    Function types are interned (``oracle.syntax.types.intern_type``), so the dynamic type check is identity.
+    """
+    elem = tab.elem
+    if i >= len(elem):
+        raise Trap("undefined element")
+    f = elem[i]
+    if f is None:
+        raise Trap("uninitialized element")
+    if f.type is not ftype:
+        raise Trap("indirect call type mismatch")
+    return f.call

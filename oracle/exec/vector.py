@@ -1,0 +1,704 @@
+"""Fixed-width SIMD semantics (spec ``exec/instructions.rst``, "Vector Instructions"; ``exec/numerics.rst``).
+
+A ``v128`` is a Python ``int`` ``0 <= v < 2**128``, little-endian (``oracle.runtime.values``). Every operation is
+written once over a lane *shape* (``i8x16`` ... ``f64x2``): ``v128_lanes`` is the spec's ``lanes_{txN}``,
+``v128_from_lanes`` its inverse, and a handful of combinators lift a lane-level function to a whole-vector
+operation, exactly as the spec lifts scalar operators "lane-wise". The public operations are named after the
+text-format mnemonics with ``.`` replaced by ``_`` (``i8x16.add_sat_s`` -> ``i8x16_add_sat_s``); they are what
+the templates of ``oracle.exec.vector_ops`` call.
+
+Lane values follow the value model: integer lanes are ints (unsigned bit patterns, or signed where a combinator
+asks for the signed interpretation ``signed_N``), float lanes are floats whose NaN payloads survive a
+decode/encode round trip (so ``pmin``, ``extract_lane`` and ``replace_lane`` move NaN bits unchanged).
+
+Floating-point NaN results: ``exec/numerics.rst``, "NaN Propagation", allows any NaN of the right kind; the
+oracle produces the deterministic profile's choice, a positive canonical NaN, for every arithmetic NaN result.
+Relaxed SIMD operations (``exec/numerics.rst``, "Relaxed Operations") likewise follow the deterministic profile,
+where every choice parameter is 0.
+"""
+from __future__ import annotations
+
+import math
+import operator
+import struct
+from typing import Callable, NamedTuple
+
+from oracle.runtime.values import (
+    MASK32,
+    MASK128,
+    f32_from_bits,
+    f32_round,
+    f32_to_bits,
+    f64_from_bits,
+    f64_to_bits,
+)
+
+V128Op = Callable[..., int]
+
+
+class SimdShape(NamedTuple):
+    """A lane shape ``txM`` (spec ``syntax/instructions.rst``, "shape"): lane type width and lane count."""
+
+    name: str
+    lane_bits: int
+    count: int
+    is_float: bool
+    unsigned: struct.Struct  # the lanes as unsigned ints (float lanes: their bit patterns)
+    signed: struct.Struct  # the lanes in signed interpretation
+
+    @property
+    def mask(self) -> int:
+        return (1 << self.lane_bits) - 1
+
+
+def _make_shape(name: str) -> SimdShape:
+    lane_type, count = name.split("x")
+    bits = int(lane_type[1:])
+    code = {8: "b", 16: "h", 32: "i", 64: "q"}[bits]
+    return SimdShape(name, bits, int(count), lane_type[0] == "f",
+                     struct.Struct(f"<{count}{code.upper()}"), struct.Struct(f"<{count}{code}"))
+
+
+SIMD_SHAPES: dict[str, SimdShape] = {
+    name: _make_shape(name) for name in ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2")
+}
+_I8X16, _I16X8, _I32X4, _I64X2, _F32X4, _F64X2 = SIMD_SHAPES.values()
+
+# Float lane <-> bit pattern, preserving NaN payloads (signalling ones included).
+_FROM_BITS = {32: f32_from_bits, 64: f64_from_bits}
+_TO_BITS = {32: f32_to_bits, 64: f64_to_bits}
+
+
+def v128_lanes(v: int, shape: SimdShape) -> list:
+    """``lanes_{shape}(v)`` (spec ``exec/numerics.rst``, "Vectors"): lane 0 first.
+
+    Integer lanes come back as unsigned ints, float lanes as floats of the value model.
+    """
+    raw = shape.unsigned.unpack(v.to_bytes(16, "little"))
+    if shape.is_float:
+        from_bits = _FROM_BITS[shape.lane_bits]
+        return [from_bits(b) for b in raw]
+    return list(raw)
+
+
+def _signed_lanes(v: int, shape: SimdShape) -> list[int]:
+    """The integer lanes of ``v`` in signed interpretation (``signed_N`` of each)."""
+    return list(shape.signed.unpack(v.to_bytes(16, "little")))
+
+
+def v128_from_lanes(values: list, shape: SimdShape) -> int:
+    """``lanes^-1_{shape}``: integer lanes may be any ints (they are wrapped modulo ``2^N``), float lanes floats."""
+    if shape.is_float:
+        to_bits = _TO_BITS[shape.lane_bits]
+        values = [to_bits(x) for x in values]
+    else:
+        mask = shape.mask
+        values = [x & mask for x in values]
+    return int.from_bytes(shape.unsigned.pack(*values), "little")
+
+
+def _decoder(signed: bool) -> Callable[[int, SimdShape], list]:
+    return _signed_lanes if signed else v128_lanes
+
+
+def _int_shape(shape: SimdShape) -> SimdShape:
+    """The integer shape with the same lanes, where comparisons of ``shape`` put their masks."""
+    return SIMD_SHAPES[f"i{shape.lane_bits}x{shape.count}"]
+
+
+# --- Combinators --------------------------------------------------------------------------------------------------
+
+def _lanewise(shape: SimdShape, f: Callable, signed: bool = False, out: SimdShape | None = None) -> V128Op:
+    """``op_{shape}(v_1, ..., v_k) = lanes^-1(op(i_1, ..., i_k)^*)`` (``exec/instructions.rst``, vector intro)."""
+    decode = _decoder(signed)
+    result = out or shape
+
+    def op(*vs: int) -> int:
+        return v128_from_lanes(list(map(f, *[decode(v, shape) for v in vs])), result)
+
+    return op
+
+
+def _compare(shape: SimdShape, pred: Callable[..., bool], signed: bool = False) -> V128Op:
+    """A relational operator lane-wise: all ones where it holds, zeros elsewhere (``vrelop``)."""
+    return _lanewise(shape, lambda a, b: -1 if pred(a, b) else 0, signed, _int_shape(shape))
+
+
+def _shift(shape: SimdShape, f: Callable[[int, int], int], signed: bool) -> V128Op:
+    """``vshiftop``: every lane shifted by the i32 count modulo the lane width (``ishl``/``ishr_sx``)."""
+    decode = _decoder(signed)
+
+    def op(v: int, count: int) -> int:
+        k = count % shape.lane_bits
+        return v128_from_lanes([f(x, k) for x in decode(v, shape)], shape)
+
+    return op
+
+
+def _float_result(shape: SimdShape) -> Callable[[float], float]:
+    """The lane result of an arithmetic float operator computed in double precision.
+
+    f32 results are rounded once to f32 (exact for ``+ - * / sqrt``, see ``f32_round``); any NaN becomes the
+    positive canonical NaN (``nans_N``, deterministic profile).
+    """
+    if shape.lane_bits == 32:
+        return lambda x: math.nan if x != x else f32_round(x)
+    return lambda x: math.nan if x != x else x
+
+
+def _float_arith(shape: SimdShape, f: Callable[..., float]) -> V128Op:
+    """A float operator whose NaN results are subject to NaN propagation, lane-wise."""
+    result = _float_result(shape)
+    return _lanewise(shape, lambda *xs: result(f(*xs)))
+
+
+def _sign_bits(shape: SimdShape) -> int:
+    """The sign bit of every lane of ``shape``."""
+    return sum(1 << (i * shape.lane_bits + shape.lane_bits - 1) for i in range(shape.count))
+
+
+def _splat(shape: SimdShape) -> V128Op:
+    """``vsplat``: the scalar (i32 wrapped to the lane width for i8/i16 lanes) in every lane."""
+    return lambda x: v128_from_lanes([x] * shape.count, shape)
+
+
+def _extract_lane(shape: SimdShape, signed: bool = False) -> Callable[[int, int], object]:
+    """``vextract_lane``: lane ``i`` as a value of the lane's number type (i8/i16 lanes extended to i32)."""
+    bits, mask = shape.lane_bits, shape.mask
+    if shape.is_float:
+        from_bits = _FROM_BITS[bits]
+        return lambda v, i: from_bits((v >> (i * bits)) & mask)
+    if signed:
+        sign = 1 << (bits - 1)
+        return lambda v, i: ((((v >> (i * bits)) & mask) ^ sign) - sign) & MASK32
+    return lambda v, i: (v >> (i * bits)) & mask
+
+
+def _replace_lane(shape: SimdShape) -> Callable[[int, int, object], int]:
+    """``vreplace_lane``: lane ``i`` replaced by the scalar (wrapped to the lane width; floats by bit pattern)."""
+    bits, mask = shape.lane_bits, shape.mask
+    to_bits = _TO_BITS[bits] if shape.is_float else int
+
+    def op(v: int, i: int, x: object) -> int:
+        pos = i * bits
+        return (v & ~(mask << pos)) | ((to_bits(x) & mask) << pos)
+
+    return op
+
+
+def _all_true(shape: SimdShape) -> Callable[[int], int]:
+    """``vtestop`` ``all_true``: 1 if no lane is zero."""
+    return lambda v: int(all(v128_lanes(v, shape)))
+
+
+def _bitmask(shape: SimdShape) -> Callable[[int], int]:
+    """``ivbitmask_N``: bit ``k`` of the i32 result is the sign bit of lane ``k``."""
+    return lambda v: sum(1 << k for k, x in enumerate(_signed_lanes(v, shape)) if x < 0)
+
+
+def _narrow(src: SimdShape, dst: SimdShape, signed: bool) -> V128Op:
+    """``vnarrow_sx``: the signed lanes of both operands, saturated to ``dst``'s lane width, concatenated."""
+    sat = _sat(dst.lane_bits, signed)
+
+    def op(a: int, b: int) -> int:
+        return v128_from_lanes([sat(x) for x in _signed_lanes(a, src) + _signed_lanes(b, src)], dst)
+
+    return op
+
+
+def _convert(src: SimdShape, dst: SimdShape, f: Callable, signed: bool = False, half: str = "",
+             zero: bool = False) -> V128Op:
+    """``vcvtop_half?_zero?`` (``exec/numerics.rst``, "vcvtop"): ``f`` on the selected source lanes.
+
+    ``half`` ("low"/"high") takes half of the source lanes; ``zero`` fills the upper result lanes with zeros.
+    Extension (``extend_half_sx``) is the conversion with ``f`` the identity on the (signed) lanes.
+    """
+    decode = _decoder(signed)
+    count = min(src.count, dst.count)
+    start = count if half == "high" else 0
+    fill = [0.0 if dst.is_float else 0] * (dst.count - count) if zero else []
+
+    def op(v: int) -> int:
+        return v128_from_lanes([f(x) for x in decode(v, src)[start:start + count]] + fill, dst)
+
+    return op
+
+
+def _extmul(src: SimdShape, dst: SimdShape, half: str, signed: bool) -> V128Op:
+    """``extmul_half_sx`` (``vextbinop`` with ``ivmul``): products of the extended lanes of one half."""
+    decode = _decoder(signed)
+    start = dst.count if half == "high" else 0
+    stop = start + dst.count
+
+    def op(a: int, b: int) -> int:
+        return v128_from_lanes(list(map(operator.mul, decode(a, src)[start:stop], decode(b, src)[start:stop])), dst)
+
+    return op
+
+
+def _pairwise_sums(xs: list[int]) -> list[int]:
+    """``(i_1 + i_2)^m`` for ``xs = (i_1 i_2)^m``."""
+    return [x + y for x, y in zip(xs[0::2], xs[1::2])]
+
+
+def _extadd_pairwise(src: SimdShape, dst: SimdShape, signed: bool) -> V128Op:
+    """``vextunop`` ``extadd_pairwise_sx`` (``ivadd_pairwise`` on the extended lanes)."""
+    decode = _decoder(signed)
+    return lambda v: v128_from_lanes(_pairwise_sums(decode(v, src)), dst)
+
+
+def _dot(src: SimdShape, dst: SimdShape, sat: Callable[[int], int] = lambda x: x) -> V128Op:
+    """``ivdot`` (``sat`` the identity) or ``ivdot_sat``: sums of adjacent signed products."""
+
+    def op(a: int, b: int) -> int:
+        products = list(map(operator.mul, _signed_lanes(a, src), _signed_lanes(b, src)))
+        return v128_from_lanes([sat(x) for x in _pairwise_sums(products)], dst)
+
+    return op
+
+
+# --- Integer lane functions (``exec/numerics.rst``, "Integer Operations") ------------------------------------------
+
+def _sat(bits: int, signed: bool) -> Callable[[int], int]:
+    """``sat_s_N`` / ``sat_u_N``: clamp an arbitrary int to the signed / unsigned range of ``N`` bits."""
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    return lambda i: lo if i < lo else hi if i > hi else i
+
+
+def _add_sat(shape: SimdShape, signed: bool) -> V128Op:
+    """``iadd_sat_sx``."""
+    sat = _sat(shape.lane_bits, signed)
+    return _lanewise(shape, lambda a, b: sat(a + b), signed)
+
+
+def _sub_sat(shape: SimdShape, signed: bool) -> V128Op:
+    """``isub_sat_sx``."""
+    sat = _sat(shape.lane_bits, signed)
+    return _lanewise(shape, lambda a, b: sat(a - b), signed)
+
+
+def _avgr_u(a: int, b: int) -> int:
+    """``iavgr_u``: rounding average."""
+    return (a + b + 1) >> 1
+
+
+_SAT_S16 = _sat(16, True)
+
+
+def _q15mulr_sat_s(a: int, b: int) -> int:
+    """``iq15mulr_sat_s`` on signed 16-bit lanes."""
+    return _SAT_S16((a * b + 0x4000) >> 15)
+
+
+# --- Float lane functions (``exec/numerics.rst``, "Floating-Point Operations") -------------------------------------
+
+def _fdiv(a: float, b: float) -> float:
+    """``fdiv`` in double precision, including division by zero (Python raises there)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, math.copysign(1.0, a) * math.copysign(1.0, b))
+
+
+def _fsqrt(x: float) -> float:
+    """``fsqrt``: NaN below zero; ``sqrt(-0) = -0``."""
+    return math.nan if x < 0 else math.sqrt(x)
+
+
+def _fmin(a: float, b: float) -> float:
+    """``fmin``: NaN if either is NaN, and ``-0`` for zeros of opposite signs."""
+    if a != a or b != b:
+        return math.nan
+    if a == b:  # equal non-zero values are identical; of two zeros, a negative one wins
+        return a if math.copysign(1.0, a) < 0 else b
+    return a if a < b else b
+
+
+def _fmax(a: float, b: float) -> float:
+    """``fmax``: NaN if either is NaN, and ``+0`` for zeros of opposite signs."""
+    if a != a or b != b:
+        return math.nan
+    if a == b:
+        return b if math.copysign(1.0, a) < 0 else a
+    return a if a > b else b
+
+
+def _fpmin(a: float, b: float) -> float:
+    """``fpmin``: ``b`` if ``b < a``, else ``a`` -- an operand unchanged, NaN payload included."""
+    return b if b < a else a
+
+
+def _fpmax(a: float, b: float) -> float:
+    """``fpmax``: ``b`` if ``a < b``, else ``a``."""
+    return b if a < b else a
+
+
+def _to_integral(to_int: Callable[[float], int]) -> Callable[[float], float]:
+    """``fceil``/``ffloor``/``ftrunc``/``fnearest``: NaN, infinities and zeros pass, and the sign is kept."""
+
+    def f(x: float) -> float:
+        if x != x or x == 0 or math.isinf(x):
+            return x
+        return math.copysign(float(to_int(x)), x)  # copysign: e.g. ceil(-0.5) = -0
+
+    return f
+
+
+_fceil = _to_integral(math.ceil)
+_ffloor = _to_integral(math.floor)
+_ftrunc = _to_integral(math.trunc)
+_fnearest = _to_integral(round)  # round() of a float rounds half to even
+
+
+def _trunc_sat(bits: int, signed: bool) -> Callable[[float], int]:
+    """``trunc_sat_sx``: NaN -> 0, otherwise the truncated value clamped to the target range."""
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+
+    def f(x: float) -> int:
+        if x != x:
+            return 0
+        if x <= lo:
+            return lo
+        if x >= hi:
+            return hi
+        return math.trunc(x)
+
+    return f
+
+
+def _nan_canonical(x: float) -> float:
+    """``promote``/``demote`` of a NaN: the positive canonical NaN (deterministic profile)."""
+    return math.nan if x != x else x
+
+
+def _relaxed_madd(shape: SimdShape, negate: bool) -> V128Op:
+    """``frelaxed_madd`` / ``frelaxed_nmadd``, deterministic profile: ``fadd(fmul(+-z_1, z_2), z_3)``."""
+    result = _float_result(shape)
+    sign = -1.0 if negate else 1.0
+    return _lanewise(shape, lambda a, b, c: result(result(sign * a * b) + c))
+
+
+# --- v128 bitwise operations (integer operations of width 128) ----------------------------------------------------
+
+def v128_not(v: int) -> int:
+    """``inot_128``."""
+    return v ^ MASK128
+
+
+def v128_and(a: int, b: int) -> int:
+    """``iand_128``."""
+    return a & b
+
+
+def v128_andnot(a: int, b: int) -> int:
+    """``iandnot_128``: ``a & ~b``."""
+    return a & ~b
+
+
+def v128_or(a: int, b: int) -> int:
+    """``ior_128``."""
+    return a | b
+
+
+def v128_xor(a: int, b: int) -> int:
+    """``ixor_128``."""
+    return a ^ b
+
+
+def v128_bitselect(a: int, b: int, c: int) -> int:
+    """``ibitselect_128``: bits of ``a`` where ``c`` is 1, of ``b`` where it is 0."""
+    return (a & c) | (b & ~c)
+
+
+def v128_any_true(v: int) -> int:
+    """``vvtestop`` ``any_true``: 1 if any bit is set."""
+    return int(v != 0)
+
+
+# --- Byte permutations ---------------------------------------------------------------------------------------------
+
+def i8x16_swizzle(a: int, s: int) -> int:
+    """``ivswizzle``: result lane ``k`` is lane ``s[k]`` of ``a``, or 0 if ``s[k] >= 16``."""
+    src = a.to_bytes(16, "little")
+    return int.from_bytes(bytes(src[j] if j < 16 else 0 for j in s.to_bytes(16, "little")), "little")
+
+
+def i8x16_shuffle(a: int, b: int, lanes: tuple[int, ...]) -> int:
+    """``ivshuffle``: result lane ``k`` is lane ``lanes[k]`` of the 32 lanes of ``a`` then ``b``."""
+    src = a.to_bytes(16, "little") + b.to_bytes(16, "little")
+    return int.from_bytes(bytes(src[j] for j in lanes), "little")
+
+
+# --- The operations, shape by shape within each family ------------------------------------------------------------
+
+i8x16_splat = _splat(_I8X16)
+i16x8_splat = _splat(_I16X8)
+i32x4_splat = _splat(_I32X4)
+i64x2_splat = _splat(_I64X2)
+f32x4_splat = _splat(_F32X4)
+f64x2_splat = _splat(_F64X2)
+
+i8x16_extract_lane_s = _extract_lane(_I8X16, signed=True)
+i8x16_extract_lane_u = _extract_lane(_I8X16)
+i16x8_extract_lane_s = _extract_lane(_I16X8, signed=True)
+i16x8_extract_lane_u = _extract_lane(_I16X8)
+i32x4_extract_lane = _extract_lane(_I32X4)
+i64x2_extract_lane = _extract_lane(_I64X2)
+f32x4_extract_lane = _extract_lane(_F32X4)
+f64x2_extract_lane = _extract_lane(_F64X2)
+
+i8x16_replace_lane = _replace_lane(_I8X16)
+i16x8_replace_lane = _replace_lane(_I16X8)
+i32x4_replace_lane = _replace_lane(_I32X4)
+i64x2_replace_lane = _replace_lane(_I64X2)
+f32x4_replace_lane = _replace_lane(_F32X4)
+f64x2_replace_lane = _replace_lane(_F64X2)
+
+# Integer comparisons: eq/ne on bit patterns, the rest in the signed or unsigned interpretation.
+i8x16_eq = _compare(_I8X16, operator.eq)
+i8x16_ne = _compare(_I8X16, operator.ne)
+i8x16_lt_s = _compare(_I8X16, operator.lt, signed=True)
+i8x16_lt_u = _compare(_I8X16, operator.lt)
+i8x16_gt_s = _compare(_I8X16, operator.gt, signed=True)
+i8x16_gt_u = _compare(_I8X16, operator.gt)
+i8x16_le_s = _compare(_I8X16, operator.le, signed=True)
+i8x16_le_u = _compare(_I8X16, operator.le)
+i8x16_ge_s = _compare(_I8X16, operator.ge, signed=True)
+i8x16_ge_u = _compare(_I8X16, operator.ge)
+i16x8_eq = _compare(_I16X8, operator.eq)
+i16x8_ne = _compare(_I16X8, operator.ne)
+i16x8_lt_s = _compare(_I16X8, operator.lt, signed=True)
+i16x8_lt_u = _compare(_I16X8, operator.lt)
+i16x8_gt_s = _compare(_I16X8, operator.gt, signed=True)
+i16x8_gt_u = _compare(_I16X8, operator.gt)
+i16x8_le_s = _compare(_I16X8, operator.le, signed=True)
+i16x8_le_u = _compare(_I16X8, operator.le)
+i16x8_ge_s = _compare(_I16X8, operator.ge, signed=True)
+i16x8_ge_u = _compare(_I16X8, operator.ge)
+i32x4_eq = _compare(_I32X4, operator.eq)
+i32x4_ne = _compare(_I32X4, operator.ne)
+i32x4_lt_s = _compare(_I32X4, operator.lt, signed=True)
+i32x4_lt_u = _compare(_I32X4, operator.lt)
+i32x4_gt_s = _compare(_I32X4, operator.gt, signed=True)
+i32x4_gt_u = _compare(_I32X4, operator.gt)
+i32x4_le_s = _compare(_I32X4, operator.le, signed=True)
+i32x4_le_u = _compare(_I32X4, operator.le)
+i32x4_ge_s = _compare(_I32X4, operator.ge, signed=True)
+i32x4_ge_u = _compare(_I32X4, operator.ge)
+i64x2_eq = _compare(_I64X2, operator.eq)
+i64x2_ne = _compare(_I64X2, operator.ne)
+i64x2_lt_s = _compare(_I64X2, operator.lt, signed=True)
+i64x2_gt_s = _compare(_I64X2, operator.gt, signed=True)
+i64x2_le_s = _compare(_I64X2, operator.le, signed=True)
+i64x2_ge_s = _compare(_I64X2, operator.ge, signed=True)
+
+# Float comparisons (``feq`` ... ``fge``): Python's float comparisons are IEEE's (false on NaN, -0 == +0).
+f32x4_eq = _compare(_F32X4, operator.eq)
+f32x4_ne = _compare(_F32X4, operator.ne)
+f32x4_lt = _compare(_F32X4, operator.lt)
+f32x4_gt = _compare(_F32X4, operator.gt)
+f32x4_le = _compare(_F32X4, operator.le)
+f32x4_ge = _compare(_F32X4, operator.ge)
+f64x2_eq = _compare(_F64X2, operator.eq)
+f64x2_ne = _compare(_F64X2, operator.ne)
+f64x2_lt = _compare(_F64X2, operator.lt)
+f64x2_gt = _compare(_F64X2, operator.gt)
+f64x2_le = _compare(_F64X2, operator.le)
+f64x2_ge = _compare(_F64X2, operator.ge)
+
+# Integer unary operations; results wrap modulo 2^N in ``v128_from_lanes`` (``iabs`` of the minimum stays put).
+i8x16_abs = _lanewise(_I8X16, abs, signed=True)
+i16x8_abs = _lanewise(_I16X8, abs, signed=True)
+i32x4_abs = _lanewise(_I32X4, abs, signed=True)
+i64x2_abs = _lanewise(_I64X2, abs, signed=True)
+i8x16_neg = _lanewise(_I8X16, operator.neg)
+i16x8_neg = _lanewise(_I16X8, operator.neg)
+i32x4_neg = _lanewise(_I32X4, operator.neg)
+i64x2_neg = _lanewise(_I64X2, operator.neg)
+i8x16_popcnt = _lanewise(_I8X16, int.bit_count)
+
+i8x16_all_true = _all_true(_I8X16)
+i16x8_all_true = _all_true(_I16X8)
+i32x4_all_true = _all_true(_I32X4)
+i64x2_all_true = _all_true(_I64X2)
+i8x16_bitmask = _bitmask(_I8X16)
+i16x8_bitmask = _bitmask(_I16X8)
+i32x4_bitmask = _bitmask(_I32X4)
+i64x2_bitmask = _bitmask(_I64X2)
+
+i8x16_shl = _shift(_I8X16, operator.lshift, signed=False)
+i8x16_shr_s = _shift(_I8X16, operator.rshift, signed=True)
+i8x16_shr_u = _shift(_I8X16, operator.rshift, signed=False)
+i16x8_shl = _shift(_I16X8, operator.lshift, signed=False)
+i16x8_shr_s = _shift(_I16X8, operator.rshift, signed=True)
+i16x8_shr_u = _shift(_I16X8, operator.rshift, signed=False)
+i32x4_shl = _shift(_I32X4, operator.lshift, signed=False)
+i32x4_shr_s = _shift(_I32X4, operator.rshift, signed=True)
+i32x4_shr_u = _shift(_I32X4, operator.rshift, signed=False)
+i64x2_shl = _shift(_I64X2, operator.lshift, signed=False)
+i64x2_shr_s = _shift(_I64X2, operator.rshift, signed=True)
+i64x2_shr_u = _shift(_I64X2, operator.rshift, signed=False)
+
+i8x16_add = _lanewise(_I8X16, operator.add)
+i16x8_add = _lanewise(_I16X8, operator.add)
+i32x4_add = _lanewise(_I32X4, operator.add)
+i64x2_add = _lanewise(_I64X2, operator.add)
+i8x16_sub = _lanewise(_I8X16, operator.sub)
+i16x8_sub = _lanewise(_I16X8, operator.sub)
+i32x4_sub = _lanewise(_I32X4, operator.sub)
+i64x2_sub = _lanewise(_I64X2, operator.sub)
+i16x8_mul = _lanewise(_I16X8, operator.mul)
+i32x4_mul = _lanewise(_I32X4, operator.mul)
+i64x2_mul = _lanewise(_I64X2, operator.mul)
+
+i8x16_add_sat_s = _add_sat(_I8X16, signed=True)
+i8x16_add_sat_u = _add_sat(_I8X16, signed=False)
+i16x8_add_sat_s = _add_sat(_I16X8, signed=True)
+i16x8_add_sat_u = _add_sat(_I16X8, signed=False)
+i8x16_sub_sat_s = _sub_sat(_I8X16, signed=True)
+i8x16_sub_sat_u = _sub_sat(_I8X16, signed=False)
+i16x8_sub_sat_s = _sub_sat(_I16X8, signed=True)
+i16x8_sub_sat_u = _sub_sat(_I16X8, signed=False)
+
+i8x16_min_s = _lanewise(_I8X16, min, signed=True)
+i8x16_min_u = _lanewise(_I8X16, min)
+i8x16_max_s = _lanewise(_I8X16, max, signed=True)
+i8x16_max_u = _lanewise(_I8X16, max)
+i16x8_min_s = _lanewise(_I16X8, min, signed=True)
+i16x8_min_u = _lanewise(_I16X8, min)
+i16x8_max_s = _lanewise(_I16X8, max, signed=True)
+i16x8_max_u = _lanewise(_I16X8, max)
+i32x4_min_s = _lanewise(_I32X4, min, signed=True)
+i32x4_min_u = _lanewise(_I32X4, min)
+i32x4_max_s = _lanewise(_I32X4, max, signed=True)
+i32x4_max_u = _lanewise(_I32X4, max)
+
+i8x16_avgr_u = _lanewise(_I8X16, _avgr_u)
+i16x8_avgr_u = _lanewise(_I16X8, _avgr_u)
+i16x8_q15mulr_sat_s = _lanewise(_I16X8, _q15mulr_sat_s, signed=True)
+
+i8x16_narrow_i16x8_s = _narrow(_I16X8, _I8X16, signed=True)
+i8x16_narrow_i16x8_u = _narrow(_I16X8, _I8X16, signed=False)
+i16x8_narrow_i32x4_s = _narrow(_I32X4, _I16X8, signed=True)
+i16x8_narrow_i32x4_u = _narrow(_I32X4, _I16X8, signed=False)
+
+# ``extend_half_sx``: the lanes of one half, read signed or unsigned, are already the extended values.
+i16x8_extend_low_i8x16_s = _convert(_I8X16, _I16X8, int, signed=True, half="low")
+i16x8_extend_high_i8x16_s = _convert(_I8X16, _I16X8, int, signed=True, half="high")
+i16x8_extend_low_i8x16_u = _convert(_I8X16, _I16X8, int, half="low")
+i16x8_extend_high_i8x16_u = _convert(_I8X16, _I16X8, int, half="high")
+i32x4_extend_low_i16x8_s = _convert(_I16X8, _I32X4, int, signed=True, half="low")
+i32x4_extend_high_i16x8_s = _convert(_I16X8, _I32X4, int, signed=True, half="high")
+i32x4_extend_low_i16x8_u = _convert(_I16X8, _I32X4, int, half="low")
+i32x4_extend_high_i16x8_u = _convert(_I16X8, _I32X4, int, half="high")
+i64x2_extend_low_i32x4_s = _convert(_I32X4, _I64X2, int, signed=True, half="low")
+i64x2_extend_high_i32x4_s = _convert(_I32X4, _I64X2, int, signed=True, half="high")
+i64x2_extend_low_i32x4_u = _convert(_I32X4, _I64X2, int, half="low")
+i64x2_extend_high_i32x4_u = _convert(_I32X4, _I64X2, int, half="high")
+
+i16x8_extmul_low_i8x16_s = _extmul(_I8X16, _I16X8, "low", signed=True)
+i16x8_extmul_high_i8x16_s = _extmul(_I8X16, _I16X8, "high", signed=True)
+i16x8_extmul_low_i8x16_u = _extmul(_I8X16, _I16X8, "low", signed=False)
+i16x8_extmul_high_i8x16_u = _extmul(_I8X16, _I16X8, "high", signed=False)
+i32x4_extmul_low_i16x8_s = _extmul(_I16X8, _I32X4, "low", signed=True)
+i32x4_extmul_high_i16x8_s = _extmul(_I16X8, _I32X4, "high", signed=True)
+i32x4_extmul_low_i16x8_u = _extmul(_I16X8, _I32X4, "low", signed=False)
+i32x4_extmul_high_i16x8_u = _extmul(_I16X8, _I32X4, "high", signed=False)
+i64x2_extmul_low_i32x4_s = _extmul(_I32X4, _I64X2, "low", signed=True)
+i64x2_extmul_high_i32x4_s = _extmul(_I32X4, _I64X2, "high", signed=True)
+i64x2_extmul_low_i32x4_u = _extmul(_I32X4, _I64X2, "low", signed=False)
+i64x2_extmul_high_i32x4_u = _extmul(_I32X4, _I64X2, "high", signed=False)
+
+i16x8_extadd_pairwise_i8x16_s = _extadd_pairwise(_I8X16, _I16X8, signed=True)
+i16x8_extadd_pairwise_i8x16_u = _extadd_pairwise(_I8X16, _I16X8, signed=False)
+i32x4_extadd_pairwise_i16x8_s = _extadd_pairwise(_I16X8, _I32X4, signed=True)
+i32x4_extadd_pairwise_i16x8_u = _extadd_pairwise(_I16X8, _I32X4, signed=False)
+
+i32x4_dot_i16x8_s = _dot(_I16X8, _I32X4)
+
+# Float sign operations act on the sign bit alone (``fabs``, ``fneg``: no NaN propagation).
+_F32_SIGNS, _F64_SIGNS = _sign_bits(_F32X4), _sign_bits(_F64X2)
+
+
+def f32x4_abs(v: int) -> int:
+    """``fabs_32`` lane-wise: clear every sign bit."""
+    return v & ~_F32_SIGNS
+
+
+def f32x4_neg(v: int) -> int:
+    """``fneg_32`` lane-wise: flip every sign bit."""
+    return v ^ _F32_SIGNS
+
+
+def f64x2_abs(v: int) -> int:
+    """``fabs_64`` lane-wise: clear every sign bit."""
+    return v & ~_F64_SIGNS
+
+
+def f64x2_neg(v: int) -> int:
+    """``fneg_64`` lane-wise: flip every sign bit."""
+    return v ^ _F64_SIGNS
+
+
+f32x4_sqrt = _float_arith(_F32X4, _fsqrt)
+f32x4_ceil = _float_arith(_F32X4, _fceil)
+f32x4_floor = _float_arith(_F32X4, _ffloor)
+f32x4_trunc = _float_arith(_F32X4, _ftrunc)
+f32x4_nearest = _float_arith(_F32X4, _fnearest)
+f32x4_add = _float_arith(_F32X4, operator.add)
+f32x4_sub = _float_arith(_F32X4, operator.sub)
+f32x4_mul = _float_arith(_F32X4, operator.mul)
+f32x4_div = _float_arith(_F32X4, _fdiv)
+f32x4_min = _float_arith(_F32X4, _fmin)
+f32x4_max = _float_arith(_F32X4, _fmax)
+f64x2_sqrt = _float_arith(_F64X2, _fsqrt)
+f64x2_ceil = _float_arith(_F64X2, _fceil)
+f64x2_floor = _float_arith(_F64X2, _ffloor)
+f64x2_trunc = _float_arith(_F64X2, _ftrunc)
+f64x2_nearest = _float_arith(_F64X2, _fnearest)
+f64x2_add = _float_arith(_F64X2, operator.add)
+f64x2_sub = _float_arith(_F64X2, operator.sub)
+f64x2_mul = _float_arith(_F64X2, operator.mul)
+f64x2_div = _float_arith(_F64X2, _fdiv)
+f64x2_min = _float_arith(_F64X2, _fmin)
+f64x2_max = _float_arith(_F64X2, _fmax)
+
+# pmin/pmax return one operand unchanged, so no NaN canonicalisation.
+f32x4_pmin = _lanewise(_F32X4, _fpmin)
+f32x4_pmax = _lanewise(_F32X4, _fpmax)
+f64x2_pmin = _lanewise(_F64X2, _fpmin)
+f64x2_pmax = _lanewise(_F64X2, _fpmax)
+
+i32x4_trunc_sat_f32x4_s = _convert(_F32X4, _I32X4, _trunc_sat(32, signed=True))
+i32x4_trunc_sat_f32x4_u = _convert(_F32X4, _I32X4, _trunc_sat(32, signed=False))
+i32x4_trunc_sat_f64x2_s_zero = _convert(_F64X2, _I32X4, _trunc_sat(32, signed=True), zero=True)
+i32x4_trunc_sat_f64x2_u_zero = _convert(_F64X2, _I32X4, _trunc_sat(32, signed=False), zero=True)
+# Every i32 is a double, so rounding the exact double to f32 is ``convert``'s single rounding.
+f32x4_convert_i32x4_s = _convert(_I32X4, _F32X4, lambda i: f32_round(float(i)), signed=True)
+f32x4_convert_i32x4_u = _convert(_I32X4, _F32X4, lambda i: f32_round(float(i)))
+f64x2_convert_low_i32x4_s = _convert(_I32X4, _F64X2, float, signed=True, half="low")
+f64x2_convert_low_i32x4_u = _convert(_I32X4, _F64X2, float, half="low")
+f32x4_demote_f64x2_zero = _convert(_F64X2, _F32X4, lambda z: _nan_canonical(f32_round(z)), zero=True)
+f64x2_promote_low_f32x4 = _convert(_F32X4, _F64X2, _nan_canonical, half="low")
+
+# Relaxed SIMD (Wasm 3.0) where it is not just its deterministic 2.0 counterpart (see ``vector_ops``).
+f32x4_relaxed_madd = _relaxed_madd(_F32X4, negate=False)
+f32x4_relaxed_nmadd = _relaxed_madd(_F32X4, negate=True)
+f64x2_relaxed_madd = _relaxed_madd(_F64X2, negate=False)
+f64x2_relaxed_nmadd = _relaxed_madd(_F64X2, negate=True)
+# ``ivdot_sat``: i8 products summed pairwise with signed saturation to i16 (second operand signed: R_idot = 0).
+i16x8_relaxed_dot_i8x16_i7x16_s = _dot(_I8X16, _I16X8, _sat(16, signed=True))
+
+
+def i32x4_relaxed_dot_i8x16_i7x16_add_s(a: int, b: int, c: int) -> int:
+    """``relaxed_dot_add_s`` (``vextternop``): the i16 relaxed dot, pairwise widened to i32, plus ``c``."""
+    return i32x4_add(i32x4_extadd_pairwise_i16x8_s(i16x8_relaxed_dot_i8x16_i7x16_s(a, b)), c)
+
+
+__all__ = ["SimdShape", "SIMD_SHAPES", "v128_lanes", "v128_from_lanes"] + sorted(
+    name for name in list(globals())
+    if name.startswith(("v128_", "i8x16_", "i16x8_", "i32x4_", "i64x2_", "f32x4_", "f64x2_"))
+    and name not in ("v128_lanes", "v128_from_lanes")
+)

@@ -1,0 +1,71 @@
+"""Function instances (spec ``exec/runtime.rst``, "Function Instances").
+
+Every function instance has ``call(depth, *args)``, the Python callable the compiled code invokes: it returns
+``None`` for no result, the value for one, a tuple for several. ``depth`` is the caller's depth plus one, checked
+against the store's budget. A module function is compiled on its first call (``oracle.exec.compile``).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..syntax.types import FuncType, intern_type
+
+
+class FuncInst:
+    """A module function ``{type, module, code}``."""
+
+    __slots__ = ("type", "module", "code", "index", "call", "_bindings")
+
+    def __init__(self, type: FuncType, module: Any, code: Any, index: int):
+        self.type = type
+        self.module = module   # the ModuleInst
+        self.code = code       # the syntax.module.Func
+        self.index = index     # index in its module's function index space
+        self._bindings: list[tuple[dict, str]] = []
+        self.call: Callable = self._compile_and_call
+
+    def bind(self, namespace: dict, name: str) -> None:
+        """Keep ``namespace[name]`` equal to ``self.call``, now and once the function is compiled."""
+        namespace[name] = self.call
+        self._bindings.append((namespace, name))
+
+    def set_call(self, fn: Callable) -> None:
+        self.call = fn
+        for ns, name in self._bindings:
+            ns[name] = fn
+
+    def _compile_and_call(self, depth: int, *args: Any) -> Any:
+        from ..exec.compile import compile_function
+        self.set_call(compile_function(self))
+        return self.call(depth, *args)
+
+    def __repr__(self) -> str:
+        return f"<func {self.index} {self.type}>"
+
+
+class HostFunc:
+    """A host function ``{type, hostcode}``: ``hostcode(*args)`` returns a list of results."""
+
+    __slots__ = ("type", "hostcode", "name", "call")
+
+    def __init__(self, type: FuncType, hostcode: Callable[..., list], name: str = "host"):
+        self.type = intern_type(type)
+        self.hostcode = hostcode
+        self.name = name
+        n = len(type.results)
+
+        def call(depth: int, *args: Any) -> Any:
+            results = hostcode(*args)
+            if n == 0:
+                return None
+            if n == 1:
+                return results[0]
+            return tuple(results)
+
+        self.call = call
+
+    def bind(self, namespace: dict, name: str) -> None:
+        namespace[name] = self.call
+
+    def __repr__(self) -> str:
+        return f"<host func {self.name} {self.type}>"

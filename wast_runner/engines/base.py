@@ -1,0 +1,140 @@
+"""The engine interface: what the script executor needs from a WebAssembly implementation.
+
+``wast_runner.script`` drives an ``Engine`` only through this interface, so any implementation (the oracle, a
+native runtime, a subprocess speaking a protocol) can run the official scripts. Values cross the boundary in the
+oracle's value model (``oracle.runtime.values``): i32/i64 as unsigned ints, f32/f64 as floats (f32 NaN payloads in
+the top mantissa bits), v128 as ints, references as ``None`` / a function reference object / ``ExternRef``. Types
+are the oracle's (``"i32"`` ... or ``RefType``).
+
+Every operation returns a typed outcome instead of raising for anything WebAssembly defines (traps, exhaustion,
+load failures); an exception escaping an engine method is a bug in the engine, and the runner records it as an
+``error`` outcome.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Sequence, Union
+
+from oracle.features import WASM_2_0, Features
+
+#: The ways loading a module can fail, in the order an embedder finds out: decoding (``assert_malformed``),
+#: validation (``assert_invalid``), import resolution and matching (``assert_unlinkable``), and a trap while
+#: instantiating, e.g. in the start function or an out-of-bounds segment (``assert_uninstantiable``).
+LOAD_STAGES = ("malformed", "invalid", "unlinkable", "uninstantiable")
+
+
+class Arg(NamedTuple):
+    """One argument of an invocation: its value type and its value in the oracle's value model."""
+
+    type: Any
+    value: Any
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A module was decoded, validated and instantiated; ``handle`` is the engine's opaque instance handle."""
+
+    handle: Any
+
+
+@dataclass(frozen=True)
+class LoadFailed:
+    """Loading a module failed at ``stage`` (one of ``LOAD_STAGES``) with ``message``."""
+
+    stage: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Returned:
+    """An action completed with ``values``; ``types`` are their value types when the engine knows them."""
+
+    values: list
+    types: list | None = None
+
+
+@dataclass(frozen=True)
+class Trapped:
+    """An action trapped (spec ``exec/runtime.rst``, "trap")."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Exhausted:
+    """An action ran out of a resource, in practice the call stack."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Thrown:
+    """An action ended with an uncaught WebAssembly exception (exception handling; ``assert_exception``)."""
+
+    message: str = "uncaught exception"
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """The export an action names does not exist or is not of the kind the action needs."""
+
+    message: str
+
+
+LoadOutcome = Union[Loaded, LoadFailed]
+ActionOutcome = Union[Returned, Trapped, Exhausted, Thrown, NotFound]
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """What the command line passes to an engine factory: the text after ``NAME:`` in ``--engine NAME:ARGS``,
+    and the call depth budget (``--max-call-depth``), ``None`` for the engine's default."""
+
+    args: str | None = None
+    max_call_depth: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class Engine(ABC):
+    """A WebAssembly implementation as the script executor sees it.
+
+    One engine object runs many scripts one after another; ``reset`` starts each script with an empty store in
+    which only the ``spectest`` host module is registered.
+    """
+
+    #: Short name, used in ``--engine`` and in the ``engine`` key of results records.
+    name: str = "engine"
+
+    @abstractmethod
+    def version(self) -> str:
+        """A version string for results records."""
+
+    def supported_features(self) -> frozenset[str] | None:
+        """The feature names (as in ``oracle.features``) this engine implements; ``None`` when unknown."""
+        return None
+
+    @abstractmethod
+    def reset(self, features: Features = WASM_2_0) -> None:
+        """Forget every module and registration; start a fresh store with ``spectest`` registered; judge
+        modules with ``features`` enabled from now on."""
+
+    @abstractmethod
+    def load(self, data: bytes, name: str | None = None) -> LoadOutcome:
+        """Decode, validate and instantiate a binary module, resolving its imports from the registered modules.
+        ``name`` is the script's name for it (``$M``), for the engine's diagnostics only."""
+
+    @abstractmethod
+    def register(self, handle: Any, as_name: str) -> None:
+        """Make the exports of the instance ``handle`` importable under the module name ``as_name``."""
+
+    @abstractmethod
+    def invoke(self, handle: Any, field: str, args: Sequence[Arg]) -> ActionOutcome:
+        """Invoke the function exported as ``field`` by the instance ``handle``."""
+
+    @abstractmethod
+    def get(self, handle: Any, field: str) -> ActionOutcome:
+        """Read the global exported as ``field`` by the instance ``handle`` (a ``Returned`` with one value)."""
+
+    def close(self) -> None:
+        """Release whatever the engine holds (processes, files); the engine is not used afterwards."""
