@@ -15,10 +15,11 @@ from .features import WASM_2_0, Features
 from .syntax.module import Module
 
 
-def store_init(max_call_depth: int = 10_000) -> "Store":
-    """A fresh store. ``max_call_depth`` is the depth budget after which a call is ``Exhaustion``."""
+def store_init(max_call_depth: int = 10_000, **options: Any) -> "Store":
+    """A fresh store. ``max_call_depth`` is the depth budget after which a call is ``Exhaustion``; other options
+    are those of ``oracle.runtime.store.Store`` (resource limits, instruction counting, execution engine)."""
     from .runtime.store import Store
-    return Store(max_call_depth=max_call_depth)
+    return Store(max_call_depth=max_call_depth, **options)
 
 
 def module_decode(data: bytes, features: Features = WASM_2_0) -> Module:
