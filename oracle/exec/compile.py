@@ -35,10 +35,7 @@ from .memory_instr import LOADS, STORES, UNSIGNED_BY_WIDTH
 from .ops import Op
 from .scalar_ops import SCALAR_OPS
 
-try:
-    from .vector_ops import VECTOR_MEMORY, VECTOR_OPS
-except ImportError:  # the vector part is optional until it exists
-    VECTOR_OPS, VECTOR_MEMORY = {}, {}
+from .vector_ops import VECTOR_MEMORY, VECTOR_OPS
 
 PURE_OPS: dict[str, Op] = {**SCALAR_OPS, **VECTOR_OPS}
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
@@ -274,6 +271,7 @@ class FunctionCompiler:
         self.next_id += 1
         self.ctrl.append(c)
         if c.py_loop:
+            if sum(x.py_loop for x in self.ctrl) > 19: raise CompileError("too many nested loops for Python")
             self.open("while True:")
         if kind == "if":
             self.open(f"if {truth(cond.code)}:")
@@ -630,10 +628,20 @@ class FunctionCompiler:
 
 
 def compile_function(func: FuncInst) -> Callable:
-    """The Python function for a module function (spec ``exec/instructions.rst``, "Function Calls")."""
+    """The Python function for a module function (spec ``exec/instructions.rst``, "Function Calls").
+
+    Compiled to Python source, or interpreted (``oracle.exec.interpret``) when the store's engine says so or when
+    the body nests deeper than Python source can.
+    """
+    from .interpret import interpret_function
     inst = func.module
+    if inst.store.engine == "interpret":
+        return interpret_function(func)
     fc = FunctionCompiler(func, inst.store.max_call_depth, inst.store.instruction_counter is not None)
-    source = fc.compile()
+    try:
+        source = fc.compile()
+    except CompileError:   # beyond what Python source can nest: the plain path (oracle.exec.interpret)
+        return interpret_function(func)
     ns = inst.namespace
     ns.update(fc.consts)
     code = compile(source, f"<wasm function {func.index}>", "exec")
@@ -647,12 +655,15 @@ def base_namespace() -> dict:
     """The names every instance's generated code may use: numerics, vector helpers, memory and table helpers."""
     from . import numerics, table_instr
     ns: dict = {"Trap": Trap, "Exhaustion": Exhaustion}
-    for mod in (numerics, table_instr, memory_instr):
-        ns.update({k: v for k, v in vars(mod).items() if not k.startswith("__")})
-    try:
-        from . import vector
-        ns.update({k: v for k, v in vars(vector).items() if not k.startswith("__")})
-    except ImportError:
-        pass
+    from . import vector
+    for mod in (numerics, table_instr, memory_instr, vector):
+        names = getattr(mod, "__all__", None) or [k for k in vars(mod) if not k.startswith("_")]
+        for k in names:
+            if k in ns and ns[k] is not getattr(mod, k):
+                raise RuntimeError(f"name {k!r} of {mod.__name__} clashes in the generated code's namespace")
+            ns[k] = getattr(mod, k)
+    from ..runtime import values
+    for k in ("f32_from_bits", "f32_to_bits", "f32_round", "f64_from_bits", "f64_to_bits"):
+        ns[k] = getattr(values, k)
     ns.update(memory_instr.NAMESPACE)
     return ns

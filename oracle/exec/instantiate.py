@@ -2,14 +2,15 @@
 ``valid/matching.rst``, "External Types")."""
 from __future__ import annotations
 
-from ..errors import Trap, Unlinkable
+from ..errors import Unlinkable
 from ..runtime.function import FuncInst, HostFunc
 from ..runtime.global_ import GlobalInst
 from ..runtime.memory import MemInst
 from ..runtime.module_inst import ModuleInst
 from ..runtime.table import TableInst
 from ..syntax.module import Module
-from ..syntax.types import GlobalType, Limits, intern_type
+from ..syntax.types import intern_type
+from ..valid.matching import match_externtype
 from .compile import base_namespace
 from .const_expr import evaluate
 from .invoke import call_function
@@ -19,27 +20,18 @@ from .table_instr import table_init
 _BASE_NS: dict | None = None
 
 
-def limits_match(actual: Limits, expected: Limits) -> bool:
-    """Limits subtyping (spec ``valid/matching.rst``, "Limits"), address types equal."""
-    if actual.addrtype != expected.addrtype or actual.min < expected.min:
-        return False
-    if expected.max is None:
-        return True
-    return actual.max is not None and actual.max <= expected.max
-
-
-def extern_matches(kind: str, val, expected) -> bool:
-    """Whether external value ``val`` matches the import's type (``expected`` as in ``module_imports``)."""
-    if kind == "func":
-        return isinstance(val, (FuncInst, HostFunc)) and val.type == expected
-    if kind == "table":
-        return (isinstance(val, TableInst) and val.type.elem == expected.elem
-                and limits_match(val.type.limits, expected.limits))
-    if kind == "mem":
-        return isinstance(val, MemInst) and limits_match(val.type.limits, expected.limits)
-    if kind == "global":
-        return isinstance(val, GlobalInst) and val.type == expected
-    return False
+def externtype_of(val) -> tuple[str, object] | None:
+    """The external type of an external value (spec ``exec/modules.rst``, "External Typing"): for tables and
+    memories the current size is the minimum."""
+    if isinstance(val, (FuncInst, HostFunc)):
+        return ("func", val.type)
+    if isinstance(val, TableInst):
+        return ("table", val.type)
+    if isinstance(val, MemInst):
+        return ("mem", val.type)
+    if isinstance(val, GlobalInst):
+        return ("global", val.type)
+    return None
 
 
 def _namespace(inst: ModuleInst) -> dict:
@@ -62,7 +54,8 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     ns["_C"] = store.instruction_counter
     for imp, val in zip(module.imports, externvals):
         expected = types[imp.desc] if imp.kind == "func" else imp.desc
-        if not extern_matches(imp.kind, val, expected):
+        actual = externtype_of(val)
+        if actual is None or not match_externtype(actual, (imp.kind, expected), types):
             raise Unlinkable(f"incompatible import type for {imp.module!r} {imp.name!r}")
         {"func": inst.funcs, "table": inst.tables, "mem": inst.mems, "global": inst.globals,
          "tag": inst.tags}[imp.kind].append(val)
@@ -115,4 +108,4 @@ def _bind(inst: ModuleInst, ns: dict) -> None:
         ns[f"MI{i}"] = m
 
 
-__all__ = ["instantiate", "extern_matches", "limits_match", "Trap", "GlobalType"]
+__all__ = ["instantiate", "externtype_of"]

@@ -104,4 +104,4 @@ def memory_init(mem: MemInst, seg: bytes, d: int, s: int, n: int) -> None:
         mem.data[d:d + n] = seg[s:s + n]
 
 
-__all__ = ["memory_size", "memory_grow", "memory_fill", "memory_copy", "memory_init", "LOADS", "STORES", "Op"]
+__all__ = ["memory_size", "memory_grow", "memory_fill", "memory_copy", "memory_init"]

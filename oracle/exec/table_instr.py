@@ -60,10 +60,10 @@ def call_indirect_target(tab: TableInst, i: int, ftype) -> Callable:
     """
     elem = tab.elem
     if i >= len(elem):
-        raise Trap("undefined element")
+        raise Trap(f"undefined element {i}")
     f = elem[i]
     if f is None:
-        raise Trap("uninitialized element")
+        raise Trap(f"uninitialized element {i}")
     if f.type is not ftype:
         raise Trap("indirect call type mismatch")
     return f.call

@@ -11,8 +11,11 @@ Lane values follow the value model: integer lanes are ints (unsigned bit pattern
 asks for the signed interpretation ``signed_N``), float lanes are floats whose NaN payloads survive a
 decode/encode round trip (so ``pmin``, ``extract_lane`` and ``replace_lane`` move NaN bits unchanged).
 
-Floating-point NaN results: ``exec/numerics.rst``, "NaN Propagation", allows any NaN of the right kind; the
-oracle produces the deterministic profile's choice, a positive canonical NaN, for every arithmetic NaN result.
+Float lane operations reuse the scalar operators of ``oracle.exec.numerics`` where the spec lifts one lane-wise,
+computed in double precision and rounded once to the lane format (``f32_round`` for f32 lanes, which is exact for
+``+ - * / sqrt``: 53 >= 2*24+2 bits). NaN results: ``exec/numerics.rst``, "NaN Propagation", allows any NaN of the
+right kind; every NaN a vector float operator produces is the positive canonical NaN (the deterministic
+profile's choice), whatever the scalar operator picked.
 Relaxed SIMD operations (``exec/numerics.rst``, "Relaxed Operations") likewise follow the deterministic profile,
 where every choice parameter is 0.
 """
@@ -23,6 +26,20 @@ import operator
 import struct
 from typing import Callable, NamedTuple
 
+from oracle.exec.numerics import (
+    f32_demote_f64,
+    f64_ceil,
+    f64_div,
+    f64_floor,
+    f64_max,
+    f64_min,
+    f64_nearest,
+    f64_promote_f32,
+    f64_sqrt,
+    f64_trunc,
+    i32_trunc_sat_f64_s,
+    i32_trunc_sat_f64_u,
+)
 from oracle.runtime.values import (
     MASK32,
     MASK128,
@@ -211,15 +228,20 @@ def _convert(src: SimdShape, dst: SimdShape, f: Callable, signed: bool = False, 
     """``vcvtop_half?_zero?`` (``exec/numerics.rst``, "vcvtop"): ``f`` on the selected source lanes.
 
     ``half`` ("low"/"high") takes half of the source lanes; ``zero`` fills the upper result lanes with zeros.
-    Extension (``extend_half_sx``) is the conversion with ``f`` the identity on the (signed) lanes.
+    Float results are rounded to ``dst``'s lane format, NaNs canonical. Extension (``extend_half_sx``) is the
+    conversion with ``f`` the identity on the (signed) lanes.
     """
     decode = _decoder(signed)
     count = min(src.count, dst.count)
     start = count if half == "high" else 0
     fill = [0.0 if dst.is_float else 0] * (dst.count - count) if zero else []
+    lane = f
+    if dst.is_float:
+        result = _float_result(dst)
+        lane = lambda x: result(f(x))  # noqa: E731
 
     def op(v: int) -> int:
-        return v128_from_lanes([f(x) for x in decode(v, src)[start:start + count]] + fill, dst)
+        return v128_from_lanes([lane(x) for x in decode(v, src)[start:start + count]] + fill, dst)
 
     return op
 
@@ -265,18 +287,6 @@ def _sat(bits: int, signed: bool) -> Callable[[int], int]:
     return lambda i: lo if i < lo else hi if i > hi else i
 
 
-def _add_sat(shape: SimdShape, signed: bool) -> V128Op:
-    """``iadd_sat_sx``."""
-    sat = _sat(shape.lane_bits, signed)
-    return _lanewise(shape, lambda a, b: sat(a + b), signed)
-
-
-def _sub_sat(shape: SimdShape, signed: bool) -> V128Op:
-    """``isub_sat_sx``."""
-    sat = _sat(shape.lane_bits, signed)
-    return _lanewise(shape, lambda a, b: sat(a - b), signed)
-
-
 def _avgr_u(a: int, b: int) -> int:
     """``iavgr_u``: rounding average."""
     return (a + b + 1) >> 1
@@ -290,39 +300,72 @@ def _q15mulr_sat_s(a: int, b: int) -> int:
     return _SAT_S16((a * b + 0x4000) >> 15)
 
 
-# --- Float lane functions (``exec/numerics.rst``, "Floating-Point Operations") -------------------------------------
+# --- Operation families, one shape at a time ----------------------------------------------------------------------
 
-def _fdiv(a: float, b: float) -> float:
-    """``fdiv`` in double precision, including division by zero (Python raises there)."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a != a or a == 0:
-            return math.nan
-        return math.copysign(math.inf, math.copysign(1.0, a) * math.copysign(1.0, b))
+def _lane_access(shape: SimdShape) -> tuple[Callable, ...]:
+    """``splat``, ``extract_lane`` (``_u`` for i8/i16 lanes) and ``replace_lane`` of ``shape``."""
+    return _splat(shape), _extract_lane(shape), _replace_lane(shape)
 
 
-def _fsqrt(x: float) -> float:
-    """``fsqrt``: NaN below zero; ``sqrt(-0) = -0``."""
-    return math.nan if x < 0 else math.sqrt(x)
+def _int_comparisons(shape: SimdShape, unsigned: bool = True) -> tuple[V128Op, ...]:
+    """``eq ne lt_s gt_s le_s ge_s`` and, if ``unsigned``, ``lt_u gt_u le_u ge_u`` (``ieq`` ... ``ige_sx``)."""
+    orders = (operator.lt, operator.gt, operator.le, operator.ge)
+    return (_compare(shape, operator.eq), _compare(shape, operator.ne),
+            *(_compare(shape, order, signed=True) for order in orders),
+            *(_compare(shape, order) for order in (orders if unsigned else ())))
 
 
-def _fmin(a: float, b: float) -> float:
-    """``fmin``: NaN if either is NaN, and ``-0`` for zeros of opposite signs."""
-    if a != a or b != b:
-        return math.nan
-    if a == b:  # equal non-zero values are identical; of two zeros, a negative one wins
-        return a if math.copysign(1.0, a) < 0 else b
-    return a if a < b else b
+def _float_comparisons(shape: SimdShape) -> tuple[V128Op, ...]:
+    """``eq ne lt gt le ge`` (``feq`` ... ``fge``): Python's float comparisons are IEEE's (false on NaN)."""
+    return tuple(_compare(shape, order) for order in (operator.eq, operator.ne, operator.lt, operator.gt,
+                                                      operator.le, operator.ge))
 
 
-def _fmax(a: float, b: float) -> float:
-    """``fmax``: NaN if either is NaN, and ``+0`` for zeros of opposite signs."""
-    if a != a or b != b:
-        return math.nan
-    if a == b:
-        return b if math.copysign(1.0, a) < 0 else a
-    return a if a > b else b
+def _shifts(shape: SimdShape) -> tuple[V128Op, V128Op, V128Op]:
+    """``shl shr_s shr_u``."""
+    return (_shift(shape, operator.lshift, signed=False), _shift(shape, operator.rshift, signed=True),
+            _shift(shape, operator.rshift, signed=False))
+
+
+def _int_tests(shape: SimdShape) -> tuple[Callable[[int], int], Callable[[int], int]]:
+    """``all_true bitmask``."""
+    return _all_true(shape), _bitmask(shape)
+
+
+def _saturating(shape: SimdShape) -> tuple[V128Op, ...]:
+    """``add_sat_s add_sat_u sub_sat_s sub_sat_u`` (``iadd_sat_sx``, ``isub_sat_sx``)."""
+    sat_s, sat_u = _sat(shape.lane_bits, signed=True), _sat(shape.lane_bits, signed=False)
+    return (_lanewise(shape, lambda a, b: sat_s(a + b), signed=True), _lanewise(shape, lambda a, b: sat_u(a + b)),
+            _lanewise(shape, lambda a, b: sat_s(a - b), signed=True), _lanewise(shape, lambda a, b: sat_u(a - b)))
+
+
+def _min_max(shape: SimdShape) -> tuple[V128Op, ...]:
+    """``min_s min_u max_s max_u`` (``imin_sx``, ``imax_sx``)."""
+    return (_lanewise(shape, min, signed=True), _lanewise(shape, min),
+            _lanewise(shape, max, signed=True), _lanewise(shape, max))
+
+
+def _extends(src: SimdShape, dst: SimdShape) -> tuple[V128Op, ...]:
+    """``extend_low_s extend_high_s extend_low_u extend_high_u``: the lanes of one half, read signed or unsigned,
+    are already the extended values."""
+    return tuple(_convert(src, dst, int, signed=signed, half=half)
+                 for signed in (True, False) for half in ("low", "high"))
+
+
+def _extmuls(src: SimdShape, dst: SimdShape) -> tuple[V128Op, ...]:
+    """``extmul_low_s extmul_high_s extmul_low_u extmul_high_u``."""
+    return tuple(_extmul(src, dst, half, signed) for signed in (True, False) for half in ("low", "high"))
+
+
+def _float_unary(shape: SimdShape) -> tuple[V128Op, ...]:
+    """``sqrt ceil floor trunc nearest``: the scalar operators, NaN results canonical."""
+    return tuple(_float_arith(shape, f) for f in (f64_sqrt, f64_ceil, f64_floor, f64_trunc, f64_nearest))
+
+
+def _float_binary(shape: SimdShape) -> tuple[V128Op, ...]:
+    """``add sub mul div min max`` (NaN results canonical), then ``pmin pmax``, which return an operand as is."""
+    return (*(_float_arith(shape, f) for f in (operator.add, operator.sub, operator.mul, f64_div, f64_min, f64_max)),
+            _lanewise(shape, _fpmin), _lanewise(shape, _fpmax))
 
 
 def _fpmin(a: float, b: float) -> float:
@@ -333,44 +376,6 @@ def _fpmin(a: float, b: float) -> float:
 def _fpmax(a: float, b: float) -> float:
     """``fpmax``: ``b`` if ``a < b``, else ``a``."""
     return b if a < b else a
-
-
-def _to_integral(to_int: Callable[[float], int]) -> Callable[[float], float]:
-    """``fceil``/``ffloor``/``ftrunc``/``fnearest``: NaN, infinities and zeros pass, and the sign is kept."""
-
-    def f(x: float) -> float:
-        if x != x or x == 0 or math.isinf(x):
-            return x
-        return math.copysign(float(to_int(x)), x)  # copysign: e.g. ceil(-0.5) = -0
-
-    return f
-
-
-_fceil = _to_integral(math.ceil)
-_ffloor = _to_integral(math.floor)
-_ftrunc = _to_integral(math.trunc)
-_fnearest = _to_integral(round)  # round() of a float rounds half to even
-
-
-def _trunc_sat(bits: int, signed: bool) -> Callable[[float], int]:
-    """``trunc_sat_sx``: NaN -> 0, otherwise the truncated value clamped to the target range."""
-    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-
-    def f(x: float) -> int:
-        if x != x:
-            return 0
-        if x <= lo:
-            return lo
-        if x >= hi:
-            return hi
-        return math.trunc(x)
-
-    return f
-
-
-def _nan_canonical(x: float) -> float:
-    """``promote``/``demote`` of a NaN: the positive canonical NaN (deterministic profile)."""
-    return math.nan if x != x else x
 
 
 def _relaxed_madd(shape: SimdShape, negate: bool) -> V128Op:
@@ -431,149 +436,50 @@ def i8x16_shuffle(a: int, b: int, lanes: tuple[int, ...]) -> int:
     return int.from_bytes(bytes(src[j] for j in lanes), "little")
 
 
-# --- The operations, shape by shape within each family ------------------------------------------------------------
+# --- The operations -----------------------------------------------------------------------------------------------
 
-i8x16_splat = _splat(_I8X16)
-i16x8_splat = _splat(_I16X8)
-i32x4_splat = _splat(_I32X4)
-i64x2_splat = _splat(_I64X2)
-f32x4_splat = _splat(_F32X4)
-f64x2_splat = _splat(_F64X2)
-
+i8x16_splat, i8x16_extract_lane_u, i8x16_replace_lane = _lane_access(_I8X16)
+i16x8_splat, i16x8_extract_lane_u, i16x8_replace_lane = _lane_access(_I16X8)
+i32x4_splat, i32x4_extract_lane, i32x4_replace_lane = _lane_access(_I32X4)
+i64x2_splat, i64x2_extract_lane, i64x2_replace_lane = _lane_access(_I64X2)
+f32x4_splat, f32x4_extract_lane, f32x4_replace_lane = _lane_access(_F32X4)
+f64x2_splat, f64x2_extract_lane, f64x2_replace_lane = _lane_access(_F64X2)
 i8x16_extract_lane_s = _extract_lane(_I8X16, signed=True)
-i8x16_extract_lane_u = _extract_lane(_I8X16)
 i16x8_extract_lane_s = _extract_lane(_I16X8, signed=True)
-i16x8_extract_lane_u = _extract_lane(_I16X8)
-i32x4_extract_lane = _extract_lane(_I32X4)
-i64x2_extract_lane = _extract_lane(_I64X2)
-f32x4_extract_lane = _extract_lane(_F32X4)
-f64x2_extract_lane = _extract_lane(_F64X2)
 
-i8x16_replace_lane = _replace_lane(_I8X16)
-i16x8_replace_lane = _replace_lane(_I16X8)
-i32x4_replace_lane = _replace_lane(_I32X4)
-i64x2_replace_lane = _replace_lane(_I64X2)
-f32x4_replace_lane = _replace_lane(_F32X4)
-f64x2_replace_lane = _replace_lane(_F64X2)
+i8x16_eq, i8x16_ne, i8x16_lt_s, i8x16_gt_s, i8x16_le_s, i8x16_ge_s, i8x16_lt_u, i8x16_gt_u, i8x16_le_u, i8x16_ge_u = (
+    _int_comparisons(_I8X16))
+i16x8_eq, i16x8_ne, i16x8_lt_s, i16x8_gt_s, i16x8_le_s, i16x8_ge_s, i16x8_lt_u, i16x8_gt_u, i16x8_le_u, i16x8_ge_u = (
+    _int_comparisons(_I16X8))
+i32x4_eq, i32x4_ne, i32x4_lt_s, i32x4_gt_s, i32x4_le_s, i32x4_ge_s, i32x4_lt_u, i32x4_gt_u, i32x4_le_u, i32x4_ge_u = (
+    _int_comparisons(_I32X4))
+i64x2_eq, i64x2_ne, i64x2_lt_s, i64x2_gt_s, i64x2_le_s, i64x2_ge_s = _int_comparisons(_I64X2, unsigned=False)
+f32x4_eq, f32x4_ne, f32x4_lt, f32x4_gt, f32x4_le, f32x4_ge = _float_comparisons(_F32X4)
+f64x2_eq, f64x2_ne, f64x2_lt, f64x2_gt, f64x2_le, f64x2_ge = _float_comparisons(_F64X2)
 
-# Integer comparisons: eq/ne on bit patterns, the rest in the signed or unsigned interpretation.
-i8x16_eq = _compare(_I8X16, operator.eq)
-i8x16_ne = _compare(_I8X16, operator.ne)
-i8x16_lt_s = _compare(_I8X16, operator.lt, signed=True)
-i8x16_lt_u = _compare(_I8X16, operator.lt)
-i8x16_gt_s = _compare(_I8X16, operator.gt, signed=True)
-i8x16_gt_u = _compare(_I8X16, operator.gt)
-i8x16_le_s = _compare(_I8X16, operator.le, signed=True)
-i8x16_le_u = _compare(_I8X16, operator.le)
-i8x16_ge_s = _compare(_I8X16, operator.ge, signed=True)
-i8x16_ge_u = _compare(_I8X16, operator.ge)
-i16x8_eq = _compare(_I16X8, operator.eq)
-i16x8_ne = _compare(_I16X8, operator.ne)
-i16x8_lt_s = _compare(_I16X8, operator.lt, signed=True)
-i16x8_lt_u = _compare(_I16X8, operator.lt)
-i16x8_gt_s = _compare(_I16X8, operator.gt, signed=True)
-i16x8_gt_u = _compare(_I16X8, operator.gt)
-i16x8_le_s = _compare(_I16X8, operator.le, signed=True)
-i16x8_le_u = _compare(_I16X8, operator.le)
-i16x8_ge_s = _compare(_I16X8, operator.ge, signed=True)
-i16x8_ge_u = _compare(_I16X8, operator.ge)
-i32x4_eq = _compare(_I32X4, operator.eq)
-i32x4_ne = _compare(_I32X4, operator.ne)
-i32x4_lt_s = _compare(_I32X4, operator.lt, signed=True)
-i32x4_lt_u = _compare(_I32X4, operator.lt)
-i32x4_gt_s = _compare(_I32X4, operator.gt, signed=True)
-i32x4_gt_u = _compare(_I32X4, operator.gt)
-i32x4_le_s = _compare(_I32X4, operator.le, signed=True)
-i32x4_le_u = _compare(_I32X4, operator.le)
-i32x4_ge_s = _compare(_I32X4, operator.ge, signed=True)
-i32x4_ge_u = _compare(_I32X4, operator.ge)
-i64x2_eq = _compare(_I64X2, operator.eq)
-i64x2_ne = _compare(_I64X2, operator.ne)
-i64x2_lt_s = _compare(_I64X2, operator.lt, signed=True)
-i64x2_gt_s = _compare(_I64X2, operator.gt, signed=True)
-i64x2_le_s = _compare(_I64X2, operator.le, signed=True)
-i64x2_ge_s = _compare(_I64X2, operator.ge, signed=True)
+i8x16_shl, i8x16_shr_s, i8x16_shr_u = _shifts(_I8X16)
+i16x8_shl, i16x8_shr_s, i16x8_shr_u = _shifts(_I16X8)
+i32x4_shl, i32x4_shr_s, i32x4_shr_u = _shifts(_I32X4)
+i64x2_shl, i64x2_shr_s, i64x2_shr_u = _shifts(_I64X2)
 
-# Float comparisons (``feq`` ... ``fge``): Python's float comparisons are IEEE's (false on NaN, -0 == +0).
-f32x4_eq = _compare(_F32X4, operator.eq)
-f32x4_ne = _compare(_F32X4, operator.ne)
-f32x4_lt = _compare(_F32X4, operator.lt)
-f32x4_gt = _compare(_F32X4, operator.gt)
-f32x4_le = _compare(_F32X4, operator.le)
-f32x4_ge = _compare(_F32X4, operator.ge)
-f64x2_eq = _compare(_F64X2, operator.eq)
-f64x2_ne = _compare(_F64X2, operator.ne)
-f64x2_lt = _compare(_F64X2, operator.lt)
-f64x2_gt = _compare(_F64X2, operator.gt)
-f64x2_le = _compare(_F64X2, operator.le)
-f64x2_ge = _compare(_F64X2, operator.ge)
+i8x16_all_true, i8x16_bitmask = _int_tests(_I8X16)
+i16x8_all_true, i16x8_bitmask = _int_tests(_I16X8)
+i32x4_all_true, i32x4_bitmask = _int_tests(_I32X4)
+i64x2_all_true, i64x2_bitmask = _int_tests(_I64X2)
 
-# Integer unary operations; results wrap modulo 2^N in ``v128_from_lanes`` (``iabs`` of the minimum stays put).
-i8x16_abs = _lanewise(_I8X16, abs, signed=True)
-i16x8_abs = _lanewise(_I16X8, abs, signed=True)
-i32x4_abs = _lanewise(_I32X4, abs, signed=True)
-i64x2_abs = _lanewise(_I64X2, abs, signed=True)
-i8x16_neg = _lanewise(_I8X16, operator.neg)
-i16x8_neg = _lanewise(_I16X8, operator.neg)
-i32x4_neg = _lanewise(_I32X4, operator.neg)
-i64x2_neg = _lanewise(_I64X2, operator.neg)
+# Results wrap modulo 2^N in ``v128_from_lanes``: ``iabs`` of the minimum stays put, ``ineg`` is ``2^N - i``.
+i8x16_abs, i16x8_abs, i32x4_abs, i64x2_abs = (_lanewise(s, abs, signed=True) for s in (_I8X16, _I16X8, _I32X4, _I64X2))
+i8x16_neg, i16x8_neg, i32x4_neg, i64x2_neg = (_lanewise(s, operator.neg) for s in (_I8X16, _I16X8, _I32X4, _I64X2))
+i8x16_add, i16x8_add, i32x4_add, i64x2_add = (_lanewise(s, operator.add) for s in (_I8X16, _I16X8, _I32X4, _I64X2))
+i8x16_sub, i16x8_sub, i32x4_sub, i64x2_sub = (_lanewise(s, operator.sub) for s in (_I8X16, _I16X8, _I32X4, _I64X2))
+i16x8_mul, i32x4_mul, i64x2_mul = (_lanewise(s, operator.mul) for s in (_I16X8, _I32X4, _I64X2))
 i8x16_popcnt = _lanewise(_I8X16, int.bit_count)
 
-i8x16_all_true = _all_true(_I8X16)
-i16x8_all_true = _all_true(_I16X8)
-i32x4_all_true = _all_true(_I32X4)
-i64x2_all_true = _all_true(_I64X2)
-i8x16_bitmask = _bitmask(_I8X16)
-i16x8_bitmask = _bitmask(_I16X8)
-i32x4_bitmask = _bitmask(_I32X4)
-i64x2_bitmask = _bitmask(_I64X2)
-
-i8x16_shl = _shift(_I8X16, operator.lshift, signed=False)
-i8x16_shr_s = _shift(_I8X16, operator.rshift, signed=True)
-i8x16_shr_u = _shift(_I8X16, operator.rshift, signed=False)
-i16x8_shl = _shift(_I16X8, operator.lshift, signed=False)
-i16x8_shr_s = _shift(_I16X8, operator.rshift, signed=True)
-i16x8_shr_u = _shift(_I16X8, operator.rshift, signed=False)
-i32x4_shl = _shift(_I32X4, operator.lshift, signed=False)
-i32x4_shr_s = _shift(_I32X4, operator.rshift, signed=True)
-i32x4_shr_u = _shift(_I32X4, operator.rshift, signed=False)
-i64x2_shl = _shift(_I64X2, operator.lshift, signed=False)
-i64x2_shr_s = _shift(_I64X2, operator.rshift, signed=True)
-i64x2_shr_u = _shift(_I64X2, operator.rshift, signed=False)
-
-i8x16_add = _lanewise(_I8X16, operator.add)
-i16x8_add = _lanewise(_I16X8, operator.add)
-i32x4_add = _lanewise(_I32X4, operator.add)
-i64x2_add = _lanewise(_I64X2, operator.add)
-i8x16_sub = _lanewise(_I8X16, operator.sub)
-i16x8_sub = _lanewise(_I16X8, operator.sub)
-i32x4_sub = _lanewise(_I32X4, operator.sub)
-i64x2_sub = _lanewise(_I64X2, operator.sub)
-i16x8_mul = _lanewise(_I16X8, operator.mul)
-i32x4_mul = _lanewise(_I32X4, operator.mul)
-i64x2_mul = _lanewise(_I64X2, operator.mul)
-
-i8x16_add_sat_s = _add_sat(_I8X16, signed=True)
-i8x16_add_sat_u = _add_sat(_I8X16, signed=False)
-i16x8_add_sat_s = _add_sat(_I16X8, signed=True)
-i16x8_add_sat_u = _add_sat(_I16X8, signed=False)
-i8x16_sub_sat_s = _sub_sat(_I8X16, signed=True)
-i8x16_sub_sat_u = _sub_sat(_I8X16, signed=False)
-i16x8_sub_sat_s = _sub_sat(_I16X8, signed=True)
-i16x8_sub_sat_u = _sub_sat(_I16X8, signed=False)
-
-i8x16_min_s = _lanewise(_I8X16, min, signed=True)
-i8x16_min_u = _lanewise(_I8X16, min)
-i8x16_max_s = _lanewise(_I8X16, max, signed=True)
-i8x16_max_u = _lanewise(_I8X16, max)
-i16x8_min_s = _lanewise(_I16X8, min, signed=True)
-i16x8_min_u = _lanewise(_I16X8, min)
-i16x8_max_s = _lanewise(_I16X8, max, signed=True)
-i16x8_max_u = _lanewise(_I16X8, max)
-i32x4_min_s = _lanewise(_I32X4, min, signed=True)
-i32x4_min_u = _lanewise(_I32X4, min)
-i32x4_max_s = _lanewise(_I32X4, max, signed=True)
-i32x4_max_u = _lanewise(_I32X4, max)
+i8x16_add_sat_s, i8x16_add_sat_u, i8x16_sub_sat_s, i8x16_sub_sat_u = _saturating(_I8X16)
+i16x8_add_sat_s, i16x8_add_sat_u, i16x8_sub_sat_s, i16x8_sub_sat_u = _saturating(_I16X8)
+i8x16_min_s, i8x16_min_u, i8x16_max_s, i8x16_max_u = _min_max(_I8X16)
+i16x8_min_s, i16x8_min_u, i16x8_max_s, i16x8_max_u = _min_max(_I16X8)
+i32x4_min_s, i32x4_min_u, i32x4_max_s, i32x4_max_u = _min_max(_I32X4)
 
 i8x16_avgr_u = _lanewise(_I8X16, _avgr_u)
 i16x8_avgr_u = _lanewise(_I16X8, _avgr_u)
@@ -584,41 +490,26 @@ i8x16_narrow_i16x8_u = _narrow(_I16X8, _I8X16, signed=False)
 i16x8_narrow_i32x4_s = _narrow(_I32X4, _I16X8, signed=True)
 i16x8_narrow_i32x4_u = _narrow(_I32X4, _I16X8, signed=False)
 
-# ``extend_half_sx``: the lanes of one half, read signed or unsigned, are already the extended values.
-i16x8_extend_low_i8x16_s = _convert(_I8X16, _I16X8, int, signed=True, half="low")
-i16x8_extend_high_i8x16_s = _convert(_I8X16, _I16X8, int, signed=True, half="high")
-i16x8_extend_low_i8x16_u = _convert(_I8X16, _I16X8, int, half="low")
-i16x8_extend_high_i8x16_u = _convert(_I8X16, _I16X8, int, half="high")
-i32x4_extend_low_i16x8_s = _convert(_I16X8, _I32X4, int, signed=True, half="low")
-i32x4_extend_high_i16x8_s = _convert(_I16X8, _I32X4, int, signed=True, half="high")
-i32x4_extend_low_i16x8_u = _convert(_I16X8, _I32X4, int, half="low")
-i32x4_extend_high_i16x8_u = _convert(_I16X8, _I32X4, int, half="high")
-i64x2_extend_low_i32x4_s = _convert(_I32X4, _I64X2, int, signed=True, half="low")
-i64x2_extend_high_i32x4_s = _convert(_I32X4, _I64X2, int, signed=True, half="high")
-i64x2_extend_low_i32x4_u = _convert(_I32X4, _I64X2, int, half="low")
-i64x2_extend_high_i32x4_u = _convert(_I32X4, _I64X2, int, half="high")
-
-i16x8_extmul_low_i8x16_s = _extmul(_I8X16, _I16X8, "low", signed=True)
-i16x8_extmul_high_i8x16_s = _extmul(_I8X16, _I16X8, "high", signed=True)
-i16x8_extmul_low_i8x16_u = _extmul(_I8X16, _I16X8, "low", signed=False)
-i16x8_extmul_high_i8x16_u = _extmul(_I8X16, _I16X8, "high", signed=False)
-i32x4_extmul_low_i16x8_s = _extmul(_I16X8, _I32X4, "low", signed=True)
-i32x4_extmul_high_i16x8_s = _extmul(_I16X8, _I32X4, "high", signed=True)
-i32x4_extmul_low_i16x8_u = _extmul(_I16X8, _I32X4, "low", signed=False)
-i32x4_extmul_high_i16x8_u = _extmul(_I16X8, _I32X4, "high", signed=False)
-i64x2_extmul_low_i32x4_s = _extmul(_I32X4, _I64X2, "low", signed=True)
-i64x2_extmul_high_i32x4_s = _extmul(_I32X4, _I64X2, "high", signed=True)
-i64x2_extmul_low_i32x4_u = _extmul(_I32X4, _I64X2, "low", signed=False)
-i64x2_extmul_high_i32x4_u = _extmul(_I32X4, _I64X2, "high", signed=False)
+i16x8_extend_low_i8x16_s, i16x8_extend_high_i8x16_s, i16x8_extend_low_i8x16_u, i16x8_extend_high_i8x16_u = (
+    _extends(_I8X16, _I16X8))
+i32x4_extend_low_i16x8_s, i32x4_extend_high_i16x8_s, i32x4_extend_low_i16x8_u, i32x4_extend_high_i16x8_u = (
+    _extends(_I16X8, _I32X4))
+i64x2_extend_low_i32x4_s, i64x2_extend_high_i32x4_s, i64x2_extend_low_i32x4_u, i64x2_extend_high_i32x4_u = (
+    _extends(_I32X4, _I64X2))
+i16x8_extmul_low_i8x16_s, i16x8_extmul_high_i8x16_s, i16x8_extmul_low_i8x16_u, i16x8_extmul_high_i8x16_u = (
+    _extmuls(_I8X16, _I16X8))
+i32x4_extmul_low_i16x8_s, i32x4_extmul_high_i16x8_s, i32x4_extmul_low_i16x8_u, i32x4_extmul_high_i16x8_u = (
+    _extmuls(_I16X8, _I32X4))
+i64x2_extmul_low_i32x4_s, i64x2_extmul_high_i32x4_s, i64x2_extmul_low_i32x4_u, i64x2_extmul_high_i32x4_u = (
+    _extmuls(_I32X4, _I64X2))
 
 i16x8_extadd_pairwise_i8x16_s = _extadd_pairwise(_I8X16, _I16X8, signed=True)
 i16x8_extadd_pairwise_i8x16_u = _extadd_pairwise(_I8X16, _I16X8, signed=False)
 i32x4_extadd_pairwise_i16x8_s = _extadd_pairwise(_I16X8, _I32X4, signed=True)
 i32x4_extadd_pairwise_i16x8_u = _extadd_pairwise(_I16X8, _I32X4, signed=False)
-
 i32x4_dot_i16x8_s = _dot(_I16X8, _I32X4)
 
-# Float sign operations act on the sign bit alone (``fabs``, ``fneg``: no NaN propagation).
+# Float sign operations act on the sign bits alone (``fabs``, ``fneg``: no NaN propagation).
 _F32_SIGNS, _F64_SIGNS = _sign_bits(_F32X4), _sign_bits(_F64X2)
 
 
@@ -642,46 +533,23 @@ def f64x2_neg(v: int) -> int:
     return v ^ _F64_SIGNS
 
 
-f32x4_sqrt = _float_arith(_F32X4, _fsqrt)
-f32x4_ceil = _float_arith(_F32X4, _fceil)
-f32x4_floor = _float_arith(_F32X4, _ffloor)
-f32x4_trunc = _float_arith(_F32X4, _ftrunc)
-f32x4_nearest = _float_arith(_F32X4, _fnearest)
-f32x4_add = _float_arith(_F32X4, operator.add)
-f32x4_sub = _float_arith(_F32X4, operator.sub)
-f32x4_mul = _float_arith(_F32X4, operator.mul)
-f32x4_div = _float_arith(_F32X4, _fdiv)
-f32x4_min = _float_arith(_F32X4, _fmin)
-f32x4_max = _float_arith(_F32X4, _fmax)
-f64x2_sqrt = _float_arith(_F64X2, _fsqrt)
-f64x2_ceil = _float_arith(_F64X2, _fceil)
-f64x2_floor = _float_arith(_F64X2, _ffloor)
-f64x2_trunc = _float_arith(_F64X2, _ftrunc)
-f64x2_nearest = _float_arith(_F64X2, _fnearest)
-f64x2_add = _float_arith(_F64X2, operator.add)
-f64x2_sub = _float_arith(_F64X2, operator.sub)
-f64x2_mul = _float_arith(_F64X2, operator.mul)
-f64x2_div = _float_arith(_F64X2, _fdiv)
-f64x2_min = _float_arith(_F64X2, _fmin)
-f64x2_max = _float_arith(_F64X2, _fmax)
+f32x4_sqrt, f32x4_ceil, f32x4_floor, f32x4_trunc, f32x4_nearest = _float_unary(_F32X4)
+f64x2_sqrt, f64x2_ceil, f64x2_floor, f64x2_trunc, f64x2_nearest = _float_unary(_F64X2)
+f32x4_add, f32x4_sub, f32x4_mul, f32x4_div, f32x4_min, f32x4_max, f32x4_pmin, f32x4_pmax = _float_binary(_F32X4)
+f64x2_add, f64x2_sub, f64x2_mul, f64x2_div, f64x2_min, f64x2_max, f64x2_pmin, f64x2_pmax = _float_binary(_F64X2)
 
-# pmin/pmax return one operand unchanged, so no NaN canonicalisation.
-f32x4_pmin = _lanewise(_F32X4, _fpmin)
-f32x4_pmax = _lanewise(_F32X4, _fpmax)
-f64x2_pmin = _lanewise(_F64X2, _fpmin)
-f64x2_pmax = _lanewise(_F64X2, _fpmax)
-
-i32x4_trunc_sat_f32x4_s = _convert(_F32X4, _I32X4, _trunc_sat(32, signed=True))
-i32x4_trunc_sat_f32x4_u = _convert(_F32X4, _I32X4, _trunc_sat(32, signed=False))
-i32x4_trunc_sat_f64x2_s_zero = _convert(_F64X2, _I32X4, _trunc_sat(32, signed=True), zero=True)
-i32x4_trunc_sat_f64x2_u_zero = _convert(_F64X2, _I32X4, _trunc_sat(32, signed=False), zero=True)
-# Every i32 is a double, so rounding the exact double to f32 is ``convert``'s single rounding.
-f32x4_convert_i32x4_s = _convert(_I32X4, _F32X4, lambda i: f32_round(float(i)), signed=True)
-f32x4_convert_i32x4_u = _convert(_I32X4, _F32X4, lambda i: f32_round(float(i)))
+# Conversions: every f32 is a double, so the f64 scalar truncations serve f32 lanes too; an i32 is exact in a
+# double, so rounding it to the lane format (``_convert``) is ``convert``'s single rounding.
+i32x4_trunc_sat_f32x4_s = _convert(_F32X4, _I32X4, i32_trunc_sat_f64_s)
+i32x4_trunc_sat_f32x4_u = _convert(_F32X4, _I32X4, i32_trunc_sat_f64_u)
+i32x4_trunc_sat_f64x2_s_zero = _convert(_F64X2, _I32X4, i32_trunc_sat_f64_s, zero=True)
+i32x4_trunc_sat_f64x2_u_zero = _convert(_F64X2, _I32X4, i32_trunc_sat_f64_u, zero=True)
+f32x4_convert_i32x4_s = _convert(_I32X4, _F32X4, float, signed=True)
+f32x4_convert_i32x4_u = _convert(_I32X4, _F32X4, float)
 f64x2_convert_low_i32x4_s = _convert(_I32X4, _F64X2, float, signed=True, half="low")
 f64x2_convert_low_i32x4_u = _convert(_I32X4, _F64X2, float, half="low")
-f32x4_demote_f64x2_zero = _convert(_F64X2, _F32X4, lambda z: _nan_canonical(f32_round(z)), zero=True)
-f64x2_promote_low_f32x4 = _convert(_F32X4, _F64X2, _nan_canonical, half="low")
+f32x4_demote_f64x2_zero = _convert(_F64X2, _F32X4, f32_demote_f64, zero=True)
+f64x2_promote_low_f32x4 = _convert(_F32X4, _F64X2, f64_promote_f32, half="low")
 
 # Relaxed SIMD (Wasm 3.0) where it is not just its deterministic 2.0 counterpart (see ``vector_ops``).
 f32x4_relaxed_madd = _relaxed_madd(_F32X4, negate=False)

@@ -1,0 +1,960 @@
+"""Validation of instruction sequences (spec ``valid/instructions.rst``) with the single-pass algorithm of
+spec ``appendix/algorithm.rst``: an operand (value) stack of types, a control stack of frames, and an
+initialization stack for locals that have no default value (function references).
+
+Unreachable code: after an unconditional branch the current frame is marked unreachable and its operands are
+dropped; popping below the frame's height then yields the bottom type ``BOT`` (spec "stack-polymorphic"), which
+matches every type, so ``unreachable i32.add`` is valid while ``unreachable i64.const 0 i32.add`` is not.
+
+Instruction typing is table-driven: ``SIGNATURES`` gives the fixed type ``[t_1*] -> [t_2*]`` of every numeric
+and vector instruction without checked immediates, derived from the shape of its name (``i32.add`` binop,
+``i32.eqz`` testop, ``i64.extend_i32_s`` conversion, ``i8x16.add`` vector binop, ...); ``MEMORY_OPS`` gives the
+loads and stores with their natural alignment; the remaining instructions have one handler each.
+
+Errors are ``Invalid`` with the reference interpreter's messages (``"type mismatch: instruction requires [i32]
+but stack has [i64]"``, ``"unknown label 3"``, ``"invalid lane index"``, ...).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ..errors import Invalid
+from ..syntax.module import Instr
+from ..syntax.types import F32, F64, FUNCREF, I32, I64, V128, FuncType, RefType, ValType
+from .context import Context, check_heaptype, check_valtype
+from .matching import BOT, match_reftype, match_resulttype, match_valtype
+
+EXNREF = RefType(True, "exn")
+EQREF = RefType(True, "eq")
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fixed instruction signatures, derived from the shape of the op name
+# ---------------------------------------------------------------------------------------------------------------
+
+#: ``op -> (params, results)`` for instructions whose typing depends only on the op name.
+SIGNATURES: dict[str, tuple[tuple[ValType, ...], tuple[ValType, ...]]] = {}
+
+_NUM = (I32, I64, F32, F64)
+
+# Scalar numeric instructions (spec ``syntax/instructions.rst``, "Numeric Instructions"), by category.
+_INT_UNOPS = "clz ctz popcnt extend8_s extend16_s"
+_INT_BINOPS = "add sub mul div_s div_u rem_s rem_u and or xor shl shr_s shr_u rotl rotr"
+_INT_TESTOPS = "eqz"
+_INT_RELOPS = "eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u"
+_FLOAT_UNOPS = "abs neg sqrt ceil floor trunc nearest"
+_FLOAT_BINOPS = "add sub mul div min max copysign"
+_FLOAT_RELOPS = "eq ne lt gt le ge"
+_CONVERSIONS = (
+    "i32.wrap_i64 i64.extend_i32_s i64.extend_i32_u i64.extend32_s "
+    "f32.demote_f64 f64.promote_f32 "
+    "i32.reinterpret_f32 i64.reinterpret_f64 f32.reinterpret_i32 f64.reinterpret_i64 "
+    + " ".join(f"{i}.{op}_{f}_{sx}" for i in ("i32", "i64") for f in ("f32", "f64")
+               for op in ("trunc", "trunc_sat") for sx in "su")
+    + " " + " ".join(f"{f}.convert_{i}_{sx}" for f in ("f32", "f64") for i in ("i32", "i64") for sx in "su")
+)
+
+
+def _scalar_signature(op: str, category: str) -> tuple[tuple, tuple]:
+    """The type of scalar instruction ``t.name`` of the given category; a conversion ``t.name_t2[_sx]`` takes
+    its operand type ``t2`` from the name."""
+    t, name = op.split(".", 1)
+    if category == "un":
+        return (t,), (t,)
+    if category == "bin":
+        return (t, t), (t,)
+    if category == "test":
+        return (t,), (I32,)
+    if category == "rel":
+        return (t, t), (I32,)
+    if category == "cvt":
+        src = next((p for p in name.split("_")[1:] if p in _NUM), t)  # i64.extend32_s: no source type
+        return (src,), (t,)
+    raise AssertionError(category)
+
+
+def _add_scalar_ops() -> None:
+    for t in ("i32", "i64"):
+        for category, names in (("un", _INT_UNOPS), ("bin", _INT_BINOPS), ("test", _INT_TESTOPS),
+                                ("rel", _INT_RELOPS)):
+            for name in names.split():
+                op = f"{t}.{name}"
+                SIGNATURES[op] = _scalar_signature(op, category)
+    for t in ("f32", "f64"):
+        for category, names in (("un", _FLOAT_UNOPS), ("bin", _FLOAT_BINOPS), ("rel", _FLOAT_RELOPS)):
+            for name in names.split():
+                op = f"{t}.{name}"
+                SIGNATURES[op] = _scalar_signature(op, category)
+    for op in _CONVERSIONS.split():
+        SIGNATURES[op] = _scalar_signature(op, "cvt")
+    for t in _NUM + (V128,):
+        SIGNATURES[f"{t}.const"] = ((), (t,))
+
+
+# Vector instructions (spec ``syntax/instructions.rst``, "Vector Instructions"), by shape and category.
+# Relaxed SIMD (3.0) ops are listed too; the decoder only produces them when that feature is enabled.
+_VEC_OPS: dict[str, dict[str, str]] = {
+    "v128": {
+        "un": "not",
+        "bin": "and andnot or xor",
+        "tern": "bitselect",
+        "test": "any_true",
+    },
+    "i8x16": {
+        "un": "abs neg popcnt",
+        "bin": "add add_sat_s add_sat_u sub sub_sat_s sub_sat_u min_s min_u max_s max_u avgr_u "
+               "narrow_i16x8_s narrow_i16x8_u swizzle relaxed_swizzle "
+               "eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u",
+        "tern": "relaxed_laneselect",
+        "test": "all_true bitmask",
+        "shift": "shl shr_s shr_u",
+    },
+    "i16x8": {
+        "un": "abs neg extend_low_i8x16_s extend_high_i8x16_s extend_low_i8x16_u extend_high_i8x16_u "
+              "extadd_pairwise_i8x16_s extadd_pairwise_i8x16_u",
+        "bin": "add add_sat_s add_sat_u sub sub_sat_s sub_sat_u mul min_s min_u max_s max_u avgr_u "
+               "q15mulr_sat_s narrow_i32x4_s narrow_i32x4_u "
+               "extmul_low_i8x16_s extmul_high_i8x16_s extmul_low_i8x16_u extmul_high_i8x16_u "
+               "relaxed_q15mulr_s relaxed_dot_i8x16_i7x16_s "
+               "eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u",
+        "tern": "relaxed_laneselect",
+        "test": "all_true bitmask",
+        "shift": "shl shr_s shr_u",
+    },
+    "i32x4": {
+        "un": "abs neg extend_low_i16x8_s extend_high_i16x8_s extend_low_i16x8_u extend_high_i16x8_u "
+              "extadd_pairwise_i16x8_s extadd_pairwise_i16x8_u "
+              "trunc_sat_f32x4_s trunc_sat_f32x4_u trunc_sat_f64x2_s_zero trunc_sat_f64x2_u_zero "
+              "relaxed_trunc_f32x4_s relaxed_trunc_f32x4_u relaxed_trunc_f64x2_s_zero relaxed_trunc_f64x2_u_zero",
+        "bin": "add sub mul min_s min_u max_s max_u dot_i16x8_s "
+               "extmul_low_i16x8_s extmul_high_i16x8_s extmul_low_i16x8_u extmul_high_i16x8_u "
+               "eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u",
+        "tern": "relaxed_laneselect relaxed_dot_i8x16_i7x16_add_s",
+        "test": "all_true bitmask",
+        "shift": "shl shr_s shr_u",
+    },
+    "i64x2": {
+        "un": "abs neg extend_low_i32x4_s extend_high_i32x4_s extend_low_i32x4_u extend_high_i32x4_u",
+        "bin": "add sub mul extmul_low_i32x4_s extmul_high_i32x4_s extmul_low_i32x4_u extmul_high_i32x4_u "
+               "eq ne lt_s gt_s le_s ge_s",
+        "tern": "relaxed_laneselect",
+        "test": "all_true bitmask",
+        "shift": "shl shr_s shr_u",
+    },
+    "f32x4": {
+        "un": "abs neg sqrt ceil floor trunc nearest convert_i32x4_s convert_i32x4_u demote_f64x2_zero",
+        "bin": "add sub mul div min max pmin pmax relaxed_min relaxed_max eq ne lt gt le ge",
+        "tern": "relaxed_madd relaxed_nmadd",
+    },
+    "f64x2": {
+        "un": "abs neg sqrt ceil floor trunc nearest convert_low_i32x4_s convert_low_i32x4_u promote_low_f32x4",
+        "bin": "add sub mul div min max pmin pmax relaxed_min relaxed_max eq ne lt gt le ge",
+        "tern": "relaxed_madd relaxed_nmadd",
+    },
+}
+
+#: Lane count of each vector shape, and the scalar type of its lanes (``unpacked``).
+LANES = {"i8x16": 16, "i16x8": 8, "i32x4": 4, "i64x2": 2, "f32x4": 4, "f64x2": 2}
+_UNPACKED = {"i8x16": I32, "i16x8": I32, "i32x4": I32, "i64x2": I64, "f32x4": F32, "f64x2": F64}
+
+_VEC_SIGNATURES = {
+    "un": ((V128,), (V128,)),
+    "bin": ((V128, V128), (V128,)),
+    "tern": ((V128, V128, V128), (V128,)),
+    "test": ((V128,), (I32,)),
+    "shift": ((V128, I32), (V128,)),
+}
+
+#: ``op -> lane count`` for the instructions with a lane index immediate (``extract_lane``/``replace_lane``);
+#: their signatures are in ``SIGNATURES`` too, but they need the immediate checked.
+LANE_OPS: dict[str, int] = {}
+
+
+def _add_vector_ops() -> None:
+    for shape, categories in _VEC_OPS.items():
+        for category, names in categories.items():
+            for name in names.split():
+                SIGNATURES[f"{shape}.{name}"] = _VEC_SIGNATURES[category]
+    for shape, lanes in LANES.items():
+        t = _UNPACKED[shape]
+        SIGNATURES[f"{shape}.splat"] = ((t,), (V128,))
+        extracts = ("extract_lane_s", "extract_lane_u") if lanes > 4 else ("extract_lane",)
+        for name in extracts:
+            SIGNATURES[f"{shape}.{name}"] = ((V128,), (t,))
+            LANE_OPS[f"{shape}.{name}"] = lanes
+        SIGNATURES[f"{shape}.replace_lane"] = ((V128, t), (V128,))
+        LANE_OPS[f"{shape}.replace_lane"] = lanes
+
+
+_add_scalar_ops()
+_add_vector_ops()
+SIGNATURES["nop"] = ((), ())
+
+# ---------------------------------------------------------------------------------------------------------------
+# Memory instructions: loads and stores with their natural alignment
+# ---------------------------------------------------------------------------------------------------------------
+
+#: Placeholder for the address type of the accessed memory (``i32``, or ``i64`` with memory64).
+ADDR = "addr"
+
+#: ``op -> (params, results, natural width in bytes, lane count or 0)``; ``ADDR`` in params stands for the
+#: memory's address type.  The alignment exponent may be at most log2 of the natural width.
+MEMORY_OPS: dict[str, tuple[tuple, tuple, int, int]] = {}
+
+
+def _add_memory_ops() -> None:
+    widths = {I32: 4, I64: 8, F32: 4, F64: 8, V128: 16}
+    for t, width in widths.items():
+        MEMORY_OPS[f"{t}.load"] = ((ADDR,), (t,), width, 0)
+        MEMORY_OPS[f"{t}.store"] = ((ADDR, t), (), width, 0)
+    for t, packs in ((I32, (8, 16)), (I64, (8, 16, 32))):
+        for n in packs:
+            for sx in "su":
+                MEMORY_OPS[f"{t}.load{n}_{sx}"] = ((ADDR,), (t,), n // 8, 0)
+            MEMORY_OPS[f"{t}.store{n}"] = ((ADDR, t), (), n // 8, 0)
+    for n, m in ((8, 8), (16, 4), (32, 2)):          # v128.loadNxM_sx reads 64 bits
+        for sx in "su":
+            MEMORY_OPS[f"v128.load{n}x{m}_{sx}"] = ((ADDR,), (V128,), 8, 0)
+    for n in (8, 16, 32, 64):
+        MEMORY_OPS[f"v128.load{n}_splat"] = ((ADDR,), (V128,), n // 8, 0)
+        MEMORY_OPS[f"v128.load{n}_lane"] = ((ADDR, V128), (V128,), n // 8, 128 // n)
+        MEMORY_OPS[f"v128.store{n}_lane"] = ((ADDR, V128), (), n // 8, 128 // n)
+    for n in (32, 64):
+        MEMORY_OPS[f"v128.load{n}_zero"] = ((ADDR,), (V128,), n // 8, 0)
+
+
+_add_memory_ops()
+#: Maximum alignment exponent per natural width in bytes.
+_MAX_ALIGN = {1: 0, 2: 1, 4: 2, 8: 3, 16: 4}
+
+# ---------------------------------------------------------------------------------------------------------------
+# The algorithm
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _fmt(types: Sequence[Any]) -> str:
+    return "[" + " ".join(str(t) for t in types) + "]"
+
+
+def _min_addrtype(a: str, b: str) -> str:
+    """The smaller of two address types (memory64: ``memory.copy``/``table.copy`` between i32 and i64)."""
+    return I32 if I32 in (a, b) else a
+
+
+def _defaultable(t: ValType) -> bool:
+    """Spec ``valid/types.rst``: every type but a non-nullable reference type has a default value."""
+    return type(t) is not RefType or t.nullable
+
+
+class _Frame:
+    """A control frame (spec ``appendix/algorithm.rst``, ``ctrl_frame``)."""
+
+    __slots__ = ("op", "start", "end", "height", "init_height", "unreachable")
+
+    def __init__(self, op: str, start: Sequence[ValType], end: Sequence[ValType], height: int, init_height: int):
+        self.op = op
+        self.start = start
+        self.end = end
+        self.height = height
+        self.init_height = init_height
+        self.unreachable = False
+
+
+_Handler = Callable[["_Checker", tuple], None]
+_HANDLERS: dict[str, _Handler] = {}
+
+
+def _handles(*ops: str) -> Callable[[_Handler], _Handler]:
+    def register(fn: _Handler) -> _Handler:
+        for op in ops:
+            _HANDLERS[op] = fn
+        return fn
+    return register
+
+
+class _Checker:
+    """The state of the algorithm for one function body or constant expression."""
+
+    __slots__ = ("c", "vals", "ctrls", "locals", "locals_init", "inits", "op")
+
+    def __init__(self, c: Context, locals_: Sequence[ValType], nparams: int):
+        self.c = c
+        self.vals: list = []
+        self.ctrls: list[_Frame] = []
+        self.locals = locals_
+        self.op = ""
+        # Initialization tracking only when some local has no default value (function references).
+        if all(map(_defaultable, locals_)):
+            self.locals_init = None
+        else:
+            self.locals_init = [i < nparams or _defaultable(t) for i, t in enumerate(locals_)]
+        self.inits: list[int] = []
+
+    # -- operand stack ----------------------------------------------------------------------------------------
+
+    def mismatch(self, required: Sequence[Any]) -> Invalid:
+        frame = self.ctrls[-1]
+        n = len(required)
+        have = self.vals[max(frame.height, len(self.vals) - n):] if n else []
+        return Invalid(f"type mismatch: instruction requires {_fmt(required)} but stack has {_fmt(have)}")
+
+    def push(self, t: Any) -> None:
+        self.vals.append(t)
+
+    def pop_any(self) -> Any:
+        """``pop_val()``: any operand, ``BOT`` on an empty polymorphic stack."""
+        frame = self.ctrls[-1]
+        if len(self.vals) == frame.height:
+            if frame.unreachable:
+                return BOT
+            raise Invalid("type mismatch: instruction requires a value but stack has []")
+        return self.vals.pop()
+
+    def pop(self, expect: ValType) -> Any:
+        """``pop_val(expect)``: an operand matching ``expect``; returns the actual type."""
+        vals = self.vals
+        frame = self.ctrls[-1]
+        if len(vals) == frame.height:
+            if frame.unreachable:
+                return BOT
+            raise self.mismatch((expect,))
+        actual = vals[-1]
+        if actual != expect and not match_valtype(actual, expect, self.c.types):
+            raise self.mismatch((expect,))
+        return vals.pop()
+
+    def pop_vals(self, types: Sequence[ValType]) -> list:
+        """``pop_vals(types)``: operands matching ``types`` (last on top); returns the actual types."""
+        vals = self.vals
+        frame = self.ctrls[-1]
+        n = len(types)
+        top = len(vals) - n
+        if top >= frame.height:
+            popped = vals[top:]
+        elif frame.unreachable:
+            top = frame.height
+            popped = [BOT] * (n - (len(vals) - top)) + vals[top:]
+        else:
+            raise self.mismatch(types)
+        for actual, expect in zip(popped, types):
+            if actual != expect and not match_valtype(actual, expect, self.c.types):
+                raise self.mismatch(types)
+        del vals[top:]
+        return popped
+
+    def pop_ref(self) -> Any:
+        """``pop_ref()``: an operand of some reference type; ``ref bot`` on an empty polymorphic stack."""
+        t = self.pop_any()
+        if t == BOT:
+            return _BOT_REF
+        if type(t) is not RefType:
+            raise Invalid(f"type mismatch: instruction requires reference type but stack has {_fmt([t])}")
+        return t
+
+    # -- control stack ----------------------------------------------------------------------------------------
+
+    def push_ctrl(self, op: str, start: Sequence[ValType], end: Sequence[ValType]) -> None:
+        self.ctrls.append(_Frame(op, start, end, len(self.vals), len(self.inits)))
+        self.vals.extend(start)
+
+    def pop_ctrl(self) -> _Frame:
+        frame = self.ctrls[-1]
+        self.pop_vals(frame.end)
+        if len(self.vals) != frame.height:
+            raise Invalid(f"type mismatch: block requires {_fmt(frame.end)} but stack has "
+                          f"{_fmt(self.vals[frame.height:] + list(frame.end))}")
+        if len(self.inits) > frame.init_height:
+            self.reset_locals(frame.init_height)
+        self.ctrls.pop()
+        return frame
+
+    def label_types(self, n: int) -> Sequence[ValType]:
+        if not 0 <= n < len(self.ctrls):
+            raise Invalid(f"unknown label {n}")
+        frame = self.ctrls[-1 - n]
+        return frame.start if frame.op == "loop" else frame.end
+
+    def unreachable(self) -> None:
+        frame = self.ctrls[-1]
+        del self.vals[frame.height:]
+        frame.unreachable = True
+
+    # -- locals -----------------------------------------------------------------------------------------------
+
+    def set_local(self, x: int) -> None:
+        init = self.locals_init
+        if init is not None and not init[x]:
+            self.inits.append(x)
+            init[x] = True
+
+    def reset_locals(self, height: int) -> None:
+        inits, init = self.inits, self.locals_init
+        while len(inits) > height:
+            init[inits.pop()] = False
+
+    # -- the main loop ----------------------------------------------------------------------------------------
+
+    def run(self, code: Sequence[Instr]) -> None:
+        """Validate the instructions of ``code``; the first control frame has already been pushed."""
+        vals, ctrls = self.vals, self.ctrls
+        signatures, handlers = _FAST, _HANDLERS
+        for op, args in code:
+            if not ctrls:
+                raise Invalid(f"unexpected instruction {op} after the final end")
+            sig = signatures.get(op)
+            if sig is not None:
+                params, results = sig
+                if params:
+                    top = len(vals) - len(params)
+                    if top >= ctrls[-1].height and vals[top:] == params:
+                        del vals[top:]
+                    else:
+                        self.op = op
+                        self.pop_vals(params)
+                if results:
+                    vals += results
+                continue
+            handler = handlers.get(op)
+            if handler is None:
+                raise Invalid(f"unknown operator {op}")
+            self.op = op
+            handler(self, args)
+        if ctrls:
+            raise Invalid("unexpected end of function body: missing end")
+
+    # -- helpers for handlers ---------------------------------------------------------------------------------
+
+    def blocktype(self, bt: Any) -> tuple[Sequence[ValType], Sequence[ValType]]:
+        """Spec ``valid/types.rst``, "Block Types": ``typeidx`` or ``valtype?`` to ``[t_1*] -> [t_2*]``."""
+        if bt is None:
+            return (), ()
+        if type(bt) is int:
+            ft = self.c.type(bt)
+            return ft.params, ft.results
+        check_valtype(self.c, bt)
+        return (), (bt,)
+
+
+_BOT_REF = RefType(False, BOT)
+#: ``SIGNATURES`` without the lane instructions, with lists for fast comparison with the operand stack.
+_FAST = {op: (list(p), list(r)) for op, (p, r) in SIGNATURES.items() if op not in LANE_OPS}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Handlers (spec ``valid/instructions.rst``)
+# ---------------------------------------------------------------------------------------------------------------
+
+# Parametric instructions ----------------------------------------------------------------------------------------
+
+
+@_handles("unreachable")
+def _unreachable(k: _Checker, args: tuple) -> None:
+    k.unreachable()
+
+
+@_handles("drop")
+def _drop(k: _Checker, args: tuple) -> None:
+    k.pop_any()
+
+
+@_handles("select")
+def _select(k: _Checker, args: tuple) -> None:
+    if args:                                   # select t*: exactly one type
+        types = args[0]
+        if len(types) != 1:
+            raise Invalid("invalid result arity")
+        t = types[0]
+        check_valtype(k.c, t)
+        k.pop(I32)
+        k.pop(t)
+        k.pop(t)
+        k.push(t)
+        return
+    k.pop(I32)
+    t1 = k.pop_any()
+    t2 = k.pop_any()
+    # Untyped select: both operands of the same number or vector type (strings; BOT is a string too).
+    if type(t1) is not str or type(t2) is not str or (t1 != t2 and t1 != BOT and t2 != BOT):
+        raise Invalid(f"type mismatch: select requires operands of the same numeric or vector type, "
+                      f"got {_fmt([t2, t1])}")
+    k.push(t2 if t1 == BOT else t1)
+
+
+# Control instructions -------------------------------------------------------------------------------------------
+
+
+@_handles("block", "loop")
+def _block(k: _Checker, args: tuple) -> None:
+    params, results = k.blocktype(args[0])
+    k.pop_vals(params)
+    k.push_ctrl(k.op, params, results)
+
+
+@_handles("if")
+def _if(k: _Checker, args: tuple) -> None:
+    params, results = k.blocktype(args[0])
+    k.pop(I32)
+    k.pop_vals(params)
+    k.push_ctrl("if", params, results)
+
+
+@_handles("else")
+def _else(k: _Checker, args: tuple) -> None:
+    frame = k.pop_ctrl()
+    if frame.op != "if":
+        raise Invalid("else without matching if")
+    k.push_ctrl("else", frame.start, frame.end)
+
+
+@_handles("end")
+def _end(k: _Checker, args: tuple) -> None:
+    frame = k.pop_ctrl()
+    # An if without else has an implicit empty else branch, which passes the block's parameters through.
+    if frame.op == "if" and not match_resulttype(frame.start, frame.end, k.c.types):
+        raise Invalid(f"type mismatch: if without else requires {_fmt(frame.end)} "
+                      f"but has parameters {_fmt(frame.start)}")
+    k.vals.extend(frame.end)
+
+
+@_handles("br")
+def _br(k: _Checker, args: tuple) -> None:
+    k.pop_vals(k.label_types(args[0]))
+    k.unreachable()
+
+
+@_handles("br_if")
+def _br_if(k: _Checker, args: tuple) -> None:
+    types = k.label_types(args[0])
+    k.pop(I32)
+    k.pop_vals(types)
+    k.vals.extend(types)
+
+
+@_handles("br_table")
+def _br_table(k: _Checker, args: tuple) -> None:
+    labels, default = args
+    default_types = k.label_types(default)
+    label_types = [k.label_types(n) for n in labels]
+    k.pop(I32)
+    arity = len(default_types)
+    for types in label_types:
+        if len(types) != arity:
+            raise Invalid(f"type mismatch: br_table targets have different arities "
+                          f"{_fmt(types)} and {_fmt(default_types)}")
+        k.vals.extend(k.pop_vals(types))
+    k.pop_vals(default_types)
+    k.unreachable()
+
+
+@_handles("br_on_null")
+def _br_on_null(k: _Checker, args: tuple) -> None:
+    types = k.label_types(args[0])
+    rt = k.pop_ref()
+    k.pop_vals(types)
+    k.vals.extend(types)
+    k.push(RefType(False, rt.heap))
+
+
+@_handles("br_on_non_null")
+def _br_on_non_null(k: _Checker, args: tuple) -> None:
+    types = k.label_types(args[0])
+    if not types or type(types[-1]) is not RefType:
+        raise Invalid("type mismatch: br_on_non_null requires a label whose last type is a reference type")
+    rt = k.pop_ref()
+    k.push(RefType(False, rt.heap))
+    k.pop_vals(types)
+    k.vals.extend(types[:-1])
+
+
+@_handles("return")
+def _return(k: _Checker, args: tuple) -> None:
+    if k.c.return_ is None:
+        raise Invalid("return outside of a function")
+    k.pop_vals(k.c.return_)
+    k.unreachable()
+
+
+def _call(k: _Checker, ft: FuncType, tail: bool) -> None:
+    k.pop_vals(ft.params)
+    if tail:
+        # return_call*: the callee's results become the caller's results.
+        if k.c.return_ is None or not match_resulttype(ft.results, k.c.return_, k.c.types):
+            raise Invalid(f"type mismatch: tail call returns {_fmt(ft.results)} "
+                          f"but function returns {_fmt(k.c.return_ or ())}")
+        k.unreachable()
+    else:
+        k.vals.extend(ft.results)
+
+
+@_handles("call", "return_call")
+def _call_direct(k: _Checker, args: tuple) -> None:
+    _call(k, k.c.func_type(args[0]), k.op == "return_call")
+
+
+@_handles("call_indirect", "return_call_indirect")
+def _call_indirect(k: _Checker, args: tuple) -> None:
+    x, y = args
+    tt = k.c.table(x)
+    ft = k.c.type(y)
+    if not match_reftype(tt.elem, FUNCREF, k.c.types):
+        raise Invalid(f"type mismatch: indirect call requires a table of functions, table {x} has {tt.elem}")
+    k.pop(tt.limits.addrtype)
+    _call(k, ft, k.op == "return_call_indirect")
+
+
+@_handles("call_ref", "return_call_ref")
+def _call_ref(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    ft = k.c.type(x)
+    k.pop(RefType(True, x))
+    _call(k, ft, k.op == "return_call_ref")
+
+
+# Exceptions -----------------------------------------------------------------------------------------------------
+
+
+@_handles("throw")
+def _throw(k: _Checker, args: tuple) -> None:
+    k.pop_vals(k.c.tag_type(args[0]).params)
+    k.unreachable()
+
+
+@_handles("throw_ref")
+def _throw_ref(k: _Checker, args: tuple) -> None:
+    k.pop(EXNREF)
+    k.unreachable()
+
+
+@_handles("try_table")
+def _try_table(k: _Checker, args: tuple) -> None:
+    """Spec ``appendix/algorithm.rst``, ``try_table``: each handler's values must fit its target label."""
+    bt, catches = args
+    params, results = k.blocktype(bt)
+    k.pop_vals(params)
+    for kind, tagidx, label in catches:
+        types = k.label_types(label)
+        k.push_ctrl("catch", (), types)
+        if kind in ("catch", "catch_ref"):
+            k.vals.extend(k.c.tag_type(tagidx).params)
+        if kind in ("catch_ref", "catch_all_ref"):
+            k.push(EXNREF)
+        k.pop_ctrl()
+    k.push_ctrl("try_table", params, results)
+
+
+# Legacy exception handling (``try`` ... ``catch x`` / ``catch_all`` ... ``end`` or ``delegate l``; ``rethrow``).
+
+
+@_handles("try")
+def _try(k: _Checker, args: tuple) -> None:
+    params, results = k.blocktype(args[0])
+    k.pop_vals(params)
+    k.push_ctrl("try", params, results)
+
+
+@_handles("catch", "catch_all")
+def _catch(k: _Checker, args: tuple) -> None:
+    frame = k.pop_ctrl()
+    if frame.op not in ("try", "catch"):          # nothing may follow catch_all
+        raise Invalid(f"{k.op} without matching try")
+    if k.op == "catch":
+        k.push_ctrl("catch", (), frame.end)
+        k.vals.extend(k.c.tag_type(args[0]).params)
+    else:
+        k.push_ctrl("catch_all", (), frame.end)
+
+
+@_handles("delegate")
+def _delegate(k: _Checker, args: tuple) -> None:
+    frame = k.pop_ctrl()
+    if frame.op != "try":
+        raise Invalid("delegate without matching try")
+    k.label_types(args[0])
+    k.vals.extend(frame.end)
+
+
+@_handles("rethrow")
+def _rethrow(k: _Checker, args: tuple) -> None:
+    k.label_types(args[0])
+    if k.ctrls[-1 - args[0]].op not in ("catch", "catch_all"):
+        raise Invalid("invalid rethrow label")
+    k.unreachable()
+
+
+# Reference instructions -----------------------------------------------------------------------------------------
+
+
+@_handles("ref.null")
+def _ref_null(k: _Checker, args: tuple) -> None:
+    check_heaptype(k.c, args[0])
+    k.push(RefType(True, args[0]))
+
+
+@_handles("ref.is_null")
+def _ref_is_null(k: _Checker, args: tuple) -> None:
+    k.pop_ref()
+    k.push(I32)
+
+
+@_handles("ref.eq")
+def _ref_eq(k: _Checker, args: tuple) -> None:
+    k.pop_vals((EQREF, EQREF))
+    k.push(I32)
+
+
+@_handles("ref.as_non_null")
+def _ref_as_non_null(k: _Checker, args: tuple) -> None:
+    k.push(RefType(False, k.pop_ref().heap))
+
+
+@_handles("ref.func")
+def _ref_func(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    typeidx = k.c.func_typeidx(x)
+    if x not in k.c.refs:
+        raise Invalid(f"undeclared function reference {x}")
+    # With typed references, ref.func has the precise non-null type of the function.
+    k.push(RefType(False, typeidx) if "function-references" in k.c.features else FUNCREF)
+
+
+# Variable instructions ------------------------------------------------------------------------------------------
+
+
+@_handles("local.get")
+def _local_get(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    t = k.c.local(x)
+    if k.locals_init is not None and not k.locals_init[x]:
+        raise Invalid(f"uninitialized local {x}")
+    k.vals.append(t)
+
+
+@_handles("local.set")
+def _local_set(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    k.pop(k.c.local(x))
+    k.set_local(x)
+
+
+@_handles("local.tee")
+def _local_tee(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    t = k.c.local(x)
+    k.pop(t)
+    k.vals.append(t)
+    k.set_local(x)
+
+
+@_handles("global.get")
+def _global_get(k: _Checker, args: tuple) -> None:
+    k.vals.append(k.c.global_(args[0]).type)
+
+
+def immutable_global_message(features: Any) -> str:
+    """The reference interpreter says "global is immutable" in 2.0 and "immutable global" in 3.0."""
+    return "immutable global" if "gc" in features else "global is immutable"
+
+
+@_handles("global.set")
+def _global_set(k: _Checker, args: tuple) -> None:
+    gt = k.c.global_(args[0])
+    if not gt.mutable:
+        raise Invalid(f"{immutable_global_message(k.c.features)} {args[0]}")
+    k.pop(gt.type)
+
+
+# Table instructions ---------------------------------------------------------------------------------------------
+
+
+@_handles("table.get")
+def _table_get(k: _Checker, args: tuple) -> None:
+    tt = k.c.table(args[0])
+    k.pop(tt.limits.addrtype)
+    k.push(tt.elem)
+
+
+@_handles("table.set")
+def _table_set(k: _Checker, args: tuple) -> None:
+    tt = k.c.table(args[0])
+    k.pop_vals((tt.limits.addrtype, tt.elem))
+
+
+@_handles("table.size")
+def _table_size(k: _Checker, args: tuple) -> None:
+    k.push(k.c.table(args[0]).limits.addrtype)
+
+
+@_handles("table.grow")
+def _table_grow(k: _Checker, args: tuple) -> None:
+    tt = k.c.table(args[0])
+    k.pop_vals((tt.elem, tt.limits.addrtype))
+    k.push(tt.limits.addrtype)
+
+
+@_handles("table.fill")
+def _table_fill(k: _Checker, args: tuple) -> None:
+    tt = k.c.table(args[0])
+    at = tt.limits.addrtype
+    k.pop_vals((at, tt.elem, at))
+
+
+@_handles("table.copy")
+def _table_copy(k: _Checker, args: tuple) -> None:
+    x, y = args
+    t1, t2 = k.c.table(x), k.c.table(y)
+    if not match_reftype(t2.elem, t1.elem, k.c.types):
+        raise Invalid(f"type mismatch: table.copy from {t2.elem} table to {t1.elem} table")
+    at1, at2 = t1.limits.addrtype, t2.limits.addrtype
+    k.pop_vals((at1, at2, _min_addrtype(at1, at2)))
+
+
+@_handles("table.init")
+def _table_init(k: _Checker, args: tuple) -> None:
+    x, y = args
+    tt = k.c.table(x)
+    et = k.c.elem(y)
+    if not match_reftype(et, tt.elem, k.c.types):
+        raise Invalid(f"type mismatch: table.init of {et} segment into {tt.elem} table")
+    k.pop_vals((tt.limits.addrtype, I32, I32))
+
+
+@_handles("elem.drop")
+def _elem_drop(k: _Checker, args: tuple) -> None:
+    k.c.elem(args[0])
+
+
+# Memory instructions --------------------------------------------------------------------------------------------
+
+
+def _memarg(k: _Checker, memarg: Any, width: int) -> str:
+    """Check a memarg against its memory; returns the memory's address type."""
+    at = k.c.mem(memarg.memidx).limits.addrtype
+    if memarg.align > _MAX_ALIGN[width]:
+        raise Invalid("alignment must not be larger than natural")
+    if at == I32 and memarg.offset >= 1 << 32:
+        raise Invalid("offset out of range")
+    return at
+
+
+def _memory_access(k: _Checker, args: tuple) -> None:
+    params, results, width, lanes = MEMORY_OPS[k.op]
+    at = _memarg(k, args[0], width)
+    if lanes and not args[1] < lanes:
+        raise Invalid(f"invalid lane index {args[1]}")
+    k.pop_vals(tuple(at if p is ADDR else p for p in params))
+    k.vals.extend(results)
+
+
+_handles(*MEMORY_OPS)(_memory_access)
+
+
+@_handles("memory.size")
+def _memory_size(k: _Checker, args: tuple) -> None:
+    k.push(k.c.mem(args[0]).limits.addrtype)
+
+
+@_handles("memory.grow")
+def _memory_grow(k: _Checker, args: tuple) -> None:
+    at = k.c.mem(args[0]).limits.addrtype
+    k.pop(at)
+    k.push(at)
+
+
+@_handles("memory.fill")
+def _memory_fill(k: _Checker, args: tuple) -> None:
+    at = k.c.mem(args[0]).limits.addrtype
+    k.pop_vals((at, I32, at))
+
+
+@_handles("memory.copy")
+def _memory_copy(k: _Checker, args: tuple) -> None:
+    x, y = args
+    at1 = k.c.mem(x).limits.addrtype
+    at2 = k.c.mem(y).limits.addrtype
+    k.pop_vals((at1, at2, _min_addrtype(at1, at2)))
+
+
+@_handles("memory.init")
+def _memory_init(k: _Checker, args: tuple) -> None:
+    x, y = args
+    at = k.c.mem(x).limits.addrtype
+    k.c.data(y)
+    k.pop_vals((at, I32, I32))
+
+
+@_handles("data.drop")
+def _data_drop(k: _Checker, args: tuple) -> None:
+    k.c.data(args[0])
+
+
+# Vector instructions with immediates ----------------------------------------------------------------------------
+
+
+def _lane_op(k: _Checker, args: tuple) -> None:
+    if not args[0] < LANE_OPS[k.op]:
+        raise Invalid(f"invalid lane index {args[0]}")
+    params, results = SIGNATURES[k.op]
+    k.pop_vals(params)
+    k.vals.extend(results)
+
+
+_handles(*LANE_OPS)(_lane_op)
+
+
+@_handles("i8x16.shuffle")
+def _shuffle(k: _Checker, args: tuple) -> None:
+    for lane in args[0]:
+        if not lane < 32:
+            raise Invalid(f"invalid lane index {lane}")
+    k.pop_vals((V128, V128))
+    k.push(V128)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def check_func_body(c: Context, ft: FuncType, locals_: Sequence[ValType], body: Sequence[Instr]) -> None:
+    """Spec ``valid/modules.rst``, "Functions": under ``C`` with locals ``t_1* t*``, label and return type
+    ``[t_2*]``, the body is valid with type ``[] -> [t_2*]``.  ``body`` ends with its own ``end``."""
+    for t in locals_:
+        check_valtype(c, t)
+    all_locals = list(ft.params)
+    all_locals.extend(locals_)
+    saved = c.locals, c.return_
+    c.locals, c.return_ = all_locals, ft.results
+    try:
+        k = _Checker(c, all_locals, len(ft.params))
+        k.push_ctrl("block", (), ft.results)
+        k.run(body)
+    finally:
+        c.locals, c.return_ = saved
+
+
+#: Constant instructions (spec ``valid/instructions.rst``, "Constant Expressions") besides ``global.get``.
+_CONST_OPS = frozenset({"i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func"})
+_EXTENDED_CONST_OPS = frozenset({"i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"})
+_GC_CONST_OPS = frozenset({"ref.i31", "struct.new", "struct.new_default", "array.new", "array.new_default",
+                           "array.new_fixed", "any.convert_extern", "extern.convert_any"})
+
+
+def check_const_expr(c: Context, expr: Sequence[Instr], t: ValType) -> None:
+    """Spec ``valid/instructions.rst``, "Constant Expressions": every instruction is constant ("constant
+    expression required" otherwise; ``global.get`` only of an immutable global), and the expression has type
+    ``[] -> [t]``.  Like the reference interpreter, constness is checked before typing."""
+    features = c.features
+    extended = "extended-const" in features
+    gc = "gc" in features
+    last = len(expr) - 1
+    for i, (op, args) in enumerate(expr):
+        if op in _CONST_OPS or (op == "end" and i == last):
+            continue
+        if op == "global.get":
+            if c.global_(args[0]).mutable:
+                raise Invalid("constant expression required")
+            continue
+        if (extended and op in _EXTENDED_CONST_OPS) or (gc and op in _GC_CONST_OPS):
+            continue
+        raise Invalid("constant expression required")
+    k = _Checker(c, (), 0)
+    k.push_ctrl("block", (), (t,))
+    k.run(expr)
