@@ -86,6 +86,8 @@ def i32_div_s(i1: int, i2: int) -> int:
 
     Traps on a zero divisor and on ``-2**31 / -1``, whose result ``2**31`` is not representable.
     """
+    if i1 < 0x8000_0000 and 0 < i2 < 0x8000_0000:
+        return i1 // i2  # both non-negative: the common case
     if i2 == 0:
         raise Trap("integer divide by zero")
     if i1 == 0x8000_0000 and i2 == 0xFFFF_FFFF:
@@ -101,6 +103,8 @@ def i64_div_s(i1: int, i2: int) -> int:
 
     Traps on a zero divisor and on ``-2**63 / -1``, whose result ``2**63`` is not representable.
     """
+    if i1 < 0x8000_0000_0000_0000 and 0 < i2 < 0x8000_0000_0000_0000:
+        return i1 // i2  # both non-negative: the common case
     if i2 == 0:
         raise Trap("integer divide by zero")
     if i1 == 0x8000_0000_0000_0000 and i2 == _MASK64:
@@ -128,6 +132,8 @@ def i64_rem_u(i1: int, i2: int) -> int:
 def i32_rem_s(i1: int, i2: int) -> int:
     """``irem_s_32`` ("irem"): remainder with the sign of the dividend; traps only on a zero divisor
     (``-2**31 rem -1`` is 0)."""
+    if i1 < 0x8000_0000 and 0 < i2 < 0x8000_0000:
+        return i1 % i2  # both non-negative: the common case
     if i2 == 0:
         raise Trap("integer divide by zero")
     j1 = (i1 ^ 0x8000_0000) - 0x8000_0000
@@ -138,6 +144,8 @@ def i32_rem_s(i1: int, i2: int) -> int:
 def i64_rem_s(i1: int, i2: int) -> int:
     """``irem_s_64`` ("irem"): remainder with the sign of the dividend; traps only on a zero divisor
     (``-2**63 rem -1`` is 0)."""
+    if i1 < 0x8000_0000_0000_0000 and 0 < i2 < 0x8000_0000_0000_0000:
+        return i1 % i2  # both non-negative: the common case
     if i2 == 0:
         raise Trap("integer divide by zero")
     j1 = (i1 ^ 0x8000_0000_0000_0000) - 0x8000_0000_0000_0000

@@ -11,7 +11,8 @@ Conventions of the templates:
 * tests and relations produce the ints 0 and 1 (``1 if c else 0``), never ``True``/``False``;
 * every operand occurs exactly once in a template, so operand expressions are never evaluated twice;
 * anything longer than a short expression, and everything that can trap or must shape a NaN, calls a function
-  of ``oracle.exec.numerics`` (see there for the NaN policy); ``traps=True`` marks the instructions that can trap.
+  of ``oracle.exec.numerics`` (see there for the NaN policy); ``traps=True`` marks the instructions that can trap;
+* besides numerics' public names (``numerics.__all__``) templates use only the builtins ``abs`` and ``float``.
 """
 from __future__ import annotations
 
