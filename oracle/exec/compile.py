@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from typing import Any, Callable
 
 from ..errors import Exhaustion, Trap
@@ -119,10 +120,12 @@ def _branch_targets(body: list[Instr]) -> set[int]:
 
 
 class FunctionCompiler:
-    def __init__(self, func: FuncInst, max_depth: int, count: bool = False):
+    def __init__(self, func: FuncInst, max_depth: int, count: bool = False, coverage: bool = False):
         self.func = func
-        self.count = count         # emit instruction counting (``_C[0]``), for benchmarks and coverage
+        self.count = count         # emit instruction counting (``_C[0]``), for benchmarks
         self.uncounted = 0
+        self.coverage = coverage   # emit opcode coverage (``_OPS``), see oracle.exec.coverage
+        self.segment_ops: list[str] = []
         self.inst = func.module
         self.types = self.inst.types
         self.ftype = func.type
@@ -170,6 +173,9 @@ class FunctionCompiler:
         if self.uncounted and self.count:
             self.emit(f"_C[0] += {self.uncounted}")
         self.uncounted = 0
+        if self.segment_ops:
+            self.emit(f"_OPS.update({self.constant(Counter(self.segment_ops))})")
+            self.segment_ops = []
 
     # -- the operand stack ------------------------------------------------------------------------------------
     def push(self, code: str, locals: frozenset = frozenset(), globals: bool = False) -> None:
@@ -349,6 +355,8 @@ class FunctionCompiler:
                 continue
             if op != "end" and op != "else":
                 self.uncounted += 1
+                if self.coverage:
+                    self.segment_ops.append(op)
             if self.instr(ins, pos in targets):
                 dead = 1
         if self.uses_br:
@@ -637,7 +645,9 @@ def compile_function(func: FuncInst) -> Callable:
     inst = func.module
     if inst.store.engine == "interpret":
         return interpret_function(func)
-    fc = FunctionCompiler(func, inst.store.max_call_depth, inst.store.instruction_counter is not None)
+    store = inst.store
+    fc = FunctionCompiler(func, store.max_call_depth, store.instruction_counter is not None,
+                          store.coverage is not None)
     try:
         source = fc.compile()
     except CompileError:   # beyond what Python source can nest: the plain path (oracle.exec.interpret)

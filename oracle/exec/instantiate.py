@@ -52,6 +52,7 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     inst = ModuleInst(types=types, store=store)
     ns = inst.namespace = _namespace(inst)
     ns["_C"] = store.instruction_counter
+    ns["_OPS"] = store.coverage.ops if store.coverage is not None else None
     for imp, val in zip(module.imports, externvals):
         expected = types[imp.desc] if imp.kind == "func" else imp.desc
         actual = externtype_of(val)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import struct
 
-from ..errors import Trap
+from ..errors import Exhaustion, Trap
 from .memory_instr import OOB_MEMORY
 
 
@@ -15,9 +15,14 @@ def call_function(store, func, args: list):
     the spec's trap.
     """
     try:
-        return func.call(1, *args)
-    except (struct.error, OverflowError) as e:
-        raise Trap(OOB_MEMORY) from e
+        try:
+            return func.call(1, *args)
+        except (struct.error, OverflowError) as e:
+            raise Trap(OOB_MEMORY) from e
+    except (Trap, Exhaustion) as e:
+        if store.coverage is not None:
+            store.coverage.traps[e.message] += 1
+        raise
 
 
 def invoke(store, func, args: list) -> list:

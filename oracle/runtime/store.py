@@ -22,7 +22,7 @@ ENGINES = ("compile", "interpret")
 class Store:
     def __init__(self, max_call_depth: int = 10_000, max_memory_pages: int = DEFAULT_MAX_PAGES,
                  max_table_elems: int = DEFAULT_MAX_ELEMS, count_instructions: bool = False,
-                 engine: str | None = None):
+                 engine: str | None = None, coverage: bool = False):
         if engine is None:
             engine = os.environ.get("WAST_ORACLE_ENGINE") or "compile"
         if engine not in ENGINES:
@@ -34,6 +34,13 @@ class Store:
         self.max_table_elems = max_table_elems
         #: ``[n]``: executed instructions, when compiled code counts them (benchmarks); else None.
         self.instruction_counter: list[int] | None = [0] if count_instructions else None
+        #: Executed opcodes and raised traps (``oracle.exec.coverage.Coverage``), when asked for; else None.
+        self.coverage = None
+        if coverage:
+            if engine != "compile":
+                raise ValueError("coverage is collected by the compile engine")
+            from ..exec.coverage import Coverage
+            self.coverage = Coverage()
         # Each wasm call is one Python frame (two on a function's first call): leave room so the depth budget,
         # not Python's RecursionError, is what stops a runaway recursion.
         need = 2 * max_call_depth + 2000
