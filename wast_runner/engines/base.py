@@ -124,6 +124,11 @@ class Engine(ABC):
         """Decode, validate and instantiate a binary module, resolving its imports from the registered modules.
         ``name`` is the script's name for it (``$M``), for the engine's diagnostics only."""
 
+    def check(self, data: bytes) -> LoadFailed | None:
+        """Decode and validate a module without instantiating it (``module definition``); ``None`` when it is
+        valid. The default loads nothing and says nothing, for engines that cannot separate the steps."""
+        return None
+
     @abstractmethod
     def register(self, handle: Any, as_name: str) -> None:
         """Make the exports of the instance ``handle`` importable under the module name ``as_name``."""

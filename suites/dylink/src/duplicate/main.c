@@ -1,0 +1,2 @@
+int dup(void);
+int run(void) { return dup(); }

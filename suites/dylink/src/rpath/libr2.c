@@ -1,0 +1,1 @@
+int r2(void) { return 5; }

@@ -1,0 +1,3 @@
+/* main.wasm finds libr1.so through its runtime-path $ORIGIN/lib. */
+int r1(void);
+int run(void) { return r1(); }

@@ -1,0 +1,21 @@
+;; A position-independent main module that needs libas.so, calls it and takes the address of its function.
+(module $main.wasm
+  (@dylink.0
+    (mem-info (memory 4 2))
+    (needed "libas.so"))
+  (type $ii (func (param i32) (result i32)))
+  (import "env" "memory" (memory 1))
+  (import "env" "__indirect_function_table" (table 1 funcref))
+  (import "env" "__memory_base" (global $__memory_base i32))
+  (import "env" "__table_base" (global $__table_base i32))
+  (import "env" "as_read8" (func $as_read8 (result i32)))
+  (import "env" "as_slot1" (func $as_slot1 (result i32)))
+  (import "GOT.func" "as_square" (global $as_square (mut i32)))
+  (import "GOT.mem" "as_value" (global $as_value (mut i32)))
+  (func (export "main_read8") (result i32) (call $as_read8))
+  (func (export "square_via_got") (param i32) (result i32)
+    (call_indirect (type $ii) (local.get 0) (global.get $as_square)))
+  (func (export "same_square") (result i32) (i32.eq (global.get $as_square) (call $as_slot1)))
+  (func (export "as_value_via_got") (result i32) (i32.load (global.get $as_value)))
+  (func (export "as_value_addr") (result i32) (global.get $as_value))
+)

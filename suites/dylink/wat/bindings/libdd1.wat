@@ -1,0 +1,8 @@
+;; Explicit bindings through export-info: a weak definition of the data symbol dd, loaded first.
+(module $libdd1.so
+  (@dylink.0 (mem-info (memory 4 2)) (export-info "dd" binding-weak))
+  (import "env" "memory" (memory 1))
+  (import "env" "__memory_base" (global $__memory_base i32))
+  (data (global.get $__memory_base) "\01\00\00\00")
+  (global (export "dd") i32 (i32.const 0))
+)

@@ -1,0 +1,11 @@
+(module $libf2.so
+  (@dylink.0 (mem-info) (needed "libf1.so"))
+  (type $v_i (func (result i32)))
+  (import "env" "memory" (memory 0))
+  (import "env" "__indirect_function_table" (table 0 funcref))
+  (import "GOT.func" "f" (global $f (mut i32)))
+  (import "GOT.func" "g" (global $g (mut i32)))
+  (func (export "f_addr_got") (result i32) (global.get $f))
+  (func (export "g_addr_got") (result i32) (global.get $g))
+  (func (export "call_slot") (param i32) (result i32) (call_indirect (type $v_i) (local.get 0)))
+)

@@ -1,0 +1,20 @@
+;; A memory64 side module (the LLVM 22 wasm64 convention: i64 memory, i64 table, i64 __memory_base,
+;; __table_base and GOT entries).
+(module $lib64.so
+  (@dylink.0 (mem-info (memory 16 3) (table 1 0)))
+  (type $v_i (func (result i32)))
+  (import "env" "memory" (memory i64 1))
+  (import "env" "__indirect_function_table" (table i64 1 funcref))
+  (import "env" "__memory_base" (global $__memory_base i64))
+  (import "env" "__table_base" (global $__table_base i64))
+  (import "GOT.mem" "main64_data" (global $main64_data (mut i64)))
+  (data (global.get $__memory_base) "\05\00\00\00\00\00\00\00\06\00\00\00")
+  (elem (global.get $__table_base) func $seven)
+  (func $seven (type $v_i) (i32.const 7))
+  (func (export "m64_read0") (result i32) (i32.load (global.get $__memory_base)))
+  (func (export "m64_read8") (result i32) (i32.load offset=8 (global.get $__memory_base)))
+  (func (export "m64_read_main") (result i32) (i32.load (global.get $main64_data)))
+  (func (export "m64_call") (result i32) (call_indirect (type $v_i) (global.get $__table_base)))
+  (func (export "m64_addr8") (result i64) (i64.add (global.get $__memory_base) (i64.const 8)))
+  (global (export "m64_word8") i64 (i64.const 8))
+)

@@ -1,0 +1,4 @@
+(module $main_use.wasm
+  (@dylink.0 (mem-info) (needed "libtlsuse.so"))
+  (import "env" "memory" (memory 1))
+)

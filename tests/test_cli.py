@@ -1,0 +1,189 @@
+"""The ``wast-runner`` command line, with the fake engine (and once with the oracle) on ``tests/data``."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_runner_engine import FakeEngine, make_fake
+from wast_runner.cli import main
+from wast_runner.engines import ENGINES
+
+DATA = Path(__file__).parent / "data"
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed, (\d+) skipped$")
+PASS, FAIL = str(DATA / "pass.wast"), str(DATA / "fail.wast")
+
+
+@pytest.fixture(autouse=True)
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
+    monkeypatch.setitem(ENGINES, "fake", make_fake)
+    return tmp_path
+
+
+def run(capsys, *args: str) -> tuple[int, list[str], str]:
+    status = main(["run", "--engine", "fake", *args])
+    out, err = capsys.readouterr()
+    return status, out.splitlines(), err
+
+
+def summary(lines: list[str]) -> tuple[int, int, int]:
+    m = SUMMARY.match(lines[-1])
+    assert m, lines[-1]
+    return tuple(map(int, m.groups()))
+
+
+def test_passing_file_exit_0_and_exact_summary(capsys):
+    status, out, err = run(capsys, PASS)
+    assert status == 0
+    passed, failed, skipped = summary(out)
+    assert failed == 0 and skipped == 1 and passed > 20
+    assert "skipped: 1 modules in text form (no text parser)" in out
+    assert "[1/1] pass.wast:" in err   # one progress line per file when stderr is not a terminal
+
+
+def test_failures_exit_1(capsys):
+    status, out, _ = run(capsys, PASS, FAIL)
+    assert status == 1
+    assert summary(out)[1] == 12
+
+
+def test_second_run_converts_nothing(capsys):
+    run(capsys, PASS, FAIL)
+    _, out, _ = run(capsys, PASS, FAIL)
+    assert any(line.startswith("files: 2; conversions: 0 converted, 2 from cache, 0 failed") for line in out)
+
+
+def test_errors_count_as_failed_and_conversion_failures_are_reported(capsys, env):
+    results = env / "r.jsonl"
+    status, out, _ = run(capsys, str(DATA / "errors.wast"), str(DATA / "broken.wast"), "--results", str(results))
+    assert status == 1
+    assert summary(out) == (2, 4, 0)
+    assert "errors: 3 (counted as failed)" in out
+    recs = [json.loads(line) for line in results.read_text().splitlines()]
+    convert = [r for r in recs if r["file"] == "broken.wast"]
+    assert len(convert) == 1 and convert[0]["kind"] == "convert" and convert[0]["outcome"] == "error"
+
+
+def test_results_file_one_record_per_command(capsys, env):
+    results = env / "out" / "r.jsonl"
+    run(capsys, PASS, "--results", str(results), "-j", "2")
+    recs = [json.loads(line) for line in results.read_text().splitlines()]
+    from wast_runner.convert import convert
+    assert len(recs) == len(convert(DATA / "pass.wast").commands())
+    assert {r["engine"] for r in recs} == {"fake"} and {r["file"] for r in recs} == {"pass.wast"}
+
+
+def test_fail_list_known_failures_and_stale_entries(capsys, env):
+    results = env / "r.jsonl"
+    run(capsys, FAIL, "--results", str(results))
+    failing = [json.loads(x)["id"] for x in results.read_text().splitlines() if '"failed"' in x]
+    assert len(failing) == 12
+    fl = env / "fails.txt"
+    fl.write_text("# known failures\n" + "\n".join(failing) + "\n\n")
+    status, out, _ = run(capsys, FAIL, "--fail-list", str(fl), "--results", str(results))
+    assert status == 0
+    assert out[-2] == f"known failures: 12 (listed in {fl})"
+    assert summary(out) == (1, 0, 0)
+    rec = next(json.loads(x) for x in results.read_text().splitlines() if failing[0] in x)
+    assert rec["outcome"] == "failed" and rec["listed"] is True and "known failure" in rec["detail"]
+    # a listed command that passes makes the run fail
+    fl.write_text("\n".join(failing) + "\nfail.wast:2:module  # passes\n")
+    status, out, _ = run(capsys, FAIL, "--fail-list", str(fl))
+    assert status == 1
+    assert f"listed as failing but passes: remove it from {fl}: fail.wast:2:module" in out
+    assert summary(out) == (1, 0, 0)
+
+
+def test_bad_fail_list_is_a_usage_error(capsys, env):
+    fl = env / "bad.txt"
+    fl.write_text("just-a-name\n")
+    status, _, err = run(capsys, PASS, "--fail-list", str(fl))
+    assert status == 2 and "expected file:line:kind" in err
+
+
+def test_exclude(capsys):
+    status, out, err = run(capsys, str(DATA), "--exclude", "crash/*", "--exclude", "errors.wast",
+                           "--exclude", "broken.wast", "--exclude", "fail.wast")
+    assert status == 0 and "files: 1;" in out[0]
+
+
+def test_max_call_depth_and_engine_args_reach_the_engine(capsys, monkeypatch):
+    seen = []
+
+    def factory(options):
+        seen.append(options)
+        return FakeEngine(options)
+
+    monkeypatch.setitem(ENGINES, "probe", factory)
+    assert main(["run", "--engine", "probe:x=1", "--max-call-depth", "300", PASS, "-q"]) == 0
+    assert seen[0].max_call_depth == 300 and seen[0].args == "x=1"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--suite", "nope"], "unknown suite 'nope'; known suites: "),
+    (["--suite", "wasm-2.0"], "not found; looked in:"),
+    (["--engine", "nope", PASS], "unknown engine 'nope'; known engines: "),
+    ([], "nothing to run"),
+    (["/no/such/file.wast"], "no such file or folder"),
+    (["--features", "teleport", PASS], "unknown feature(s) teleport"),
+])
+def test_usage_errors_exit_2_without_traceback(capsys, args, message):
+    status = main(["run", *args])
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_suites_list(capsys, env, monkeypatch):
+    commit = "b592bd4ba39951ed28cbdf71ba7267dc846f3cf8"
+    (env / "ts" / commit).mkdir(parents=True)
+    (env / "ts" / commit / "a.wast").write_text("(module)")
+    monkeypatch.setenv("WAST_TESTSUITE_PATH", str(env / "ts"))
+    assert main(["suites", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["NAME", "COMMIT", "FILES", "WHERE"]
+    row = next(line for line in out if line.startswith("wasm-2.0 "))
+    assert row.split()[1:4] == [commit, "1", str((env / "ts" / commit).resolve())]
+    row = next(line for line in out if line.startswith("wasm-3.0 "))
+    assert "not found (wast-runner suites fetch wasm-3.0)" in row
+
+
+def test_suites_fetch_unknown_name(capsys):
+    assert main(["suites", "fetch", "nope"]) == 2
+    assert "known suites" in capsys.readouterr().err
+
+
+def test_python_dash_m(env):
+    out = subprocess.run([sys.executable, "-m", "wast_runner", "suites", "list"], capture_output=True, text=True,
+                         cwd=Path(__file__).parent.parent, env={**os.environ})
+    assert out.returncode == 0 and "wasm-2.0" in out.stdout
+
+
+def _oracle_available() -> bool:
+    try:
+        import oracle.exec.instantiate  # noqa: F401
+        import oracle.binary.decode  # noqa: F401
+        import oracle.valid.module  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _oracle_available(), reason="the oracle core is not there yet")
+def test_oracle_end_to_end(capsys, env):
+    results = env / "o.jsonl"
+    status = main(["run", PASS, FAIL, "--results", str(results), "-q"])
+    out = capsys.readouterr().out.splitlines()
+    assert status == 1
+    recs = [json.loads(line) for line in results.read_text().splitlines()]
+    by_file = {f: [r["outcome"] for r in recs if r["file"] == f] for f in ("pass.wast", "fail.wast")}
+    assert set(by_file["pass.wast"]) == {"passed", "skipped"}, [r for r in recs if r["outcome"] == "failed"]
+    assert by_file["fail.wast"] == ["passed"] + ["failed"] * 12
+    assert summary(out) == (len(by_file["pass.wast"]), 12, 1)

@@ -1,0 +1,148 @@
+"""The ``wast-runner`` command line.
+
+    wast-runner run [PATH ...] [--suite NAME ...] [--engine NAME[:ARGS]] [--results FILE] [-j N]
+                    [--exclude GLOB ...] [--fail-list FILE] [--max-call-depth N] [--features NAMES] [-q]
+    wast-runner suites list
+    wast-runner suites fetch NAME ...
+
+Exit status of ``run``: 0 when nothing failed, 1 when something failed (or a fail list is stale), 2 for usage
+errors (unknown suite or engine, suite not found, bad arguments), 130 when interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from oracle.features import ALL_FEATURES, WASM_2_0_FEATURES, WASM_3_0_EXTRA
+
+from .engines import ENGINES, EngineSpecError, parse_engine_spec
+from .fail_list import FailList
+from .progress import Progress
+from .results import ResultsWriter
+from .run import EngineSpec, check_converters, dedupe, path_jobs, run_jobs, suite_jobs
+from .suites import SuiteError, fetch, find_suite, manifests, suite_files
+from .tally import Tally
+
+FEATURE_PRESETS = {"wasm-2.0": WASM_2_0_FEATURES, "wasm-3.0": WASM_2_0_FEATURES | WASM_3_0_EXTRA}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wast-runner", description="Run WebAssembly .wast scripts against an engine.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run .wast files, folders or suites")
+    r.add_argument("paths", nargs="*", metavar="PATH", help=".wast files or folders holding them")
+    r.add_argument("--suite", action="append", default=[], metavar="NAME", help="run a suite (repeatable)")
+    r.add_argument("--engine", default="oracle", metavar="NAME[:ARGS]",
+                   help=f"engine to run (default oracle; known: {', '.join(sorted(ENGINES))})")
+    r.add_argument("--results", metavar="FILE", help="write JSON Lines results here ('-' = stdout)")
+    r.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="run files in N worker processes (0 = one per CPU)")
+    r.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="skip files whose suite-relative path or name matches (repeatable)")
+    r.add_argument("--fail-list", metavar="FILE", help="commands known to fail (file:line:kind per line)")
+    r.add_argument("--max-call-depth", type=int, metavar="N", help="call depth after which a call is exhaustion")
+    r.add_argument("--features", metavar="NAMES",
+                   help="features for files outside known suites: wasm-2.0 (default), wasm-3.0, or "
+                        "comma-separated names as in oracle.features")
+    r.add_argument("--cache", metavar="DIR", help="cache folder (default $WAST_RUNNER_CACHE or ~/.cache/wast-oracle)")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+    s = sub.add_parser("suites", help="list or fetch the known suites")
+    ssub = s.add_subparsers(dest="suites_command", required=True)
+    ssub.add_parser("list", help="name, commit, file count and location of every known suite")
+    f = ssub.add_parser("fetch", help="download a suite's testsuite commit into the cache")
+    f.add_argument("names", nargs="+", metavar="NAME")
+    return p
+
+
+def parse_features(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    if text in FEATURE_PRESETS:
+        return sorted(FEATURE_PRESETS[text])
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = set(names) - ALL_FEATURES
+    if unknown:
+        raise SuiteError(f"unknown feature(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(ALL_FEATURES))}"
+                         f"; presets: {', '.join(FEATURE_PRESETS)}")
+    return names
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not args.paths and not args.suite:
+        raise SuiteError("nothing to run: give .wast files or folders, or --suite NAME "
+                         f"(known suites: {', '.join(manifests())})")
+    name, _ = parse_engine_spec(args.engine)
+    if name not in ENGINES:
+        raise EngineSpecError(f"unknown engine {name!r}; known engines: {', '.join(sorted(ENGINES))}")
+    if args.jobs < 0:
+        raise SuiteError("-j must be 0 (one per CPU) or more")
+    features = parse_features(args.features)
+    jobs = []
+    for suite in args.suite:
+        m = manifests().get(suite)
+        if m is not None and not m.supported:
+            print(f"note: suite {suite} is marked not yet supported"
+                  + (f" ({m.notes})" if m.notes else ""), file=sys.stderr)
+        jobs += suite_jobs(suite, args.exclude)
+    jobs += path_jobs(args.paths, args.exclude, features)
+    jobs = dedupe(jobs)
+    if not jobs:
+        raise SuiteError("no .wast files to run (check the paths and --exclude)")
+    check_converters(jobs)
+    fail_list = FailList.load(args.fail_list) if args.fail_list else None
+    workers = args.jobs or os.cpu_count() or 1
+    cache = Path(args.cache) if args.cache else None
+    out = sys.stderr if args.results == "-" else sys.stdout
+    progress = Progress(len(jobs), enabled=not args.quiet)
+    with ResultsWriter(args.results) as writer:
+        tally = Tally(writer, progress, fail_list)
+        try:
+            run_jobs(jobs, EngineSpec(args.engine, args.max_call_depth), tally, workers, cache)
+        except KeyboardInterrupt:
+            progress.finish()
+            print(f"interrupted after {tally.files_done} of {len(jobs)} files", file=out)
+            print("\n".join(tally.summary_lines()), file=out)
+            return 130
+    progress.finish()
+    print("\n".join(tally.summary_lines()), file=out)
+    return tally.exit_status()
+
+
+def cmd_suites(args: argparse.Namespace) -> int:
+    if args.suites_command == "list":
+        rows = [("NAME", "COMMIT", "FILES", "WHERE")]
+        for m in manifests().values():
+            root = find_suite(m)
+            if root is None:
+                files, where = str(m.expected_files or "?"), f"not found (wast-runner suites fetch {m.name})"
+            else:
+                files, where = str(len(suite_files(m, root))), str(root)
+            if not m.supported:
+                where += "  [not yet supported]"
+            rows.append((m.name, m.commit, files, where))
+        widths = [max(len(r[k]) for r in rows) for k in range(3)]
+        for r in rows:
+            print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
+        return 0
+    for name in args.names:
+        if name not in manifests():
+            raise SuiteError(f"unknown suite {name!r}; known suites: {', '.join(manifests())}")
+    for name in args.names:
+        fetch(manifests()[name])
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        return cmd_suites(args)
+    except (SuiteError, EngineSpecError) as e:
+        print(f"wast-runner: error: {e}", file=sys.stderr)
+        return 2

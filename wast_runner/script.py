@@ -1,0 +1,274 @@
+"""Executing a converted script against an ``Engine``: one function per command kind, one record per command.
+
+The semantics are the official interpreter's (spec repository, ``interpreter/script/run.ml``): ``module`` makes
+the module current (and binds its name), ``register`` makes a module's exports importable under a name, actions
+run on the named or the current module, and each ``assert_*`` checks one outcome, failure messages by prefix.
+Nothing an engine does stops the script: wrong answers are ``failed`` records, Python exceptions ``error`` records.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from oracle.features import Features
+
+from .commands import Command
+from .compare import message_matches, results_match
+from .engines.base import Engine, Exhausted, Loaded, NotFound, Returned, Thrown, Trapped
+from .results import FileContext, make_record
+from .values import EncodingError, decode_arg, encode_value, guess_type, render
+
+Emit = Callable[[dict], None]
+
+TEXT_MODULE_REASON = "text-module"
+TEXT_MODULE_DETAIL = "module given in text form: judging it needs a text parser"
+
+#: The load stage each module assertion expects.
+EXPECTED_STAGE = {
+    "assert_malformed": "malformed",
+    "assert_invalid": "invalid",
+    "assert_unlinkable": "unlinkable",
+    "assert_uninstantiable": "uninstantiable",
+}
+#: The action outcome each action assertion expects.
+EXPECTED_ACTION = {"assert_trap": Trapped, "assert_exhaustion": Exhausted, "assert_exception": Thrown}
+_OUTCOME_NAME = {Trapped: "trap", Exhausted: "exhaustion", Thrown: "exception", NotFound: "not-found"}
+
+
+@dataclass(frozen=True)
+class Broken:
+    """Stands for a module whose ``module`` command failed, so later commands on it can say why they fail."""
+
+    line: int
+    why: str
+
+
+class Verdict(Exception):
+    """Raised inside a command handler to end it with a record (keeps the handlers linear)."""
+
+    def __init__(self, outcome: str, detail: str, **extra: Any):
+        super().__init__(detail)
+        self.outcome, self.detail, self.extra = outcome, detail, extra
+
+
+class ScriptRun:
+    """The state of one script: the engine, the current module and the named ones."""
+
+    def __init__(self, engine: Engine, ctx: FileContext, module_bytes: Callable[[str], bytes], emit: Emit):
+        self.engine = engine
+        self.ctx = ctx
+        self.module_bytes = module_bytes
+        self.emit = emit
+        self.current: Any = None            # a module handle, a Broken, or None before the first module
+        self.named: dict[str, Any] = {}
+        self.definitions: dict[str | None, Any] = {}   # ``module definition``s: name -> module file or Broken
+
+    # -- driving -----------------------------------------------------------------------------------------------
+
+    def run(self, commands: list[Command], features: Features) -> None:
+        try:
+            self.engine.reset(features)
+        except Exception as e:
+            # Without a fresh store nothing can be judged; still one record per command, so counts stay right.
+            detail = f"engine reset failed: {_last_line(e)}"
+            for cmd in commands:
+                self.emit(make_record(self.ctx, cmd.line, cmd.kind, "error", detail, traceback=_tb(e)))
+            return
+        for cmd in commands:
+            self.emit(self.execute(cmd))
+
+    def execute(self, cmd: Command) -> dict:
+        """Run one command and return its record."""
+        extra: dict[str, Any] = {}
+        if cmd.action is not None:
+            extra["action"] = cmd.raw.get("action")
+        handler = getattr(self, "do_" + cmd.kind, None)
+        try:
+            if handler is None:
+                raise Verdict("error", f"command kind {cmd.kind!r} is not supported by the runner")
+            outcome, detail, more = handler(cmd)
+        except Verdict as v:
+            outcome, detail, more = v.outcome, v.detail, v.extra
+        except Exception as e:
+            outcome, detail, more = "error", f"exception in the engine: {_last_line(e)}", {"traceback": _tb(e)}
+        extra.update(more)
+        return make_record(self.ctx, cmd.line, cmd.kind, outcome, detail, **extra)
+
+    # -- modules -----------------------------------------------------------------------------------------------
+
+    def _skip_text(self, cmd: Command) -> None:
+        if cmd.is_text_module:
+            raise Verdict("skipped", TEXT_MODULE_DETAIL, skip_reason=TEXT_MODULE_REASON)
+
+    def _instantiate(self, filename: str, name: str | None, line: int, what: str):
+        """Load a module; it becomes the current one (and ``name``'s) -- a ``Broken`` one if it fails."""
+        self.current = Broken(line, f"its {what} command raised an exception")  # until we know better
+        if name:
+            self.named[name] = self.current
+        out = self.engine.load(self.module_bytes(filename), name)
+        if isinstance(out, Loaded):
+            handle: Any = out.handle
+            result = ("passed", "", {})
+        else:
+            handle = Broken(line, f"{out.stage}: {out.message}")
+            result = ("failed", f"{what} did not load ({out.stage}): {out.message}",
+                      {"actual": {"failure": out.stage, "message": out.message}})
+        self.current = handle
+        if name:
+            self.named[name] = handle
+        return result
+
+    def do_module(self, cmd: Command):
+        self._skip_text(cmd)
+        assert cmd.filename is not None
+        if cmd.raw.get("definition") in (True, "true"):
+            return self._define(cmd)
+        return self._instantiate(cmd.filename, cmd.name, cmd.line, "module")
+
+    def _define(self, cmd: Command):
+        """``(module definition $M ...)``: a module validated now and instantiated by later ``instance``
+        commands (the last definition is the default); it does not become the current module."""
+        assert cmd.filename is not None
+        self.definitions[cmd.name] = self.definitions[None] = Broken(cmd.line, "its command raised an exception")
+        out = self.engine.check(self.module_bytes(cmd.filename))
+        if out is None:
+            self.definitions[cmd.name] = self.definitions[None] = cmd.filename
+            return "passed", "", {}
+        self.definitions[cmd.name] = self.definitions[None] = Broken(cmd.line, f"{out.stage}: {out.message}")
+        return ("failed", f"module definition is {out.stage}: {out.message}",
+                {"actual": {"failure": out.stage, "message": out.message}})
+
+    def do_instance(self, cmd: Command):
+        """``(module instance $I $M)``: instantiate a module definition; the instance becomes current."""
+        definition = cmd.raw.get("definition")
+        filename = self.definitions.get(definition)
+        if filename is None:
+            raise Verdict("failed", f"unknown module definition {definition}" if definition
+                          else "no module definition before this command")
+        if isinstance(filename, Broken):
+            raise Verdict("failed", f"module definition from line {filename.line} is not valid ({filename.why})")
+        return self._instantiate(filename, cmd.raw.get("instance"), cmd.line, "instance")
+
+    def _module_assertion(self, cmd: Command):
+        self._skip_text(cmd)
+        assert cmd.filename is not None
+        stage = EXPECTED_STAGE[cmd.kind]
+        expected = {"failure": stage, "message": cmd.text or ""}
+        out = self.engine.load(self.module_bytes(cmd.filename), None)
+        if isinstance(out, Loaded):
+            return "failed", f"module loaded, expected it to be {stage} ({cmd.text!r})", {"expected": expected}
+        actual = {"failure": out.stage, "message": out.message}
+        if out.stage != stage:
+            return ("failed", f"wrong outcome: expected {stage} ({cmd.text!r}), got {out.stage} ({out.message!r})",
+                    {"expected": expected, "actual": actual})
+        if not message_matches(cmd.text or "", out.message):
+            return ("failed", f"message mismatch: expected {cmd.text!r}, got {out.message!r}",
+                    {"expected": expected, "actual": actual})
+        return "passed", "", {"expected": expected, "actual": actual}
+
+    do_assert_malformed = _module_assertion
+    do_assert_invalid = _module_assertion
+    do_assert_unlinkable = _module_assertion
+    do_assert_uninstantiable = _module_assertion
+
+    def do_register(self, cmd: Command):
+        handle = self._module(cmd.name)
+        assert cmd.as_name is not None
+        self.engine.register(handle, cmd.as_name)
+        return "passed", "", {}
+
+    def _module(self, name: str | None) -> Any:
+        """The module a command refers to; a ``failed`` verdict if there is none or it did not load."""
+        handle = self.named.get(name) if name else self.current
+        if handle is None:
+            raise Verdict("failed", f"unknown module {name}" if name else "no module defined before this command")
+        if isinstance(handle, Broken):
+            raise Verdict("failed", f"module from line {handle.line} did not load ({handle.why})")
+        return handle
+
+    # -- actions -----------------------------------------------------------------------------------------------
+
+    def _act(self, cmd: Command):
+        a = cmd.action
+        assert a is not None
+        handle = self._module(a.module)
+        if a.type == "invoke":
+            try:
+                args = [decode_arg(x) for x in a.args]
+            except (EncodingError, KeyError, ValueError) as e:
+                raise Verdict("error", f"cannot make the arguments: {e}") from None
+            return self.engine.invoke(handle, a.field, args)
+        if a.type == "get":
+            return self.engine.get(handle, a.field)
+        raise Verdict("error", f"action type {a.type!r} is not supported by the runner")
+
+    def _encode_actual(self, out: Any, expected: list[dict] | None) -> Any:
+        if isinstance(out, Returned):
+            return [self._encode_result(out, k, expected) for k in range(len(out.values))]
+        return {"failure": _OUTCOME_NAME[type(out)], "message": out.message}
+
+    @staticmethod
+    def _encode_result(out: Returned, k: int, expected: list[dict] | None) -> dict:
+        v = out.values[k]
+        exp = expected[k] if expected and k < len(expected) else None
+        if exp is not None and exp.get("type") == "either":
+            exp = exp["values"][0] if exp["values"] else None
+        if out.types is not None and k < len(out.types) and out.types[k] is not None:
+            t: Any = out.types[k]
+        elif exp is not None:
+            t = exp["type"]
+        else:
+            t = guess_type(v)
+        return encode_value(t, v, exp.get("lane_type") if exp else None)
+
+    def do_action(self, cmd: Command):
+        out = self._act(cmd)
+        actual = self._encode_actual(out, cmd.expected)
+        if isinstance(out, Returned):
+            return "passed", "", {"actual": actual}
+        return "failed", f"action failed: {_describe(out)}", {"actual": actual}
+
+    def do_assert_return(self, cmd: Command):
+        expected = cmd.expected or []
+        out = self._act(cmd)
+        actual = self._encode_actual(out, expected)
+        extra = {"expected": expected, "actual": actual}
+        if not isinstance(out, Returned):
+            return "failed", f"expected results, got {_describe(out)}", extra
+        reason = results_match(expected, out.values, out.types)
+        if reason is not None:
+            return "failed", f"{reason}; got {', '.join(render(v) for v in actual) or 'no results'}", extra
+        return "passed", "", extra
+
+    def _action_assertion(self, cmd: Command):
+        want = EXPECTED_ACTION[cmd.kind]
+        name = _OUTCOME_NAME[want]
+        expected = {"failure": name, "message": cmd.text or ""}
+        out = self._act(cmd)
+        actual = self._encode_actual(out, None)
+        extra = {"expected": expected, "actual": actual}
+        if not isinstance(out, want):
+            got = ("results " + (", ".join(render(v) for v in actual) or "(none)")
+                   if isinstance(out, Returned) else _describe(out))
+            return "failed", f"expected {name} ({cmd.text!r}), got {got}", extra
+        if cmd.text is not None and want is not Thrown and not message_matches(cmd.text, out.message):
+            return "failed", f"message mismatch: expected {cmd.text!r}, got {out.message!r}", extra
+        return "passed", "", extra
+
+    do_assert_trap = _action_assertion
+    do_assert_exhaustion = _action_assertion
+    do_assert_exception = _action_assertion
+
+
+def _describe(out: Any) -> str:
+    return f"{_OUTCOME_NAME[type(out)]} ({out.message!r})"
+
+
+def _last_line(e: BaseException) -> str:
+    """The last line of the exception's traceback, e.g. ``ZeroDivisionError: division by zero``."""
+    return traceback.format_exception_only(type(e), e)[-1].strip()
+
+
+def _tb(e: BaseException) -> str:
+    return "".join(traceback.format_exception(type(e), e, e.__traceback__))

@@ -1,0 +1,93 @@
+"""The parent side of a run: every record passes through here once -- fail list, counts, results file, progress --
+and the summary is made from the counts."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .fail_list import FailList, is_known_failure
+from .progress import Progress
+from .results import ResultsWriter
+from .run import Job, JobStats, Listener
+from .script import TEXT_MODULE_REASON
+
+
+@dataclass
+class Counts:
+    passed: int = 0
+    failed: int = 0        # failed + error, known failures excluded
+    skipped: int = 0
+    errors: int = 0        # the ``error`` records among ``failed``
+    known: int = 0         # listed in the fail list and failed
+    skip_reasons: Counter = field(default_factory=Counter)
+
+    def add(self, rec: dict) -> None:
+        outcome = rec["outcome"]
+        if outcome == "passed":
+            self.passed += 1
+        elif outcome == "skipped":
+            self.skipped += 1
+            self.skip_reasons[rec.get("skip_reason", "other")] += 1
+        elif is_known_failure(rec):
+            self.known += 1
+        else:
+            self.failed += 1
+            self.errors += outcome == "error"
+
+    def line(self) -> str:
+        """The summary line, exactly ``N passed, N failed, N skipped``."""
+        return f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
+
+
+class Tally(Listener):
+    def __init__(self, writer: ResultsWriter, progress: Progress, fail_list: FailList | None = None):
+        self.writer = writer
+        self.progress = progress
+        self.fail_list = fail_list
+        self.total = Counts()
+        self.per_file: dict[int, Counts] = {}
+        self.conversions: Counter = Counter()
+        self.files_done = 0
+
+    def file_started(self, index: int, job: Job) -> None:
+        self.per_file[index] = Counts()
+        self.progress.file_started(job)
+
+    def record(self, index: int, rec: dict) -> None:
+        if self.fail_list is not None:
+            rec = self.fail_list.apply(rec)
+        self.total.add(rec)
+        self.per_file.setdefault(index, Counts()).add(rec)
+        self.writer.write(rec)
+        self.progress.record(self.total)
+
+    def file_done(self, index: int, job: Job, stats: JobStats) -> None:
+        self.files_done += 1
+        self.conversions[stats.conversion] += 1
+        self.conversions["failed"] += stats.convert_failed
+        self.progress.file_done(job, self.per_file.pop(index, Counts()), stats, self.total)
+
+    def summary_lines(self) -> list[str]:
+        """The lines ending a run; the last is exactly ``N passed, N failed, N skipped``."""
+        c, lines = self.total, []
+        conv = self.conversions
+        lines.append(f"files: {self.files_done}; conversions: {conv['converted']} converted, {conv['cached']} "
+                     f"from cache, {conv['failed']} failed")
+        if c.skipped:
+            text = c.skip_reasons.get(TEXT_MODULE_REASON, 0)
+            other = c.skipped - text
+            lines.append(f"skipped: {text} modules in text form (no text parser)"
+                         + (f", {other} other" if other else ""))
+        if c.errors:
+            lines.append(f"errors: {c.errors} (counted as failed)")
+        if self.fail_list is not None:
+            for cid in self.fail_list.unexpected_passes:
+                lines.append(f"listed as failing but passes: remove it from {self.fail_list.path}: {cid}")
+            lines.append(f"known failures: {c.known} (listed in {self.fail_list.path})")
+        lines.append(c.line())
+        return lines
+
+    def exit_status(self) -> int:
+        """0 only when nothing failed and the fail list has no stale entries."""
+        stale = self.fail_list is not None and self.fail_list.unexpected_passes
+        return 1 if self.total.failed or stale else 0
