@@ -57,7 +57,7 @@ def suite_jobs(name: str, excludes: Sequence[str] = ()) -> list[Job]:
 def _job(path: Path, rel: str, m: Any | None, features: Sequence[str] | None = None) -> Job:
     if m is None:
         return Job(str(path), rel, None, tuple(sorted(features or WASM_2_0_FEATURES)))
-    return Job(str(path), rel, m.name, tuple(sorted(m.features)), m.converters, m.converter_flags, m.fallback_flags)
+    return Job(str(path), rel, m.name, tuple(sorted(m.features)), *m.converters_for(rel))
 
 
 def path_jobs(paths: Sequence[str], excludes: Sequence[str] = (), features: Sequence[str] | None = None) -> list[Job]:

@@ -8,6 +8,7 @@ them. The testsuite itself is data, never part of the project: it is looked up i
 """
 from __future__ import annotations
 
+import fnmatch
 import functools
 import hashlib
 import importlib.resources
@@ -43,12 +44,22 @@ class Manifest:
     converters: tuple[str, ...] = ("wast2json",)   # tried in order until one converts the file
     converter_flags: tuple[str, ...] = ()          # for the first converter
     fallback_flags: tuple[str, ...] = ()           # for the others
+    # per-file converter choice: (glob, converters); the first matching glob wins over ``converters``
+    converter_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()
     archive_sha256: str | None = None
     expected_files: int | None = None
     supported: bool = True
     description: str = ""
     notes: str = ""
     source: str = field(default="", compare=False)  # the manifest file, for messages
+
+    def converters_for(self, rel: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """``(converters, flags for the first, flags for the others)`` for the file ``rel`` of this suite."""
+        for glob, convs in self.converter_rules:
+            if fnmatch.fnmatch(rel, glob):
+                first = self.converter_flags if convs[0] == self.converters[0] else self.fallback_flags
+                return convs, first, self.fallback_flags
+        return self.converters, self.converter_flags, self.fallback_flags
 
     @property
     def feature_set(self) -> Features:
@@ -76,6 +87,7 @@ def _parse_manifest(text: str, source: str) -> Manifest:
         include=tuple(data.get("include", ["*.wast"])), exclude=tuple(data.get("exclude", [])),
         features=frozenset(data.get("features", [])), converters=tuple(data.get("converters", ["wast2json"])),
         converter_flags=tuple(data.get("converter_flags", [])), fallback_flags=tuple(data.get("fallback_flags", [])),
+        converter_rules=tuple((glob, tuple(convs)) for glob, convs in data.get("converter_rules", {}).items()),
         archive_sha256=data.get("archive_sha256") or None, expected_files=data.get("files"),
         supported=bool(data.get("supported", True)), description=data.get("description", ""),
         notes=data.get("notes", ""), source=source)
