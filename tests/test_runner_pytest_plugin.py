@@ -33,10 +33,12 @@ def project(tmp_path):
 
 
 def pytest_run(project: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WAST_RUNNER_CACHE": str(project / "cache"),
+    # Load exactly these plugins whether or not the package is installed (an installed entry point plus ``-p``
+    # would register the plugin twice).
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "WAST_RUNNER_CACHE": str(project / "cache"),
            "WAST_TESTSUITE_PATH": str(project / "ts"),
            "PYTHONPATH": os.pathsep.join([str(TESTS.parent), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "wast_runner.pytest_plugin", "-p",
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "xdist.plugin", "-p", "wast_runner.pytest_plugin", "-p",
                            "no:cacheprovider", "--wast-engine", "fake", "--rootdir", str(project), *args],
                           cwd=project, env=env, capture_output=True, text=True)
 

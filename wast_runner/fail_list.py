@@ -1,7 +1,8 @@
 """Fail lists: commands known to fail, for gating work in progress.
 
 A fail list is a text file with one command ID per line (``file:line:kind``, as in the ``id`` key of results
-records); ``#`` starts a comment, blank lines are ignored. A listed command that fails (or errors) is a *known
+records); ``#`` starts a comment, blank lines are ignored. A line ``[SUITE]`` starts a section whose IDs apply only
+to that suite's records (one file can then gate several suites whose file names overlap). A listed command that fails (or errors) is a *known
 failure*: its record keeps its outcome and says it is listed, and it does not count as failed. A listed command
 that passes is a mistake in the list ("listed as failing but passes: remove it") and fails the run.
 """
@@ -27,20 +28,26 @@ class FailList:
         except OSError as e:
             raise SuiteError(f"cannot read fail list {path}: {e.strerror}") from None
         ids = set()
+        section = ""
         for n, line in enumerate(text.splitlines(), 1):
             line = line.split("#", 1)[0].strip()
             if not line:
                 continue
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1].strip()
+                continue
             if line.count(":") < 2:
                 raise SuiteError(f"{path}:{n}: expected file:line:kind, got {line!r}")
-            ids.add(line)
+            ids.add(f"{section}/{line}" if section else line)
         return cls(str(path), frozenset(ids))
 
     def apply(self, rec: dict) -> dict:
         """Mark a record whose command is listed, and remember it; returns the (updated) record."""
         cid = rec.get("id")
         if cid not in self.ids:
-            return rec
+            cid = f"{rec.get('suite')}/{cid}"
+            if cid not in self.ids:
+                return rec
         if rec["outcome"] in ("failed", "error"):
             rec["listed"] = True
             rec["detail"] = f"{rec['detail']} [known failure, listed in {self.path}]".lstrip()
