@@ -8,6 +8,7 @@ from ..runtime.global_ import GlobalInst
 from ..runtime.memory import MemInst
 from ..runtime.module_inst import ModuleInst
 from ..runtime.table import TableInst
+from ..runtime.tag import TagInst
 from ..syntax.module import Module
 from ..syntax.types import intern_type
 from ..valid.matching import match_externtype
@@ -31,6 +32,8 @@ def externtype_of(val) -> tuple[str, object] | None:
         return ("mem", val.type)
     if isinstance(val, GlobalInst):
         return ("global", val.type)
+    if isinstance(val, TagInst):
+        return ("tag", val.type)
     return None
 
 
@@ -54,7 +57,7 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     ns["_C"] = store.instruction_counter
     ns["_OPS"] = store.coverage.ops if store.coverage is not None else None
     for imp, val in zip(module.imports, externvals):
-        expected = types[imp.desc] if imp.kind == "func" else imp.desc
+        expected = types[imp.desc] if imp.kind in ("func", "tag") else imp.desc
         actual = externtype_of(val)
         if actual is None or not match_externtype(actual, (imp.kind, expected), types):
             raise Unlinkable(f"incompatible import type for {imp.module!r} {imp.name!r}")
@@ -65,6 +68,8 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     nimported = len(inst.funcs)
     for k, f in enumerate(module.funcs):
         inst.funcs.append(FuncInst(types[f.typeidx], inst, f, nimported + k))
+    for t in module.tags:
+        inst.tags.append(TagInst(types[t]))
     for g in module.globals:
         inst.globals.append(GlobalInst(g.type, evaluate(g.init, inst)))
     for t in module.tables:
@@ -104,6 +109,8 @@ def _bind(inst: ModuleInst, ns: dict) -> None:
         ns[f"G{i}"] = g
     for i, t in enumerate(inst.tables):
         ns[f"T{i}"] = t
+    for i, t in enumerate(inst.tags):
+        ns[f"TG{i}"] = t
     for i, m in enumerate(inst.mems):
         m.bind(ns, f"M{i}")
         ns[f"MI{i}"] = m

@@ -37,5 +37,6 @@ def spectest_exports(store, verbose: bool = False) -> dict:
     exports["global_f32"] = GlobalInst(GlobalType(False, "f32"), f32_round(666.6))
     exports["global_f64"] = GlobalInst(GlobalType(False, "f64"), 666.6)
     exports["table"] = TableInst(TableType(Limits(10, 20), FUNCREF))
+    exports["table64"] = TableInst(TableType(Limits(10, 20, "i64"), FUNCREF))
     exports["memory"] = MemInst(MemType(Limits(1, 2)))
     return exports
