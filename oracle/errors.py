@@ -51,3 +51,15 @@ class Exhaustion(WasmError):
     """A resource was exhausted, in practice the call stack (spec ``exec/runtime.rst``; ``assert_exhaustion``)."""
 
     kind = "exhaustion"
+
+
+class UncaughtException(WasmError):
+    """A wasm exception left the invoked function (exception handling; ``assert_exception``).
+
+    ``exn`` is the ``oracle.runtime.exception.ExnInst``: its tag and field values."""
+
+    kind = "exception"
+
+    def __init__(self, exn):
+        super().__init__("uncaught exception")
+        self.exn = exn

@@ -18,8 +18,9 @@ from ..features import WASM_2_0, Features
 from ..syntax.instructions import INSTRUCTIONS, PREFIXES
 from ..syntax.module import (Custom, Data, Elem, Export, Expr, Func, Global, Import, Instr, Mem, MemArg, Module,
                              Table)
-from ..syntax.types import (EXTERNREF, FUNCREF, I32, I64, F32, F64, V128, FuncType, GlobalType, Limits, MemType,
-                            RefType, TableType, ValType)
+from ..syntax.types import (EXTERNREF, FUNCREF, I8, I16, I32, I64, F32, F64, V128, ArrayType, CompType, FieldType,
+                            FuncType, GlobalType, Limits, MemType, RecType, RefType, StructType, SubType, TableType,
+                            ValType)
 from .reader import TOO_LONG, Reader
 
 MAGIC = b"\x00asm"
@@ -36,6 +37,21 @@ _SECTION_FEATURE = {DATA_COUNT: "bulk-memory", TAG: "exceptions"}
 REFTYPES: dict[int, RefType] = {0x70: FUNCREF, 0x6F: EXTERNREF}
 VALTYPES: dict[int, ValType] = {0x7F: I32, 0x7E: I64, 0x7D: F32, 0x7C: F64, 0x7B: V128, **REFTYPES}
 FUNCTYPE_FORM = 0x60
+
+#: Abstract heap types (binary/types.rst, "Heap Types"): code -> (heap type, feature introducing it, None for
+#: ``func`` and ``extern``, always decoded). As value types the same bytes are the short forms of the nullable
+#: reference types (``funcref`` = ``ref null func``).
+ABSTRACT_HEAP_CODES: dict[int, tuple[str, str | None]] = {
+    0x74: ("noexn", "exceptions"), 0x73: ("nofunc", "gc"), 0x72: ("noextern", "gc"), 0x71: ("none", "gc"),
+    0x70: ("func", None), 0x6F: ("extern", None), 0x6E: ("any", "gc"),
+    0x6D: ("eq", "gc"), 0x6C: ("i31", "gc"), 0x6B: ("struct", "gc"), 0x6A: ("array", "gc"),
+    0x69: ("exn", "exceptions"),
+}
+REF_NULL, REF = 0x63, 0x64           # ref null ht, ref ht (function references)
+FUNC_NONNULL = RefType(False, "func")
+PACKED_CODES = {0x78: I8, 0x77: I16}  # storage types i8, i16 (GC)
+STRUCT_FORM, ARRAY_FORM = 0x5F, 0x5E
+SUB_FORM, SUB_FINAL_FORM, REC_FORM = 0x50, 0x4F, 0x4E
 
 UNEXPECTED_END = "unexpected end"
 SIZE_MISMATCH = "section size mismatch"
@@ -60,20 +76,105 @@ def _type_byte(r: Reader, table: dict, message: str):
     return t
 
 
-def read_valtype(r: Reader) -> ValType:
+@lru_cache(maxsize=None)
+def _short_reftypes(features: Features) -> dict[int, RefType]:
+    """The one-byte reference types (``funcref``, ``anyref``, ...) of the enabled features."""
+    return {code: RefType(True, ht) for code, (ht, feature) in ABSTRACT_HEAP_CODES.items()
+            if feature is None or feature in features}
+
+
+@lru_cache(maxsize=None)
+def _short_valtypes(features: Features) -> dict[int, ValType]:
+    return {0x7F: I32, 0x7E: I64, 0x7D: F32, 0x7C: F64, 0x7B: V128, **_short_reftypes(features)}
+
+
+def read_heaptype(r: Reader, features: Features = WASM_2_0):
+    """``heaptype``: an abstract heap type (one byte, a negative s7) or a type index (a non-negative s33; with
+    function references)."""
+    b = r.peek()
+    if b is not None and b & 0xC0 == 0x40:  # a one-byte negative: an abstract heap type
+        r.pos += 1
+        entry = ABSTRACT_HEAP_CODES.get(b)
+        if entry is None or (entry[1] is not None and entry[1] not in features):
+            raise r.error("malformed heap type", r.pos - 1)
+        return entry[0]
+    start = r.pos
+    x = r.s33()
+    if x < 0:
+        raise r.error("malformed heap type", start)
+    if "function-references" not in features:
+        raise r.error("malformed heap type", start)
+    return x
+
+
+def read_reftype(r: Reader, features: Features = WASM_2_0) -> RefType:
+    """``reftype``: ``0x63 ht`` (nullable), ``0x64 ht`` (non-null), or a short form (function references)."""
+    if "function-references" in features:
+        b = r.peek()
+        if b == REF_NULL or b == REF:
+            r.pos += 1
+            return RefType(b == REF_NULL, read_heaptype(r, features))
+    return _type_byte(r, _short_reftypes(features), "malformed reference type")
+
+
+def read_valtype(r: Reader, features: Features = WASM_2_0) -> ValType:
     # The reference interpreter tries reference types last, so that is the error for an unknown code.
-    return _type_byte(r, VALTYPES, "malformed reference type")
+    if "function-references" in features:
+        b = r.peek()
+        if b == REF_NULL or b == REF:
+            return read_reftype(r, features)
+    return _type_byte(r, _short_valtypes(features), "malformed reference type")
 
 
-def read_reftype(r: Reader) -> RefType:
-    return _type_byte(r, REFTYPES, "malformed reference type")
-
-
-def read_functype(r: Reader) -> FuncType:
-    _type_byte(r, {FUNCTYPE_FORM: True}, "malformed function type")
-    params = tuple(r.list(lambda: read_valtype(r)))
-    results = tuple(r.list(lambda: read_valtype(r)))
+def read_functype(r: Reader, features: Features = WASM_2_0) -> FuncType:
+    """``functype`` after its ``0x60`` form byte: parameter and result types."""
+    params = tuple(r.list(lambda: read_valtype(r, features)))
+    results = tuple(r.list(lambda: read_valtype(r, features)))
     return FuncType(params, results)
+
+
+def read_fieldtype(r: Reader, features: Features) -> FieldType:
+    """``fieldtype``: a storage type (value type or packed type) and a mutability flag."""
+    b = r.peek()
+    if b in PACKED_CODES:
+        r.pos += 1
+        storage = PACKED_CODES[b]
+    else:
+        storage = read_valtype(r, features)
+    return FieldType(read_mutability(r), storage)
+
+
+def read_comptype(r: Reader, features: Features) -> CompType:
+    """``comptype``: ``0x60`` function, ``0x5F`` struct, ``0x5E`` array (the latter two with GC)."""
+    gc = "gc" in features
+    b = r.byte()
+    if b == FUNCTYPE_FORM:
+        return read_functype(r, features)
+    if gc and b == STRUCT_FORM:
+        return StructType(tuple(r.list(lambda: read_fieldtype(r, features))))
+    if gc and b == ARRAY_FORM:
+        return ArrayType(read_fieldtype(r, features))
+    if b >= 0x80:
+        raise r.error(TOO_LONG)
+    raise r.error("malformed definition type" if gc else "malformed function type", r.pos - 1)
+
+
+def read_subtype(r: Reader, features: Features) -> SubType:
+    """``subtype``: ``0x50 x* comptype`` (open), ``0x4F x* comptype`` (final), or a final ``comptype`` alone."""
+    b = r.peek()
+    if "gc" in features and (b == SUB_FORM or b == SUB_FINAL_FORM):
+        r.pos += 1
+        supers = tuple(r.list(r.u32))
+        return SubType(b == SUB_FINAL_FORM, supers, read_comptype(r, features))
+    return SubType(True, (), read_comptype(r, features))
+
+
+def read_rectype(r: Reader, features: Features) -> RecType:
+    """``rectype``: ``0x4E subtype*`` (a recursive group) or a single ``subtype`` forming its own group."""
+    if "gc" in features and r.peek() == REC_FORM:
+        r.pos += 1
+        return RecType(tuple(r.list(lambda: read_subtype(r, features))))
+    return RecType((read_subtype(r, features),))
 
 
 def read_limits(r: Reader, features: Features) -> Limits:
@@ -94,7 +195,7 @@ def read_limits(r: Reader, features: Features) -> Limits:
 
 
 def read_tabletype(r: Reader, features: Features) -> TableType:
-    elem = read_reftype(r)
+    elem = read_reftype(r, features)
     return TableType(read_limits(r, features), elem)
 
 
@@ -109,8 +210,8 @@ def read_mutability(r: Reader) -> bool:
     return b == 1
 
 
-def read_globaltype(r: Reader) -> GlobalType:
-    t = read_valtype(r)
+def read_globaltype(r: Reader, features: Features = WASM_2_0) -> GlobalType:
+    t = read_valtype(r, features)
     return GlobalType(read_mutability(r), t)
 
 
@@ -128,8 +229,9 @@ _OPEN, _OPEN_IF, _ELSE, _END, _TRY, _CATCH, _CATCH_ALL, _DELEGATE, _USES_DATA = 
 _CONTROL = {
     "block": _OPEN, "loop": _OPEN, "try_table": _OPEN, "if": _OPEN_IF, "else": _ELSE, "end": _END,
     "try": _TRY, "catch": _CATCH, "catch_all": _CATCH_ALL, "delegate": _DELEGATE,
-    # Not structure, but the module-level "data count section required" check needs to know.
-    "memory.init": _USES_DATA, "data.drop": _USES_DATA,
+    # Not structure, but the module-level "data count section required" check needs to know which instructions
+    # use data indices.
+    "memory.init": _USES_DATA, "data.drop": _USES_DATA, "array.new_data": _USES_DATA, "array.init_data": _USES_DATA,
 }
 # Kinds of open constructs on the decoder's nesting stack.
 _BLOCK, _IF, _TRY_BODY, _TRY_CATCH = range(4)
@@ -174,7 +276,7 @@ def _immediate_readers(features: Features) -> dict[str, ImmediateReader]:
             r.pos += 1
             return None
         if b is not None and b & 0xC0 == 0x40:  # a one-byte negative s33: a value type
-            return read_valtype(r)
+            return read_valtype(r, features)
         x = r.s33()
         if x < 0:
             raise r.error("malformed block type")
@@ -208,8 +310,27 @@ def _immediate_readers(features: Features) -> dict[str, ImmediateReader]:
         x = r.u32() if kind < 2 else None
         return (("catch", "catch_ref", "catch_all", "catch_all_ref")[kind], x, r.u32())
 
-    def heaptype(r: Reader) -> tuple:
-        return (read_reftype(r).heap,)
+    if "function-references" in features:
+        def heaptype(r: Reader) -> tuple:
+            return (read_heaptype(r, features),)
+    else:
+        def heaptype(r: Reader) -> tuple:
+            # Before typed references the immediate of ref.null is a reference type byte.
+            return (read_reftype(r, features).heap,)
+
+    def br_on_cast(r: Reader) -> tuple:
+        # A flags byte says which of the two reference types are nullable.
+        flags = r.byte()
+        if flags > 3:
+            raise r.error("malformed br_on_cast flags", r.pos - 1)
+        label = r.u32()
+        ht1 = read_heaptype(r, features)
+        ht2 = read_heaptype(r, features)
+        return (label, RefType(bool(flags & 1), ht1), RefType(bool(flags & 2), ht2))
+
+    def two_indices(r: Reader) -> tuple:
+        x = r.u32()
+        return (x, r.u32())
 
     def one(read: Callable[[Reader], object]) -> ImmediateReader:
         return lambda r: (read(r),)
@@ -230,7 +351,7 @@ def _immediate_readers(features: Features) -> dict[str, ImmediateReader]:
         "globalidx": index, "tableidx": index, "elemidx": index, "dataidx": index,
         "br_table": br_table,
         "call_indirect": call_indirect,
-        "select_t": lambda r: (tuple(r.list(lambda: read_valtype(r))),),
+        "select_t": lambda r: (tuple(r.list(lambda: read_valtype(r, features))),),
         "try_table": try_table,
         "memarg": one(memarg),
         "memarg_lane": lambda r: (memarg(r), r.byte()),
@@ -244,6 +365,11 @@ def _immediate_readers(features: Features) -> dict[str, ImmediateReader]:
         "shuffle": lambda r: (tuple(r.bytes(16)),),
         "laneidx": one(Reader.byte),
         "heaptype": heaptype,
+        "struct_field": two_indices, "array.new_fixed": two_indices, "type_data": two_indices,
+        "type_elem": two_indices, "type_type": two_indices,
+        "reftype": lambda r: (RefType(False, read_heaptype(r, features)),),
+        "reftype_null": lambda r: (RefType(True, read_heaptype(r, features)),),
+        "br_on_cast": br_on_cast,
     }
 
 
@@ -373,13 +499,13 @@ class _ModuleDecoder:
             if sid == CUSTOM:
                 m.customs.append(self.custom(end, last))
             elif sid == TYPE:
-                m.types = r.list(lambda: read_functype(r))
+                self.types(m)
             elif sid == IMPORT:
                 m.imports = r.list(self.import_)
             elif sid == FUNCTION:
                 func_types = r.list(r.u32)
             elif sid == TABLE:
-                m.tables = r.list(lambda: Table(read_tabletype(r, self.features)))
+                m.tables = r.list(self.table)
             elif sid == MEMORY:
                 m.mems = r.list(lambda: Mem(read_memtype(r, self.features)))
             elif sid == TAG:
@@ -413,6 +539,27 @@ class _ModuleDecoder:
 
     # -- sections (binary/modules.rst) ---------------------------------------------------------------------------
 
+    def types(self, m: Module) -> None:
+        """The type section: a list of recursive types (binary/modules.rst, "Type Section"). ``m.types`` gets the
+        composite type of every type index; ``m.rec_types`` the groups, when GC can express more than that."""
+        r, features = self.r, self.features
+        recs = r.list(lambda: read_rectype(r, features))
+        m.types = [st.comp for rec in recs for st in rec.subtypes]
+        if "gc" in features:
+            m.rec_types = recs
+
+    def table(self) -> Table:
+        """A table (binary/modules.rst, "Table Section"): ``tabletype``, or with function references
+        ``0x40 0x00 tabletype expr`` with an initialiser expression."""
+        r, features = self.r, self.features
+        if "function-references" in features and r.peek() == 0x40:
+            r.pos += 1
+            if r.byte() != 0x00:
+                raise r.error("malformed table", r.pos - 1)
+            tt = read_tabletype(r, features)
+            return Table(tt, self.expr())
+        return Table(read_tabletype(r, features))
+
     def custom(self, end: int, after: int) -> Custom:
         r = self.r
         name = r.name()
@@ -434,13 +581,13 @@ class _ModuleDecoder:
         if kind == 0x02:
             return Import(module, name, "mem", read_memtype(r, self.features))
         if kind == 0x03:
-            return Import(module, name, "global", read_globaltype(r))
+            return Import(module, name, "global", read_globaltype(r, self.features))
         if kind == 0x04 and "exceptions" in self.features:
             return Import(module, name, "tag", read_tagtype(r))
         raise r.error("malformed import kind", r.pos - 1)
 
     def global_(self) -> Global:
-        t = read_globaltype(self.r)
+        t = read_globaltype(self.r, self.features)
         return Global(t, self.expr())
 
     _EXPORT_KINDS = {0x00: "func", 0x01: "table", 0x02: "mem", 0x03: "global"}
@@ -476,13 +623,14 @@ class _ModuleDecoder:
             offset = self.expr()
         if flags & 0x04:
             # Form 4 (active, table 0) has no type: funcref.
-            elem_type = read_reftype(r) if flags & 0x03 else FUNCREF
+            elem_type = read_reftype(r, self.features) if flags & 0x03 else FUNCREF
             init = r.list(self.expr)
         else:
             if flags & 0x03:
                 if r.byte() != 0x00:  # elemkind: only 0x00 = funcref
                     raise r.error("malformed element kind", r.pos - 1)
-            elem_type = FUNCREF
+            # Function indices are never null: with typed references their type says so.
+            elem_type = FUNC_NONNULL if "function-references" in self.features else FUNCREF
             init = [[Instr("ref.func", (x,)), _END_INSTR] for x in r.list(r.u32)]
         return Elem(elem_type, init, mode, table, offset)
 
@@ -491,7 +639,8 @@ class _ModuleDecoder:
         r = self.r
         size = r.length()
         start = r.pos
-        decls = r.list(lambda: (r.u32(), read_valtype(r)))
+        features = self.features
+        decls = r.list(lambda: (r.u32(), read_valtype(r, features)))
         if sum(n for n, _ in decls) > 0xFFFF_FFFF:
             raise r.error("too many locals", start)
         local_types = [t for n, t in decls for _ in range(n)]

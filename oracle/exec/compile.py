@@ -28,6 +28,7 @@ from collections import Counter
 from typing import Any, Callable
 
 from ..errors import Exhaustion, Trap
+from ..runtime.exception import ExnInst, TailCall
 from ..runtime.function import FuncInst
 from ..runtime.values import default_value
 from ..syntax.module import Instr
@@ -84,12 +85,13 @@ class Entry:
 class Ctrl:
     """A label of the control stack (spec ``exec/runtime.rst``, "Labels") as the compiler sees it."""
 
-    __slots__ = ("kind", "base", "params", "results", "id", "py_loop", "escapes", "dead_else")
+    __slots__ = ("kind", "base", "params", "results", "id", "py_loop", "escapes", "catches")
 
     def __init__(self, kind: str, base: int, params: int, results: int, id: int, py_loop: bool):
         self.kind, self.base, self.params, self.results = kind, base, params, results
         self.id, self.py_loop = id, py_loop
         self.escapes: set[int] = set()
+        self.catches: tuple = ()   # try_table: its catch clauses
 
     @property
     def arity(self) -> int:
@@ -101,17 +103,23 @@ class CompileError(Exception):
     """The function cannot be expressed as Python source (nesting beyond Python's limits)."""
 
 
+OPENERS = ("block", "loop", "if", "try_table")
+
+
 def _branch_targets(body: list[Instr]) -> set[int]:
     """Positions of the ``block``/``loop``/``if`` instructions that some branch targets (-1: the function)."""
     stack = [-1]
     targets: set[int] = set()
     for pos, ins in enumerate(body):
         op = ins.op
-        if op in ("block", "loop", "if"):
+        if op == "try_table":   # catch labels are relative to the context outside the try_table
+            for _, _, label in ins.args[1]:
+                targets.add(stack[-1 - label])
+        if op in OPENERS:
             stack.append(pos)
         elif op == "end":
             stack.pop()
-        elif op in ("br", "br_if"):
+        elif op in ("br", "br_if", "br_on_null", "br_on_non_null"):
             targets.add(stack[-1 - ins.args[0]])
         elif op == "br_table":
             for label in (*ins.args[0], ins.args[1]):
@@ -126,6 +134,7 @@ class FunctionCompiler:
         self.uncounted = 0
         self.coverage = coverage   # emit opcode coverage (``_OPS``), see oracle.exec.coverage
         self.segment_ops: list[str] = []
+        self.has_tail = False      # the body has return_call*: it gets a trampoline
         self.inst = func.module
         self.types = self.inst.types
         self.ftype = func.type
@@ -276,8 +285,13 @@ class FunctionCompiler:
         c = Ctrl(kind, base, params, results, self.next_id, py_loop or kind == "loop")
         self.next_id += 1
         self.ctrl.append(c)
+        if kind == "try_table":
+            self.open("try:")
+        if c.py_loop or kind == "try_table":
+            # Python allows 20 nested loops and try statements ("too many statically nested blocks").
+            if sum(x.py_loop + (x.kind == "try_table") for x in self.ctrl) > 19:
+                raise CompileError("too many nested loops for Python")
         if c.py_loop:
-            if sum(x.py_loop for x in self.ctrl) > 19: raise CompileError("too many nested loops for Python")
             self.open("while True:")
         if kind == "if":
             self.open(f"if {truth(cond.code)}:")
@@ -308,8 +322,36 @@ class FunctionCompiler:
             self.emit("break")
             self.close()
             self.dispatch(c)
+        if c.kind == "try_table":
+            self.handlers(c)
         del self.stack[c.base:]
         self.stack.extend(self.slot_entries(c.base, c.results))
+
+    def handlers(self, c: Ctrl) -> None:
+        """The catch clauses of a ``try_table`` (spec "try_table", "throw"): a caught exception branches to the
+        clause's label with the exception's fields (and, for the ``_ref`` forms, the exception itself)."""
+        self.close()
+        exn = f"_e{c.id}"
+        self.open(f"except ExnInst as {exn}:")
+        depth = len(self.stack)
+        for kind, tag, label in c.catches:
+            guard = tag is not None
+            if guard:
+                self.open(f"if {exn}.tag is TG{tag}:")
+            if kind in ("catch", "catch_ref"):
+                n = len(self.inst.tags[tag].type.params)
+                self.stack.extend(Entry(f"{exn}.fields[{k}]", True) for k in range(n))
+            if kind.endswith("_ref"):
+                self.stack.append(Entry(exn, True))
+            self.branch(label)
+            del self.stack[depth:]
+            if guard:
+                self.close()
+            else:
+                break
+        else:
+            self.emit("raise")
+        self.close()
 
     def dispatch(self, c: Ctrl) -> None:
         """After the Python loop of ``c``: continue a branch that crossed it toward an outer label."""
@@ -341,7 +383,7 @@ class FunctionCompiler:
         for pos, ins in enumerate(body):
             op = ins.op
             if dead:
-                if op in ("block", "loop", "if"):
+                if op in OPENERS:
                     dead += 1
                 elif op == "else" and dead == 1:
                     self.else_(live=False)
@@ -361,9 +403,17 @@ class FunctionCompiler:
                 dead = 1
         if self.uses_br:
             self.lines.insert(prologue_at, "    _br = 0")
-        params = ", ".join(f"l{k}" for k in range(nparams))
-        head = f"def wasm_func_{self.func.index}(d{', ' if params else ''}{params}):"
-        return "\n".join([head, *self.lines]) + "\n"
+        params = "".join(f", l{k}" for k in range(nparams))
+        name = f"wasm_body_{self.func.index}" if self.has_tail else f"wasm_func_{self.func.index}"
+        source = "\n".join([f"def {name}(d{params}):", *self.lines]) + "\n"
+        if self.has_tail:
+            # The trampoline: run tail calls in this frame until a body returns values.
+            source += (f"def wasm_func_{self.func.index}(d{params}):\n"
+                       f"    r = {name}(d{params})\n"
+                       f"    while r.__class__ is TailCall:\n"
+                       f"        r = r.fn(d, *r.args)\n"
+                       f"    return r\n")
+        return source
 
     def instr(self, ins: Instr, targeted: bool) -> bool:
         """Compile one instruction; True when the code after it is unreachable."""
@@ -383,7 +433,7 @@ class FunctionCompiler:
             return False
         handler = getattr(self, "op_" + op.replace(".", "_"), None)
         if handler is not None:
-            return bool(handler(*args) if op not in ("block", "loop", "if") else handler(args[0], targeted))
+            return bool(handler(*args) if op not in OPENERS else handler(*args, targeted=targeted))
         if op in LOADS:
             return self.load(op, args[0])
         if op in STORES:
@@ -401,15 +451,19 @@ class FunctionCompiler:
         self.emit("raise Trap('unreachable executed')")
         return True
 
-    def op_block(self, bt, targeted: bool) -> None:
+    def op_block(self, bt, *, targeted: bool) -> None:
         self.enter("block", bt, targeted)
 
-    def op_loop(self, bt, targeted: bool) -> None:
+    def op_loop(self, bt, *, targeted: bool) -> None:
         self.enter("loop", bt, True)
 
-    def op_if(self, bt, targeted: bool) -> None:
+    def op_if(self, bt, *, targeted: bool) -> None:
         cond = self.pop()
         self.enter("if", bt, targeted, cond)
+
+    def op_try_table(self, bt, catches, *, targeted: bool) -> None:
+        self.enter("try_table", bt, targeted)
+        self.ctrl[-1].catches = catches
 
     def op_else(self) -> None:
         self.else_(live=True)
@@ -482,7 +536,18 @@ class FunctionCompiler:
     def op_call(self, funcidx: int) -> None:
         self.call_with(f"F{funcidx}", self.inst.funcs[funcidx].type)
 
-    def op_call_indirect(self, tableidx: int, typeidx: int) -> None:
+    def tail_call(self, callee: str, ft) -> bool:
+        """``return_call*`` (spec "return_call"): hand the callee's body to the trampoline of this function."""
+        self.flush_count()
+        self.has_tail = True
+        args = [e.code for e in self.pop_n(len(ft.params))]
+        self.emit(f"return TailCall({callee}, ({''.join(a + ', ' for a in args)}))")
+        return True
+
+    def op_return_call(self, funcidx: int) -> bool:
+        return self.tail_call(f"FB{funcidx}", self.inst.funcs[funcidx].type)
+
+    def indirect_target(self, tableidx: int, typeidx: int, resolve: str) -> str:
         index = self.pop()
         if not index.stable:
             t = self.temp()
@@ -490,8 +555,44 @@ class FunctionCompiler:
             index = Entry(t, True)
         self.materialize(lambda e: e.globals)
         target = self.temp()
+        self.emit(f"{target} = {resolve}(T{tableidx}, {index.code}, TY{typeidx})")
+        return target
+
+    def op_return_call_indirect(self, tableidx: int, typeidx: int) -> bool:
+        target = self.indirect_target(tableidx, typeidx, "return_call_indirect_target")
+        return self.tail_call(target, self.types[typeidx])
+
+    def ref_target(self, entry: str) -> str:
+        ref = self.pop()
+        self.materialize(lambda e: e.globals)
+        target = self.temp()
+        self.emit(f"{target} = func_ref_{entry}({ref.code})")
+        return target
+
+    def op_call_ref(self, typeidx: int) -> None:
+        """``call_ref`` (spec "call_ref"): a null reference traps."""
+        self.call_with(self.ref_target("call"), self.types[typeidx])
+
+    def op_return_call_ref(self, typeidx: int) -> bool:
+        return self.tail_call(self.ref_target("tail"), self.types[typeidx])
+
+    # Exception instructions (spec "throw", "throw_ref")
+    def op_throw(self, tagidx: int) -> bool:
+        self.flush_count()
+        n = len(self.inst.tags[tagidx].type.params)
+        fields = [e.code for e in self.pop_n(n)]
+        self.emit(f"raise ExnInst(TG{tagidx}, [{', '.join(fields)}])")
+        return True
+
+    def op_throw_ref(self) -> bool:
+        self.flush_count()
+        exn = self.pop()
+        self.emit(f"raise throw_ref({exn.code})")
+        return True
+
+    def op_call_indirect(self, tableidx: int, typeidx: int) -> None:
         # Operands are all pure expressions, so resolving the callee before they are read keeps spec order.
-        self.emit(f"{target} = call_indirect_target(T{tableidx}, {index.code}, TY{typeidx})")
+        target = self.indirect_target(tableidx, typeidx, "call_indirect_target")
         self.call_with(target, self.types[typeidx])
 
     # Reference instructions (spec "Reference Instructions")
@@ -504,6 +605,42 @@ class FunctionCompiler:
 
     def op_ref_func(self, funcidx: int) -> None:
         self.push_stable(f"FI{funcidx}")
+
+    def op_ref_as_non_null(self) -> None:
+        """``ref.as_non_null`` (spec "ref.as_non_null"): null traps."""
+        e = self.pop()
+        self.push_stmt(f"ref_as_non_null({e.code})")
+
+    def op_br_on_null(self, label: int) -> None:
+        """``br_on_null l`` (spec "br_on_null"): branch on null, else keep the (now non-null) reference."""
+        ref = self.pop()
+        if not ref.stable:
+            t = self.temp()
+            self.emit(f"{t} = {ref.code}")
+            ref = Entry(t, True)
+        self.flush_count()
+        self.open(f"if {ref.code} is None:")
+        self.branch(label)
+        self.close()
+        self.stack.append(ref)
+
+    def op_br_on_non_null(self, label: int) -> None:
+        """``br_on_non_null l`` (spec "br_on_non_null"): branch with a non-null reference, else drop it."""
+        ref = self.pop()
+        if not ref.stable:
+            t = self.temp()
+            self.emit(f"{t} = {ref.code}")
+            ref = Entry(t, True)
+        self.flush_count()
+        self.open(f"if {ref.code} is not None:")
+        self.stack.append(ref)
+        self.branch(label)
+        self.stack.pop()
+        self.close()
+
+    def op_ref_eq(self) -> None:
+        b, a = self.pop(), self.pop()
+        self.push(f"(1 if ref_eq({a.code}, {b.code}) else 0)", a.locals | b.locals, a.globals or b.globals)
 
     # Parametric instructions (spec "Parametric Instructions")
     def op_drop(self) -> None:
@@ -635,8 +772,9 @@ class FunctionCompiler:
     op_f64_const = op_f32_const
 
 
-def compile_function(func: FuncInst) -> Callable:
-    """The Python function for a module function (spec ``exec/instructions.rst``, "Function Calls").
+def compile_function(func: FuncInst) -> tuple[Callable, Callable]:
+    """The Python functions for a module function (spec ``exec/instructions.rst``, "Function Calls"): its
+    ``call`` entry and its ``tail`` entry (see ``oracle.runtime.function``).
 
     Compiled to Python source, or interpreted (``oracle.exec.interpret``) when the store's engine says so or when
     the body nests deeper than Python source can.
@@ -644,29 +782,32 @@ def compile_function(func: FuncInst) -> Callable:
     from .interpret import interpret_function
     inst = func.module
     if inst.store.engine == "interpret":
-        return interpret_function(func)
+        fn = interpret_function(func)
+        return fn, fn
     store = inst.store
     fc = FunctionCompiler(func, store.max_call_depth, store.instruction_counter is not None,
                           store.coverage is not None)
     try:
         source = fc.compile()
     except CompileError:   # beyond what Python source can nest: the plain path (oracle.exec.interpret)
-        return interpret_function(func)
+        fn = interpret_function(func)
+        return fn, fn
     ns = inst.namespace
     ns.update(fc.consts)
     code = compile(source, f"<wasm function {func.index}>", "exec")
     exec(code, ns)
     fn = ns.pop(f"wasm_func_{func.index}")
     fn.__wasm_source__ = source
-    return fn
+    body = ns.get(f"wasm_body_{func.index}", fn)   # stays bound: the trampoline calls it by name
+    return fn, body
 
 
 def base_namespace() -> dict:
     """The names every instance's generated code may use: numerics, vector helpers, memory and table helpers."""
     from . import numerics, table_instr
-    ns: dict = {"Trap": Trap, "Exhaustion": Exhaustion}
-    from . import vector
-    for mod in (numerics, table_instr, memory_instr, vector):
+    ns: dict = {"Trap": Trap, "Exhaustion": Exhaustion, "ExnInst": ExnInst, "TailCall": TailCall}
+    from . import reference_instr, vector
+    for mod in (numerics, table_instr, memory_instr, vector, reference_instr):
         names = getattr(mod, "__all__", None) or [k for k in vars(mod) if not k.startswith("_")]
         for k in names:
             if k in ns and ns[k] is not getattr(mod, k):

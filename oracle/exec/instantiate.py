@@ -104,6 +104,7 @@ def _bind(inst: ModuleInst, ns: dict) -> None:
     memory buffers and ``MI`` memory instances, each suffixed with its index."""
     for i, f in enumerate(inst.funcs):
         f.bind(ns, f"F{i}")
+        f.bind(ns, f"FB{i}", "tail")
         ns[f"FI{i}"] = f
     for i, g in enumerate(inst.globals):
         ns[f"G{i}"] = g

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import struct
 
-from ..errors import Exhaustion, Trap
+from ..errors import Exhaustion, Trap, UncaughtException
+from ..runtime.exception import ExnInst
 from .memory_instr import OOB_MEMORY
 
 
@@ -24,6 +25,8 @@ def call_function(store, func, args: list):
             if "index-sized integer" not in str(e):
                 raise
             raise Trap(OOB_MEMORY) from e
+    except ExnInst as e:
+        raise UncaughtException(e) from None
     except (Trap, Exhaustion) as e:
         if store.coverage is not None:
             store.coverage.traps[e.message] += 1

@@ -67,3 +67,9 @@ def call_indirect_target(tab: TableInst, i: int, ftype) -> Callable:
     if f.type is not ftype:
         raise Trap("indirect call type mismatch")
     return f.call
+
+
+def return_call_indirect_target(tab: TableInst, i: int, ftype) -> Callable:
+    """``return_call_indirect`` (spec "return_call_indirect"): as ``call_indirect``, the callee's tail entry."""
+    call_indirect_target(tab, i, ftype)
+    return tab.elem[i].tail

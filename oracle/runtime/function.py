@@ -3,6 +3,8 @@
 Every function instance has ``call(depth, *args)``, the Python callable the compiled code invokes: it returns
 ``None`` for no result, the value for one, a tuple for several. ``depth`` is the caller's depth plus one, checked
 against the store's budget. A module function is compiled on its first call (``oracle.exec.compile``).
+``tail(depth, *args)`` is the entry a tail call uses: it may return a ``TailCall`` for the caller's trampoline to run
+(``oracle.runtime.exception.TailCall``); for functions without ``return_call*`` it is ``call``.
 """
 from __future__ import annotations
 
@@ -14,30 +16,38 @@ from ..syntax.types import FuncType, intern_type
 class FuncInst:
     """A module function ``{type, module, code}``."""
 
-    __slots__ = ("type", "module", "code", "index", "call", "_bindings")
+    __slots__ = ("type", "module", "code", "index", "call", "tail", "_bindings")
 
     def __init__(self, type: FuncType, module: Any, code: Any, index: int):
         self.type = type
         self.module = module   # the ModuleInst
         self.code = code       # the syntax.module.Func
         self.index = index     # index in its module's function index space
-        self._bindings: list[tuple[dict, str]] = []
+        self._bindings: list[tuple[dict, str, str]] = []
         self.call: Callable = self._compile_and_call
+        self.tail: Callable = self._compile_and_tail
 
-    def bind(self, namespace: dict, name: str) -> None:
-        """Keep ``namespace[name]`` equal to ``self.call``, now and once the function is compiled."""
-        namespace[name] = self.call
-        self._bindings.append((namespace, name))
+    def bind(self, namespace: dict, name: str, entry: str = "call") -> None:
+        """Keep ``namespace[name]`` equal to the entry ``call`` or ``tail``, now and once the function is compiled."""
+        namespace[name] = getattr(self, entry)
+        self._bindings.append((namespace, name, entry))
 
-    def set_call(self, fn: Callable) -> None:
-        self.call = fn
-        for ns, name in self._bindings:
-            ns[name] = fn
+    def set_code(self, call: Callable, tail: Callable) -> None:
+        self.call, self.tail = call, tail
+        for ns, name, entry in self._bindings:
+            ns[name] = getattr(self, entry)
+
+    def _compile(self) -> None:
+        from ..exec.compile import compile_function
+        self.set_code(*compile_function(self))
 
     def _compile_and_call(self, depth: int, *args: Any) -> Any:
-        from ..exec.compile import compile_function
-        self.set_call(compile_function(self))
+        self._compile()
         return self.call(depth, *args)
+
+    def _compile_and_tail(self, depth: int, *args: Any) -> Any:
+        self._compile()
+        return self.tail(depth, *args)
 
     def __repr__(self) -> str:
         return f"<func {self.index} {self.type}>"
@@ -46,7 +56,7 @@ class FuncInst:
 class HostFunc:
     """A host function ``{type, hostcode}``: ``hostcode(*args)`` returns a list of results."""
 
-    __slots__ = ("type", "hostcode", "name", "call")
+    __slots__ = ("type", "hostcode", "name", "call", "tail")
 
     def __init__(self, type: FuncType, hostcode: Callable[..., list], name: str = "host"):
         self.type = intern_type(type)
@@ -62,9 +72,9 @@ class HostFunc:
                 return results[0]
             return tuple(results)
 
-        self.call = call
+        self.call = self.tail = call
 
-    def bind(self, namespace: dict, name: str) -> None:
+    def bind(self, namespace: dict, name: str, entry: str = "call") -> None:
         namespace[name] = self.call
 
     def __repr__(self) -> str:

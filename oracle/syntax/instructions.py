@@ -12,7 +12,8 @@ appendix's opcode index is generated from the same facts. One row per instructio
   them by kind; ``Instr.args`` holds them in abstract-syntax order (see the team contract in ``syntax/module.py``).
 * ``FEATURE`` is the feature (as in ``oracle.features``) that introduced the instruction, ``-`` for WebAssembly 1.0.
 
-``select`` has two rows (0x1B untyped, 0x1C with a type list); ``BY_NAME["select"]`` is the untyped one.
+``select`` has two rows (0x1B untyped, 0x1C with a type list); ``BY_NAME["select"]`` is the untyped one. So do
+``ref.test`` and ``ref.cast`` (non-null and nullable target, told apart by the ``RefType`` in ``Instr.args``).
 """
 from __future__ import annotations
 
@@ -44,6 +45,15 @@ IMMEDIATE_KINDS = frozenset({
     "shuffle",          # (16 lane indices,)
     "laneidx",          # (laneidx,): one byte
     "heaptype",         # ref.null: (heaptype,)
+    # GC (0xFB prefix)
+    "struct_field",     # struct.get/set: (typeidx, fieldidx)
+    "array.new_fixed",  # (typeidx, n)
+    "type_data",        # array.new_data, array.init_data: (typeidx, dataidx)
+    "type_elem",        # array.new_elem, array.init_elem: (typeidx, elemidx)
+    "type_type",        # array.copy: (dst typeidx, src typeidx)
+    "reftype",          # ref.test/ref.cast (ref ht): (RefType(False, ht),)
+    "reftype_null",     # ref.test/ref.cast (ref null ht): (RefType(True, ht),)
+    "br_on_cast",       # binary: flags labelidx ht1 ht2; args (labelidx, RefType rt1, RefType rt2)
 })
 
 
@@ -261,6 +271,38 @@ _TABLE = """
 0xD4        ref.as_non_null                     -               function-references
 0xD5        br_on_null                          labelidx        function-references
 0xD6        br_on_non_null                      labelidx        function-references
+# -- 0xFB prefix: aggregate (GC) instructions (binary/instructions.rst, "Aggregate Instructions") -----------------
+0xFB 0x00   struct.new                          typeidx         gc
+0xFB 0x01   struct.new_default                  typeidx         gc
+0xFB 0x02   struct.get                          struct_field    gc
+0xFB 0x03   struct.get_s                        struct_field    gc
+0xFB 0x04   struct.get_u                        struct_field    gc
+0xFB 0x05   struct.set                          struct_field    gc
+0xFB 0x06   array.new                           typeidx         gc
+0xFB 0x07   array.new_default                   typeidx         gc
+0xFB 0x08   array.new_fixed                     array.new_fixed gc
+0xFB 0x09   array.new_data                      type_data       gc
+0xFB 0x0A   array.new_elem                      type_elem       gc
+0xFB 0x0B   array.get                           typeidx         gc
+0xFB 0x0C   array.get_s                         typeidx         gc
+0xFB 0x0D   array.get_u                         typeidx         gc
+0xFB 0x0E   array.set                           typeidx         gc
+0xFB 0x0F   array.len                           -               gc
+0xFB 0x10   array.fill                          typeidx         gc
+0xFB 0x11   array.copy                          type_type       gc
+0xFB 0x12   array.init_data                     type_data       gc
+0xFB 0x13   array.init_elem                     type_elem       gc
+0xFB 0x14   ref.test                            reftype         gc
+0xFB 0x15   ref.test                            reftype_null    gc
+0xFB 0x16   ref.cast                            reftype         gc
+0xFB 0x17   ref.cast                            reftype_null    gc
+0xFB 0x18   br_on_cast                          br_on_cast      gc
+0xFB 0x19   br_on_cast_fail                     br_on_cast      gc
+0xFB 0x1A   any.convert_extern                  -               gc
+0xFB 0x1B   extern.convert_any                  -               gc
+0xFB 0x1C   ref.i31                             -               gc
+0xFB 0x1D   i31.get_s                           -               gc
+0xFB 0x1E   i31.get_u                           -               gc
 # -- 0xFC prefix: saturating truncation, bulk memory and table instructions --------------------------------------
 0xFC 0x00   i32.trunc_sat_f32_s                 -               saturating-float-to-int
 0xFC 0x01   i32.trunc_sat_f32_u                 -               saturating-float-to-int
@@ -541,7 +583,7 @@ _TABLE = """
 """
 
 #: The prefix bytes whose instructions carry a ``u32`` sub-opcode.
-PREFIXES = (0xFC, 0xFD)
+PREFIXES = (0xFB, 0xFC, 0xFD)
 
 
 def _parse(table: str) -> tuple[InstrInfo, ...]:

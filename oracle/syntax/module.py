@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .types import FuncType, GlobalType, MemType, RefType, TableType, ValType
+from .types import (CompType, DefType, FuncType, GlobalType, MemType, RecType, RefType, SubType, TableType, ValType,
+                    define_types)
 
 
 class MemArg(NamedTuple):
@@ -101,7 +102,17 @@ class Custom:
 
 @dataclass
 class Module:
-    types: list[FuncType] = field(default_factory=list)
+    """A module (spec ``syntax/modules.rst``).
+
+    Types: ``types[x]`` is the composite type (``FuncType``, or with GC ``StructType``/``ArrayType``) of type
+    index ``x``, with heap types as type indices. ``rec_types`` is the type section as written, a list of
+    recursive groups (``RecType`` of ``SubType``; supertypes as type indices) whose members, in order, are
+    ``types``; it may be left empty, meaning every type is its own final group without supertypes (all a
+    WebAssembly 2.0 module can express). ``rec_groups()`` gives the groups either way and ``deftypes()`` the
+    closed, interned defined type (``DefType``) of every type index, what run-time type checks compare.
+    """
+
+    types: list[CompType] = field(default_factory=list)
     imports: list[Import] = field(default_factory=list)
     funcs: list[Func] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
@@ -114,6 +125,18 @@ class Module:
     datas: list[Data] = field(default_factory=list)
     data_count: int | None = None
     customs: list[Custom] = field(default_factory=list)
+    rec_types: list[RecType] = field(default_factory=list)
+
+    def rec_groups(self) -> list[RecType]:
+        """The recursive type groups of the type section (``rec_types``, or one final group per type)."""
+        if self.rec_types:
+            return self.rec_types
+        return [RecType((SubType(True, (), t),)) for t in self.types]
+
+    def deftypes(self) -> list[DefType]:
+        """The defined type of every type index (spec ``valid/conventions.rst``, "Defined Types"); the module
+        must be valid (every type index in a group refers to that group or an earlier one)."""
+        return define_types(self.rec_groups())
 
     def imports_of(self, kind: str) -> list[Import]:
         return [i for i in self.imports if i.kind == kind]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from ..errors import Invalid
 from ..features import WASM_2_0, Features
-from ..syntax.types import FuncType, GlobalType, MemType, RefType, TableType, ValType
+from ..syntax.types import (ArrayType, CompType, DefType, FuncType, GlobalType, MemType, RefType, StructType,
+                            TableType, ValType)
 
 
 def lookup(space: list, x: int, category: str):
@@ -27,7 +28,10 @@ class Context:
 
     Representation choices:
 
-    * ``types``: the module's function types (``FuncType``), indexed by type index.
+    * ``types``: the composite type (``FuncType``, ``StructType``, ``ArrayType``) of each type index, with heap
+      types as type indices; ``deftypes``: the defined type (``DefType``) of each type index, in which matching
+      (``oracle.valid.matching``) interprets type indices. The spec's ``C.types`` are the defined types; keeping
+      the module's own form as well keeps operand types (and messages) in terms of type indices.
     * ``funcs``: the *type index* of every function (imports first), so that typed references (``ref $t``) can
       name a function's defined type; ``func_type(x)`` gives its ``FuncType``.
     * ``tags``: the type index of every tag (exception handling).
@@ -39,12 +43,13 @@ class Context:
       may only name these.
     """
 
-    __slots__ = ("features", "types", "funcs", "tables", "mems", "globals", "tags", "elems", "datas",
+    __slots__ = ("features", "types", "deftypes", "funcs", "tables", "mems", "globals", "tags", "elems", "datas",
                  "locals", "return_", "refs")
 
     def __init__(self, features: Features = WASM_2_0):
         self.features = features
-        self.types: list[FuncType] = []
+        self.types: list[CompType] = []
+        self.deftypes: list[DefType] = []
         self.funcs: list[int] = []
         self.tables: list[TableType] = []
         self.mems: list[MemType] = []
@@ -58,13 +63,33 @@ class Context:
 
     # -- index-space lookups (each raises the reference interpreter's "unknown ..." message) --------------------
 
-    def type(self, x: int) -> FuncType:
+    def type(self, x: int) -> CompType:
         return lookup(self.types, x, "type")
+
+    def functype(self, x: int) -> FuncType:
+        """The function type of type index ``x``."""
+        t = lookup(self.types, x, "type")
+        if type(t) is not FuncType:
+            raise Invalid(f"non-function type {x}")
+        return t
+
+    def structtype(self, x: int) -> StructType:
+        t = lookup(self.types, x, "type")
+        if type(t) is not StructType:
+            raise Invalid(f"non-structure type {x}")
+        return t
+
+    def arraytype(self, x: int) -> ArrayType:
+        t = lookup(self.types, x, "type")
+        if type(t) is not ArrayType:
+            raise Invalid(f"non-array type {x}")
+        return t
 
     def func_typeidx(self, x: int) -> int:
         return lookup(self.funcs, x, "function")
 
     def func_type(self, x: int) -> FuncType:
+        """The function type of function index ``x``."""
         return self.types[lookup(self.funcs, x, "function")]
 
     def table(self, x: int) -> TableType:

@@ -20,12 +20,14 @@ from typing import Any, Callable, Sequence
 
 from ..errors import Invalid
 from ..syntax.module import Instr
-from ..syntax.types import F32, F64, FUNCREF, I32, I64, V128, FuncType, RefType, ValType
+from ..syntax.types import F32, F64, FUNCREF, I32, I64, PACKED_TYPES, V128, FuncType, RefType, ValType, unpack
 from .context import Context, check_heaptype, check_valtype
-from .matching import BOT, match_reftype, match_resulttype, match_valtype
+from .matching import BOT, match_reftype, match_resulttype, match_valtype, top_heaptype
 
 EXNREF = RefType(True, "exn")
+EXN_NONNULL = RefType(False, "exn")  # what catch_ref and catch_all_ref pass to their label
 EQREF = RefType(True, "eq")
+ARRAYREF = RefType(True, "array")
 
 # ---------------------------------------------------------------------------------------------------------------
 # Fixed instruction signatures, derived from the shape of the op name
@@ -318,7 +320,7 @@ class _Checker:
                 return BOT
             raise self.mismatch((expect,))
         actual = vals[-1]
-        if actual != expect and not match_valtype(actual, expect, self.c.types):
+        if actual != expect and not match_valtype(actual, expect, self.c.deftypes):
             raise self.mismatch((expect,))
         return vals.pop()
 
@@ -336,7 +338,7 @@ class _Checker:
         else:
             raise self.mismatch(types)
         for actual, expect in zip(popped, types):
-            if actual != expect and not match_valtype(actual, expect, self.c.types):
+            if actual != expect and not match_valtype(actual, expect, self.c.deftypes):
                 raise self.mismatch(types)
         del vals[top:]
         return popped
@@ -428,7 +430,7 @@ class _Checker:
         if bt is None:
             return (), ()
         if type(bt) is int:
-            ft = self.c.type(bt)
+            ft = self.c.functype(bt)
             return ft.params, ft.results
         check_valtype(self.c, bt)
         return (), (bt,)
@@ -508,7 +510,7 @@ def _else(k: _Checker, args: tuple) -> None:
 def _end(k: _Checker, args: tuple) -> None:
     frame = k.pop_ctrl()
     # An if without else has an implicit empty else branch, which passes the block's parameters through.
-    if frame.op == "if" and not match_resulttype(frame.start, frame.end, k.c.types):
+    if frame.op == "if" and not match_resulttype(frame.start, frame.end, k.c.deftypes):
         raise Invalid(f"type mismatch: if without else requires {_fmt(frame.end)} "
                       f"but has parameters {_fmt(frame.start)}")
     k.vals.extend(frame.end)
@@ -576,7 +578,7 @@ def _call(k: _Checker, ft: FuncType, tail: bool) -> None:
     k.pop_vals(ft.params)
     if tail:
         # return_call*: the callee's results become the caller's results.
-        if k.c.return_ is None or not match_resulttype(ft.results, k.c.return_, k.c.types):
+        if k.c.return_ is None or not match_resulttype(ft.results, k.c.return_, k.c.deftypes):
             raise Invalid(f"type mismatch: tail call returns {_fmt(ft.results)} "
                           f"but function returns {_fmt(k.c.return_ or ())}")
         k.unreachable()
@@ -593,8 +595,8 @@ def _call_direct(k: _Checker, args: tuple) -> None:
 def _call_indirect(k: _Checker, args: tuple) -> None:
     x, y = args
     tt = k.c.table(x)
-    ft = k.c.type(y)
-    if not match_reftype(tt.elem, FUNCREF, k.c.types):
+    ft = k.c.functype(y)
+    if not match_reftype(tt.elem, FUNCREF, k.c.deftypes):
         raise Invalid(f"type mismatch: indirect call requires a table of functions, table {x} has {tt.elem}")
     k.pop(tt.limits.addrtype)
     _call(k, ft, k.op == "return_call_indirect")
@@ -603,7 +605,7 @@ def _call_indirect(k: _Checker, args: tuple) -> None:
 @_handles("call_ref", "return_call_ref")
 def _call_ref(k: _Checker, args: tuple) -> None:
     x = args[0]
-    ft = k.c.type(x)
+    ft = k.c.functype(x)
     k.pop(RefType(True, x))
     _call(k, ft, k.op == "return_call_ref")
 
@@ -635,7 +637,7 @@ def _try_table(k: _Checker, args: tuple) -> None:
         if kind in ("catch", "catch_ref"):
             k.vals.extend(k.c.tag_type(tagidx).params)
         if kind in ("catch_ref", "catch_all_ref"):
-            k.push(EXNREF)
+            k.push(EXN_NONNULL)
         k.pop_ctrl()
     k.push_ctrl("try_table", params, results)
 
@@ -713,6 +715,259 @@ def _ref_func(k: _Checker, args: tuple) -> None:
         raise Invalid(f"undeclared function reference {x}")
     # With typed references, ref.func has the precise non-null type of the function.
     k.push(RefType(False, typeidx) if "function-references" in k.c.features else FUNCREF)
+
+
+# Casts and aggregate (GC) instructions ------------------------------------------------------------------------------
+
+
+def _check_reftype(k: _Checker, rt: RefType) -> None:
+    check_heaptype(k.c, rt.heap)
+
+
+def _top_of(k: _Checker, rt: RefType) -> RefType:
+    """``ref null top(ht)``: the type every reference of ``rt``'s hierarchy matches (spec ``appendix/algorithm.rst``,
+    ``top_heap_type``)."""
+    return RefType(True, top_heaptype(rt.heap, k.c.deftypes))
+
+
+def _diff_reftype(rt1: RefType, rt2: RefType) -> RefType:
+    """``rt_1 \\ rt_2`` (spec ``valid/conventions.rst``, "diffrt"): without null when ``rt_2`` is nullable."""
+    return RefType(False, rt1.heap) if rt2.nullable else rt1
+
+
+@_handles("ref.test")
+def _ref_test(k: _Checker, args: tuple) -> None:
+    rt = args[0]
+    _check_reftype(k, rt)
+    k.pop(_top_of(k, rt))
+    k.push(I32)
+
+
+@_handles("ref.cast")
+def _ref_cast(k: _Checker, args: tuple) -> None:
+    rt = args[0]
+    _check_reftype(k, rt)
+    k.pop(_top_of(k, rt))
+    k.push(rt)
+
+
+def _cast_label(k: _Checker, label: int, rt: RefType) -> Sequence[ValType]:
+    """The types of ``label``, whose last one must be a supertype of ``rt`` (what the branch passes)."""
+    types = k.label_types(label)
+    if not types or not match_valtype(rt, types[-1], k.c.deftypes):
+        raise Invalid(f"type mismatch: instruction requires type {rt} but label has {_fmt(types)}")
+    return types
+
+
+@_handles("br_on_cast", "br_on_cast_fail")
+def _br_on_cast(k: _Checker, args: tuple) -> None:
+    """``br_on_cast l rt1 rt2 : [t* rt1] -> [t* (rt1 \\ rt2)]``, branching with ``rt2``; ``br_on_cast_fail``
+    branches with ``rt1 \\ rt2`` and continues with ``rt2``. ``rt2`` must match ``rt1``."""
+    label, rt1, rt2 = args
+    _check_reftype(k, rt1)
+    _check_reftype(k, rt2)
+    if not match_reftype(rt2, rt1, k.c.deftypes):
+        raise Invalid(f"type mismatch on cast: type {rt2} does not match {rt1}")
+    diff = _diff_reftype(rt1, rt2)
+    taken, fallthrough = (rt2, diff) if k.op == "br_on_cast" else (diff, rt2)
+    types = _cast_label(k, label, taken)
+    k.pop(rt1)
+    rest = types[:-1]
+    k.pop_vals(rest)
+    k.vals.extend(rest)  # the label's other values stay, as the label's types (spec: [t* rt1] -> [t* rt])
+    k.push(fallthrough)
+
+
+def _field(k: _Checker, x: int, i: int):
+    fields = k.c.structtype(x).fields
+    if not 0 <= i < len(fields):
+        raise Invalid(f"unknown field {i}")
+    return fields[i]
+
+
+def _check_packing(storage: Any, op: str, what: str) -> None:
+    """``get`` reads an unpacked field, ``get_s``/``get_u`` a packed one."""
+    extends = op.endswith(("_s", "_u"))
+    if extends != (storage in PACKED_TYPES):
+        raise Invalid(f"{what} is {'unpacked' if extends else 'packed'}")
+
+
+def _defaultable_storage(storage: Any) -> bool:
+    return storage in PACKED_TYPES or _defaultable(storage)
+
+
+@_handles("struct.new")
+def _struct_new(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    k.pop_vals([unpack(f.storage) for f in k.c.structtype(x).fields])
+    k.push(RefType(False, x))
+
+
+@_handles("struct.new_default")
+def _struct_new_default(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    for f in k.c.structtype(x).fields:
+        if not _defaultable_storage(f.storage):
+            raise Invalid(f"field type {f} is not defaultable")
+    k.push(RefType(False, x))
+
+
+@_handles("struct.get", "struct.get_s", "struct.get_u")
+def _struct_get(k: _Checker, args: tuple) -> None:
+    x, i = args
+    f = _field(k, x, i)
+    _check_packing(f.storage, k.op, "field")
+    k.pop(RefType(True, x))
+    k.push(unpack(f.storage))
+
+
+@_handles("struct.set")
+def _struct_set(k: _Checker, args: tuple) -> None:
+    x, i = args
+    f = _field(k, x, i)
+    if not f.mutable:
+        raise Invalid("immutable field")
+    k.pop_vals((RefType(True, x), unpack(f.storage)))
+
+
+def _mutable_array(k: _Checker, x: int):
+    f = k.c.arraytype(x).field
+    if not f.mutable:
+        raise Invalid("immutable array")
+    return f
+
+
+def _numeric_array(f: Any) -> None:
+    """``array.new_data``/``array.init_data`` copy bytes: the elements must be numbers or vectors."""
+    if type(unpack(f.storage)) is RefType:
+        raise Invalid("array type is not numeric or vector")
+
+
+def _elem_into_array(k: _Checker, f: Any, y: int) -> None:
+    rt = k.c.elem(y)
+    if not match_valtype(rt, unpack(f.storage), k.c.deftypes):
+        raise Invalid(f"type mismatch: element segment's type {rt} does not match array's field type {f}")
+
+
+@_handles("array.new")
+def _array_new(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    f = k.c.arraytype(x).field
+    k.pop_vals((unpack(f.storage), I32))
+    k.push(RefType(False, x))
+
+
+@_handles("array.new_default")
+def _array_new_default(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    f = k.c.arraytype(x).field
+    if not _defaultable_storage(f.storage):
+        raise Invalid(f"array type {f} is not defaultable")
+    k.pop(I32)
+    k.push(RefType(False, x))
+
+
+@_handles("array.new_fixed")
+def _array_new_fixed(k: _Checker, args: tuple) -> None:
+    x, n = args
+    f = k.c.arraytype(x).field
+    k.pop_vals([unpack(f.storage)] * n)
+    k.push(RefType(False, x))
+
+
+@_handles("array.new_data")
+def _array_new_data(k: _Checker, args: tuple) -> None:
+    x, y = args
+    f = k.c.arraytype(x).field
+    k.c.data(y)
+    _numeric_array(f)
+    k.pop_vals((I32, I32))
+    k.push(RefType(False, x))
+
+
+@_handles("array.new_elem")
+def _array_new_elem(k: _Checker, args: tuple) -> None:
+    x, y = args
+    f = k.c.arraytype(x).field
+    _elem_into_array(k, f, y)
+    k.pop_vals((I32, I32))
+    k.push(RefType(False, x))
+
+
+@_handles("array.get", "array.get_s", "array.get_u")
+def _array_get(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    f = k.c.arraytype(x).field
+    _check_packing(f.storage, k.op, "array")
+    k.pop_vals((RefType(True, x), I32))
+    k.push(unpack(f.storage))
+
+
+@_handles("array.set")
+def _array_set(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    f = _mutable_array(k, x)
+    k.pop_vals((RefType(True, x), I32, unpack(f.storage)))
+
+
+@_handles("array.len")
+def _array_len(k: _Checker, args: tuple) -> None:
+    k.pop(ARRAYREF)
+    k.push(I32)
+
+
+@_handles("array.fill")
+def _array_fill(k: _Checker, args: tuple) -> None:
+    x = args[0]
+    f = _mutable_array(k, x)
+    k.pop_vals((RefType(True, x), I32, unpack(f.storage), I32))
+
+
+@_handles("array.copy")
+def _array_copy(k: _Checker, args: tuple) -> None:
+    x, y = args
+    fd = _mutable_array(k, x)
+    fs = k.c.arraytype(y).field
+    if not match_valtype(fs.storage, fd.storage, k.c.deftypes):
+        raise Invalid("array types do not match")
+    k.pop_vals((RefType(True, x), I32, RefType(True, y), I32, I32))
+
+
+@_handles("array.init_data")
+def _array_init_data(k: _Checker, args: tuple) -> None:
+    x, y = args
+    f = _mutable_array(k, x)
+    k.c.data(y)
+    _numeric_array(f)
+    k.pop_vals((RefType(True, x), I32, I32, I32))
+
+
+@_handles("array.init_elem")
+def _array_init_elem(k: _Checker, args: tuple) -> None:
+    x, y = args
+    f = _mutable_array(k, x)
+    _elem_into_array(k, f, y)
+    k.pop_vals((RefType(True, x), I32, I32, I32))
+
+
+@_handles("ref.i31")
+def _ref_i31(k: _Checker, args: tuple) -> None:
+    k.pop(I32)
+    k.push(RefType(False, "i31"))
+
+
+@_handles("i31.get_s", "i31.get_u")
+def _i31_get(k: _Checker, args: tuple) -> None:
+    k.pop(RefType(True, "i31"))
+    k.push(I32)
+
+
+@_handles("any.convert_extern", "extern.convert_any")
+def _convert(k: _Checker, args: tuple) -> None:
+    """``any.convert_extern : [ref null? extern] -> [ref null? any]`` keeping nullness; and back."""
+    source, target = ("extern", "any") if k.op == "any.convert_extern" else ("any", "extern")
+    t = k.pop(RefType(True, source))
+    k.push(RefType(type(t) is RefType and t.nullable, target))  # from an unreachable stack: non-null
 
 
 # Variable instructions ------------------------------------------------------------------------------------------
@@ -800,7 +1055,7 @@ def _table_fill(k: _Checker, args: tuple) -> None:
 def _table_copy(k: _Checker, args: tuple) -> None:
     x, y = args
     t1, t2 = k.c.table(x), k.c.table(y)
-    if not match_reftype(t2.elem, t1.elem, k.c.types):
+    if not match_reftype(t2.elem, t1.elem, k.c.deftypes):
         raise Invalid(f"type mismatch: table.copy from {t2.elem} table to {t1.elem} table")
     at1, at2 = t1.limits.addrtype, t2.limits.addrtype
     k.pop_vals((at1, at2, _min_addrtype(at1, at2)))
@@ -811,7 +1066,7 @@ def _table_init(k: _Checker, args: tuple) -> None:
     x, y = args
     tt = k.c.table(x)
     et = k.c.elem(y)
-    if not match_reftype(et, tt.elem, k.c.types):
+    if not match_reftype(et, tt.elem, k.c.deftypes):
         raise Invalid(f"type mismatch: table.init of {et} segment into {tt.elem} table")
     k.pop_vals((tt.limits.addrtype, I32, I32))
 
@@ -913,9 +1168,13 @@ def _shuffle(k: _Checker, args: tuple) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def check_func_body(c: Context, ft: FuncType, locals_: Sequence[ValType], body: Sequence[Instr]) -> None:
+def check_func_body(c: Context, ft: FuncType, locals_: Sequence[ValType], body: Sequence[Instr],
+                    coverage: Any = None) -> None:
     """Spec ``valid/modules.rst``, "Functions": under ``C`` with locals ``t_1* t*``, label and return type
-    ``[t_2*]``, the body is valid with type ``[] -> [t_2*]``.  ``body`` ends with its own ``end``."""
+    ``[t_2*]``, the body is valid with type ``[] -> [t_2*]``.  ``body`` ends with its own ``end``.
+
+    ``coverage`` (a ``Counter``, for ``wast-runner run --coverage``), when given, counts ``instr:OP`` for each
+    instruction of a valid body and ``reject:OP`` for the instruction whose rule rejects an invalid one."""
     for t in locals_:
         check_valtype(c, t)
     all_locals = list(ft.params)
@@ -926,8 +1185,14 @@ def check_func_body(c: Context, ft: FuncType, locals_: Sequence[ValType], body: 
         k = _Checker(c, all_locals, len(ft.params))
         k.push_ctrl("block", (), ft.results)
         k.run(body)
+    except Invalid:
+        if coverage is not None:
+            coverage[f"reject:{k.op or 'func'}"] += 1
+        raise
     finally:
         c.locals, c.return_ = saved
+    if coverage is not None:
+        coverage.update(f"instr:{op}" for op, _ in body)
 
 
 #: Constant instructions (spec ``valid/instructions.rst``, "Constant Expressions") besides ``global.get``.

@@ -7,14 +7,19 @@ Besides the types of ``oracle.syntax.types`` this module defines the *bottom* va
 algorithm (spec ``valid/conventions.rst``, "Types"; ``appendix/algorithm.rst``): the type of an operand popped
 from a polymorphic (unreachable) stack; it matches every value type.  ``BOT`` is also used as the bottom heap type.
 
-Functions that compare reference types take the list of defined types ``types`` in which concrete heap types
-(type indices) are interpreted; WebAssembly 2.0 only has the abstract heap types ``func`` and ``extern``.
+Concrete heap types are type indices (``int``), interpreted in ``types``, the list of the module's defined types
+(``DefType``, see ``oracle.syntax.types``: ``Module.deftypes()``, or the validation context's ``deftypes``), or
+defined types themselves (closed types, as at run time). Defined types match by declaration (spec "Defined
+Types"): a type matches itself (equivalent types are the same interned object) and, transitively, its declared
+supertypes. Structural matching of composite types (``match_comptype``) is only needed to check that a sub type
+declaration matches its supertypes (``oracle.valid.module``).
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..syntax.types import FuncType, GlobalType, Limits, MemType, RefType, TableType, ValType
+from ..syntax.types import (ArrayType, DefType, FieldType, FuncType, GlobalType, Limits, MemType, RefType,
+                            StructType, TableType, ValType, deftype_of)
 
 #: The bottom type (value and heap), never written in a program.
 BOT = "bot"
@@ -37,47 +42,66 @@ _ABSTRACT_SUPERS: dict[str, frozenset[str]] = {
     "noexn": frozenset({"noexn", "exn"}),
 }
 
+#: The abstract supertypes of the concrete types of each composite kind.
+_KIND_SUPERS = {"func": frozenset({"func"}), "struct": frozenset({"struct", "eq", "any"}),
+                "array": frozenset({"array", "eq", "any"})}
 #: The bottom abstract heap type below the concrete types of each composite kind.
 _KIND_BOTTOM = {"func": "nofunc", "struct": "none", "array": "none"}
+#: Top of the hierarchy of each abstract heap type and each composite kind.
+_TOP = {"any": "any", "eq": "any", "i31": "any", "struct": "any", "array": "any", "none": "any",
+        "func": "func", "nofunc": "func", "extern": "extern", "noextern": "extern", "exn": "exn", "noexn": "exn"}
+_BOTTOM = {"any": "none", "func": "nofunc", "extern": "noextern", "exn": "noexn"}
+
+
+def deftype(h: Any, types: Sequence[Any]) -> DefType:
+    """The defined type a concrete heap type denotes: ``types[h]`` for an index, ``h`` for a defined type.
+
+    (A list of bare composite types, as WebAssembly 2.0 code passes, is accepted: each counts as its own group.)"""
+    if type(h) is DefType:
+        return h
+    t = types[h]
+    return t if type(t) is DefType else deftype_of(t)
 
 
 def comptype_kind(t: Any) -> str:
-    """``"func"``, ``"struct"`` or ``"array"``: the kind of a defined (composite) type."""
-    if isinstance(t, FuncType):
-        return "func"
-    return getattr(t, "kind")  # GC composite types carry their kind
+    """``"func"``, ``"struct"`` or ``"array"``: the kind of a defined or composite type."""
+    return t.kind
 
 
-def match_deftype(x1: int, x2: int, types: Sequence[Any]) -> bool:
-    """Defined types (spec "Defined Types"): a type matches itself and, with GC, its declared supertypes.
+def top_heaptype(h: Any, types: Sequence[Any] = ()) -> str:
+    """The top of the hierarchy ``h`` belongs to: ``any``, ``func``, ``extern`` or ``exn`` (``BOT`` for bot)."""
+    if type(h) is str:
+        return _TOP.get(h, h)
+    return _TOP[deftype(h, types).kind]
 
-    Without GC's recursive groups, type equivalence is structural equality of the (function) types.
-    """
-    if x1 == x2:
+
+def bottom_heaptype(h: Any, types: Sequence[Any] = ()) -> str:
+    """The bottom of the hierarchy ``h`` belongs to: ``none``, ``nofunc``, ``noextern`` or ``noexn``."""
+    top = top_heaptype(h, types)
+    return _BOTTOM.get(top, top)
+
+
+def match_deftype(d1: DefType, d2: DefType) -> bool:
+    """``deftype_1 <: deftype_2`` (spec "Defined Types"): equal, or a declared supertype of ``d1`` matches."""
+    if d1 is d2 or d1 == d2:
         return True
-    t1, t2 = types[x1], types[x2]
-    if t1 == t2:
-        return True
-    # GC: follow the declared supertype chain (``supers`` attribute of a sub type).
-    for s in getattr(t1, "supers", ()):
-        if match_deftype(s, x2, types):
-            return True
-    return False
+    return any(match_deftype(s, d2) for s in d1.supers)
 
 
 def match_heaptype(h1: Any, h2: Any, types: Sequence[Any] = ()) -> bool:
     """``heaptype_1 <: heaptype_2`` (spec "Heap Types")."""
     if h1 == h2 or h1 == BOT:
         return True
-    if isinstance(h1, str):
-        if isinstance(h2, str):
+    if type(h1) is str:
+        if type(h2) is str:
             supers = _ABSTRACT_SUPERS.get(h1)
             return supers is not None and h2 in supers
         # An abstract type below a concrete one: only the bottom of that hierarchy.
-        return _KIND_BOTTOM[comptype_kind(types[h2])] == h1
-    if isinstance(h2, str):
-        return h2 in _ABSTRACT_SUPERS[comptype_kind(types[h1])]
-    return match_deftype(h1, h2, types)
+        return _KIND_BOTTOM[deftype(h2, types).kind] == h1
+    d1 = deftype(h1, types)
+    if type(h2) is str:
+        return h2 in _KIND_SUPERS[d1.kind]
+    return match_deftype(d1, deftype(h2, types))
 
 
 def match_reftype(r1: Any, r2: RefType, types: Sequence[Any] = ()) -> bool:
@@ -87,9 +111,9 @@ def match_reftype(r1: Any, r2: RefType, types: Sequence[Any] = ()) -> bool:
     return (r2.nullable or not r1.nullable) and match_heaptype(r1.heap, r2.heap, types)
 
 
-def match_valtype(t1: Any, t2: ValType, types: Sequence[Any] = ()) -> bool:
+def match_valtype(t1: Any, t2: Any, types: Sequence[Any] = ()) -> bool:
     """``t_1 <: t_2`` (spec "Value Types"): number and vector types only match themselves, ``BOT`` matches
-    everything."""
+    everything. Also matches storage types (spec "Field Types"): packed types only match themselves."""
     if t1 == t2 or t1 == BOT:
         return True
     return type(t1) is RefType and type(t2) is RefType and match_reftype(t1, t2, types)
@@ -107,9 +131,33 @@ def match_functype(f1: FuncType, f2: FuncType, types: Sequence[Any] = ()) -> boo
                          and match_resulttype(f1.results, f2.results, types)))
 
 
-def equal_valtype(t1: ValType, t2: ValType, types: Sequence[Any] = ()) -> bool:
-    """Type equivalence as mutual matching (invariant positions: mutable globals, table element types)."""
+def equal_valtype(t1: Any, t2: Any, types: Sequence[Any] = ()) -> bool:
+    """Type equivalence as mutual matching (invariant positions: mutable globals and fields, table elements)."""
     return match_valtype(t1, t2, types) and match_valtype(t2, t1, types)
+
+
+def match_fieldtype(f1: FieldType, f2: FieldType, types: Sequence[Any] = ()) -> bool:
+    """Field types (spec "Field Types"): same mutability; immutable fields are covariant, mutable ones
+    invariant."""
+    if f1.mutable != f2.mutable:
+        return False
+    if f1.mutable:
+        return equal_valtype(f1.storage, f2.storage, types)
+    return match_valtype(f1.storage, f2.storage, types)
+
+
+def match_comptype(c1: Any, c2: Any, types: Sequence[Any] = ()) -> bool:
+    """Composite types (spec "Composite Types"): functions as ``match_functype``; a structure matches a prefix of
+    its fields (width and depth subtyping); arrays by their field type."""
+    if type(c1) is not type(c2):
+        return False
+    if type(c1) is FuncType:
+        return match_functype(c1, c2, types)
+    if type(c1) is StructType:
+        return (len(c1.fields) >= len(c2.fields)
+                and all(match_fieldtype(a, b, types) for a, b in zip(c1.fields, c2.fields)))
+    assert type(c1) is ArrayType
+    return match_fieldtype(c1.field, c2.field, types)
 
 
 def match_limits(l1: Limits, l2: Limits) -> bool:
@@ -144,18 +192,32 @@ def match_globaltype(g1: GlobalType, g2: GlobalType, types: Sequence[Any] = ()) 
     return match_valtype(g1.type, g2.type, types)
 
 
+def _match_functions(t1: Any, t2: Any, types: Sequence[Any]) -> bool:
+    """Function (and tag) types of external values: defined types match by declaration (spec "Defined Types");
+    bare ``FuncType`` values (WebAssembly 2.0 callers) only match an equivalent type."""
+    if type(t1) is DefType or type(t2) is DefType:
+        d1 = t1 if type(t1) is DefType else deftype_of(t1)
+        d2 = t2 if type(t2) is DefType else deftype_of(t2)
+        return match_deftype(d1, d2)
+    return t1 == t2 or (match_functype(t1, t2, types) and match_functype(t2, t1, types))
+
+
 def match_externtype(actual: tuple[str, Any], expected: tuple[str, Any], types: Sequence[Any] = ()) -> bool:
     """External types ``(kind, type)`` (spec "External Types"), the check of import matching.
 
-    Function and tag types are ``FuncType`` values; ``types`` interprets concrete heap types in them.
+    Function and tag types are ``DefType`` values (or, for WebAssembly 2.0, ``FuncType``): a function matches a
+    declared supertype of its own; tag types must be equivalent (matching both ways). Concrete heap types inside
+    table and global types are type indices of ``types`` or (better, since the two types may come from different
+    modules) defined types.
     """
     kind, t1 = actual
     kind2, t2 = expected
     if kind != kind2:
         return False
-    if kind == "func" or kind == "tag":
-        # Without GC's declared subtypes, a function type only matches an equivalent one.
-        return t1 == t2 or (match_functype(t1, t2, types) and match_functype(t2, t1, types))
+    if kind == "func":
+        return _match_functions(t1, t2, types)
+    if kind == "tag":
+        return _match_functions(t1, t2, types) and _match_functions(t2, t1, types)
     if kind == "table":
         return match_tabletype(t1, t2, types)
     if kind == "mem":

@@ -13,16 +13,23 @@ Feature-dependent rules:
   address type (``oracle.valid.instructions``).
 * ``gc`` (WebAssembly 3.0): constant expressions may read previously defined immutable globals, not only imported
   ones (spec 3.0 "Globals" validates globals incrementally).
+
+Types (spec ``valid/types.rst``, "Recursive Types"): the recursive groups of the type section are validated in
+order, each in a context holding the types defined so far and the group's own members, then rolled into defined
+types (``oracle.syntax.types.roll_rectype``), against which the declared supertypes are checked.
 """
 from __future__ import annotations
+
+from collections import Counter
 
 from ..errors import Invalid
 from ..features import WASM_2_0, Features
 from ..syntax.module import Module
-from ..syntax.types import I32, I64, FuncType, GlobalType, Limits, MemType, TableType
+from ..syntax.types import (I32, I64, ArrayType, CompType, FieldType, FuncType, GlobalType, Limits, MemType, RecType,
+                            StructType, SubType, TableType, roll_rectype)
 from .context import Context, check_heaptype, check_valtype
 from .instructions import check_const_expr, check_func_body
-from .matching import match_reftype
+from .matching import match_comptype, match_reftype
 
 #: Page limits of memories by address type (spec ``valid/types.rst``, "Memory Types") and their messages.
 _MEMORY_RANGE = {
@@ -54,6 +61,57 @@ def check_functype(c: Context, ft: FuncType) -> None:
         check_valtype(c, t)
     for t in ft.results:
         check_valtype(c, t)
+
+
+def check_fieldtype(c: Context, ft: FieldType) -> None:
+    """Field types: a packed type or a valid value type."""
+    if ft.storage not in ("i8", "i16"):
+        check_valtype(c, ft.storage)
+
+
+def check_comptype(c: Context, ct: CompType) -> None:
+    if type(ct) is FuncType:
+        check_functype(c, ct)
+    elif type(ct) is StructType:
+        for ft in ct.fields:
+            check_fieldtype(c, ft)
+    else:
+        assert type(ct) is ArrayType
+        check_fieldtype(c, ct.field)
+
+
+def check_subtype(c: Context, st: SubType) -> None:
+    """``C |- subtype ok`` without the conditions on supertypes, which need the rolled group
+    (``check_subtype_supers``): the supertypes and the composite type refer to known types."""
+    if len(st.supers) > 1:
+        raise Invalid("multiple supertypes")
+    for y in st.supers:
+        c.type(y)
+    check_comptype(c, st.comp)
+
+
+def check_subtype_supers(c: Context, st: SubType, x: int) -> None:
+    """The declared supertypes of type ``x``: defined before it, not final, and matched by its composite type
+    (spec ``valid/types.rst``, "Sub Types"; ``valid/matching.rst``, "Composite Types")."""
+    for y in st.supers:
+        if y >= x:
+            raise Invalid(f"forward use of type {y} in sub type definition")
+        if c.deftypes[y].final:
+            raise Invalid(f"sub type {x} has final super type {y}")
+        if not match_comptype(st.comp, c.types[y], c.deftypes):
+            raise Invalid(f"sub type {x} does not match super type {y}")
+
+
+def check_rectype(c: Context, rec: RecType) -> None:
+    """``C |- rectype ok``: the group's members may refer to the types before it and to each other. Extends
+    ``c.types`` and ``c.deftypes`` with the group."""
+    x = len(c.types)
+    c.types.extend(st.comp for st in rec.subtypes)
+    for st in rec.subtypes:
+        check_subtype(c, st)
+    c.deftypes.extend(roll_rectype(rec, x, c.deftypes))
+    for i, st in enumerate(rec.subtypes):
+        check_subtype_supers(c, st, x + i)
 
 
 def check_tabletype(c: Context, tt: TableType) -> None:
@@ -95,19 +153,19 @@ def _declared_refs(module: Module) -> set[int]:
     return refs
 
 
-def validate_module(module: Module, features: Features = WASM_2_0) -> None:
-    """Spec ``valid/modules.rst``, "Modules": raise ``Invalid`` unless ``module`` is valid."""
+def validate_module(module: Module, features: Features = WASM_2_0, coverage: "Counter[str] | None" = None) -> None:
+    """Spec ``valid/modules.rst``, "Modules": raise ``Invalid`` unless ``module`` is valid. ``coverage``, when
+    given, counts the rules exercised (see ``count_module_rules``)."""
     c = Context(features)
-    c.types = module.types
-    for ft in module.types:
-        check_functype(c, ft)
+    for rec in module.rec_groups():
+        check_rectype(c, rec)
     c.refs = _declared_refs(module)
 
     # Imports extend the index spaces first.
     for imp in module.imports:
         kind, desc = imp.kind, imp.desc
         if kind == "func":
-            c.type(desc)
+            c.functype(desc)
             c.funcs.append(desc)
         elif kind == "table":
             check_tabletype(c, desc)
@@ -125,7 +183,7 @@ def validate_module(module: Module, features: Features = WASM_2_0) -> None:
             raise Invalid(f"unknown import kind {kind}")
 
     for func in module.funcs:
-        c.type(func.typeidx)
+        c.functype(func.typeidx)
         c.funcs.append(func.typeidx)
     c.tables.extend(t.type for t in module.tables)
     c.mems.extend(m.type for m in module.mems)
@@ -135,9 +193,13 @@ def validate_module(module: Module, features: Features = WASM_2_0) -> None:
     c.elems = [e.type for e in module.elems]
     c.datas = len(module.datas)
 
-    # Globals: in 2.0 their initialisers see only the imported globals; with GC also the earlier ones.
+    # Globals: in 2.0 their initialisers see only the imported globals; with GC also the earlier ones. Table
+    # initialisers (function references) see the imported globals only (the 3.0 suite's global.wast), element and
+    # data segments with GC all globals.
     incremental = "gc" in features
     all_globals = c.globals + [g.type for g in module.globals]
+    if incremental:
+        _check_tables(c, module)
     for g in module.globals:
         check_globaltype(c, g.type)
         check_const_expr(c, g.init, g.type.type)
@@ -145,14 +207,8 @@ def validate_module(module: Module, features: Features = WASM_2_0) -> None:
             c.globals.append(g.type)
     if incremental:
         c.globals = all_globals
-
-    for table in module.tables:
-        tt = table.type
-        check_tabletype(c, tt)
-        if table.init is not None:
-            check_const_expr(c, table.init, tt.elem)
-        elif not tt.elem.nullable:
-            raise Invalid(f"type mismatch: table of non-nullable {tt.elem} requires an initializer")
+    else:
+        _check_tables(c, module)
     for mem in module.mems:
         check_memtype(c, mem.type)
 
@@ -162,7 +218,7 @@ def validate_module(module: Module, features: Features = WASM_2_0) -> None:
             check_const_expr(c, expr, elem.type)
         if elem.mode == "active":
             tt = c.table(elem.table)
-            if not match_reftype(elem.type, tt.elem, c.types):
+            if not match_reftype(elem.type, tt.elem, c.deftypes):
                 raise Invalid(f"type mismatch: element segment of {elem.type} for table of {tt.elem}")
             check_const_expr(c, elem.offset, tt.limits.addrtype)
     for data in module.datas:
@@ -174,7 +230,7 @@ def validate_module(module: Module, features: Features = WASM_2_0) -> None:
     c.globals = all_globals
     types = c.types
     for func in module.funcs:
-        check_func_body(c, types[func.typeidx], func.locals, func.body)
+        check_func_body(c, types[func.typeidx], func.locals, func.body, coverage)
 
     if module.start is not None:
         ft = c.func_type(module.start)
@@ -191,10 +247,62 @@ def validate_module(module: Module, features: Features = WASM_2_0) -> None:
 
     if len(c.mems) > 1 and "multi-memory" not in features:
         raise Invalid("multiple memories are not allowed (yet)")
+    if coverage is not None:
+        count_module_rules(module, coverage)
+
+
+def _check_tables(c: Context, module: Module) -> None:
+    for table in module.tables:
+        tt = table.type
+        check_tabletype(c, tt)
+        if table.init is not None:
+            check_const_expr(c, table.init, tt.elem)
+        elif not tt.elem.nullable:
+            raise Invalid(f"type mismatch: table of non-nullable {tt.elem} requires an initializer")
 
 
 def _check_tag(c: Context, typeidx: int) -> None:
     """Exception tags: a function type with no results."""
-    ft = c.type(typeidx)
+    ft = c.functype(typeidx)
     if ft.results:
         raise Invalid("non-empty tag result type")
+
+
+# -- coverage (for suite authors: which rules a test suite exercises; ``wast-runner run --coverage``) -------------
+
+#: The module-level rules ``count_module_rules`` counts (``module:RULE``), with the feature that introduced each
+#: (None: WebAssembly 1.0/2.0). Spec ``valid/modules.rst``: one rule per kind of definition, imports and exports per
+#: external kind, segments per mode.
+MODULE_RULES: tuple[tuple[str, str | None], ...] = (
+    ("type", None), ("import:func", None), ("import:table", None), ("import:mem", None), ("import:global", None),
+    ("import:tag", "exceptions"), ("func", None), ("table", None), ("table:init", "function-references"),
+    ("mem", None), ("global", None), ("tag", "exceptions"), ("elem:active", None), ("elem:passive", None),
+    ("elem:declarative", None), ("data:active", None), ("data:passive", None), ("start", None),
+    ("export:func", None), ("export:table", None), ("export:mem", None), ("export:global", None),
+    ("export:tag", "exceptions"),
+)
+
+
+def count_module_rules(module: Module, coverage: "Counter[str]") -> None:
+    """Count the rules a valid module exercised: ``module:RULE`` per definition (``MODULE_RULES``) and
+    ``instr:OP`` per instruction of its constant expressions (``check_func_body`` counts function bodies)."""
+    coverage["module:type"] += len(module.types)
+    coverage.update(f"module:import:{imp.kind}" for imp in module.imports)
+    coverage["module:func"] += len(module.funcs)
+    coverage["module:table"] += len(module.tables)
+    coverage["module:table:init"] += sum(t.init is not None for t in module.tables)
+    coverage["module:mem"] += len(module.mems)
+    coverage["module:global"] += len(module.globals)
+    coverage["module:tag"] += len(module.tags)
+    coverage.update(f"module:elem:{e.mode}" for e in module.elems)
+    coverage.update(f"module:data:{d.mode}" for d in module.datas)
+    coverage["module:start"] += module.start is not None
+    coverage.update(f"module:export:{ex.kind}" for ex in module.exports)
+    exprs = [g.init for g in module.globals] + [t.init for t in module.tables if t.init is not None]
+    for e in module.elems:
+        exprs.extend(e.init)
+        exprs.append(e.offset)
+    exprs.extend(d.offset for d in module.datas)
+    coverage.update(f"instr:{op}" for expr in exprs if expr for op, _ in expr)
+    for key in [k for k, n in coverage.items() if n == 0 and k.startswith("module:")]:
+        del coverage[key]   # += 0 above created them

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from oracle import embedding
-from oracle.errors import Exhaustion, Invalid, Malformed, Trap, Unlinkable
+from oracle.errors import Exhaustion, Invalid, Malformed, Trap, UncaughtException, Unlinkable
 from oracle.features import WASM_2_0, Features
 from oracle.runtime.function import FuncInst, HostFunc
 from oracle.runtime.global_ import GlobalInst
 
 from .base import (ActionOutcome, Arg, Engine, EngineOptions, Exhausted, Loaded, LoadFailed, LoadOutcome,
-                   NotFound, Returned, Trapped)
+                   NotFound, Returned, Thrown, Trapped)
 
 DEFAULT_MAX_CALL_DEPTH = 10_000
 
@@ -87,7 +87,7 @@ class OracleEngine(Engine):
             inst = embedding.module_instantiate(self.store, module, externvals)
         except Unlinkable as e:
             return LoadFailed("unlinkable", e.message)
-        except (Trap, Exhaustion) as e:
+        except (Trap, Exhaustion, UncaughtException) as e:
             return LoadFailed("uninstantiable", e.message)
         return Loaded(inst)
 
@@ -112,6 +112,8 @@ class OracleEngine(Engine):
             return Trapped(e.message)
         except Exhaustion as e:
             return Exhausted(e.message)
+        except UncaughtException:
+            return Thrown()
         return Returned(list(results), list(func.type.results))
 
     def get(self, handle: Any, field: str) -> ActionOutcome:
