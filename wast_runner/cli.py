@@ -4,6 +4,7 @@
                     [--exclude GLOB ...] [--fail-list FILE] [--max-call-depth N] [--features NAMES] [-q]
     wast-runner suites list
     wast-runner suites fetch NAME ...
+    wast-runner baseline | gate | junit | report ...   (wast_runner.ci_cli; run adds --baseline/--junit/--coverage)
 
 Exit status of ``run``: 0 when nothing failed, 1 when something failed (or a fail list is stale), 2 for usage
 errors (unknown suite or engine, suite not found, bad arguments), 130 when interrupted.
@@ -18,6 +19,7 @@ from typing import Sequence
 
 from oracle.features import ALL_FEATURES, WASM_2_0_FEATURES, WASM_3_0_EXTRA
 
+from . import ci_cli
 from .engines import ENGINES, EngineSpecError, parse_engine_spec
 from .fail_list import FailList
 from .progress import Progress
@@ -50,12 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "comma-separated names as in oracle.features")
     r.add_argument("--cache", metavar="DIR", help="cache folder (default $WAST_RUNNER_CACHE or ~/.cache/wast-oracle)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    ci_cli.add_run_options(r)   # --baseline, --strict, --junit, --coverage
 
     s = sub.add_parser("suites", help="list or fetch the known suites")
     ssub = s.add_subparsers(dest="suites_command", required=True)
     ssub.add_parser("list", help="name, commit, file count and location of every known suite")
     f = ssub.add_parser("fetch", help="download a suite's testsuite commit into the cache")
     f.add_argument("names", nargs="+", metavar="NAME")
+
+    ci_cli.add_parsers(sub)     # baseline, gate, junit, report
+
+    from .dylink_cli import add_dylink_parser  # wast-runner dylink ... (docs/dylink.md)
+    add_dylink_parser(sub)
     return p
 
 
@@ -98,11 +106,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     workers = args.jobs or os.cpu_count() or 1
     cache = Path(args.cache) if args.cache else None
     out = sys.stderr if args.results == "-" else sys.stdout
+    extras = ci_cli.RunExtras(args)
     progress = Progress(len(jobs), enabled=not args.quiet)
     with ResultsWriter(args.results) as writer:
         tally = Tally(writer, progress, fail_list)
         try:
-            run_jobs(jobs, EngineSpec(args.engine, args.max_call_depth), tally, workers, cache)
+            run_jobs(jobs, EngineSpec(args.engine, args.max_call_depth, extras.coverage), extras.wrap(tally),
+                     workers, cache)
         except KeyboardInterrupt:
             progress.finish()
             print(f"interrupted after {tally.files_done} of {len(jobs)} files", file=out)
@@ -110,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 130
     progress.finish()
     print("\n".join(tally.summary_lines()), file=out)
-    return tally.exit_status()
+    return extras.finish(tally, out)
 
 
 def cmd_suites(args: argparse.Namespace) -> int:
@@ -142,6 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
+        if args.command in ci_cli.COMMANDS:
+            return ci_cli.main(args)
+        if args.command == "dylink":
+            from .dylink_cli import dylink_main
+            return dylink_main(args)
         return cmd_suites(args)
     except (SuiteError, EngineSpecError) as e:
         print(f"wast-runner: error: {e}", file=sys.stderr)

@@ -78,7 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix != ".wast":
+    if file_path.suffix not in (".wast", ".toml"):  # .toml: dylink scenario files (jobs of kind "dylink")
         return None
     jobs = parent.config.stash.get(_JOBS, {})
     job = jobs.get(str(file_path.resolve()))

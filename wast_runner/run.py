@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 from oracle.features import WASM_2_0_FEATURES, Features
 
 from . import timings
+from .baseline import HashStamper
 from .convert import CONVERTERS, convert
 from .engines import make_engine, parse_engine_spec
 from .engines.base import Engine
@@ -37,6 +38,7 @@ class Job:
     converters: tuple[str, ...] = ("wast2json",)
     converter_flags: tuple[str, ...] = ()
     fallback_flags: tuple[str, ...] = ()
+    kind: str = "wast"                  # "dylink": a scenario file run by wast_runner.dylink_suite
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class JobStats:
     conversion: str                     # "converted" or "cached"
     convert_failed: bool
     seconds: float
+    coverage: dict | None = None        # the file's coverage from the engine (``--coverage``; wast_runner.coverage)
 
 
 # -- choosing the files -------------------------------------------------------------------------------------------
@@ -51,6 +54,9 @@ class JobStats:
 def suite_jobs(name: str, excludes: Sequence[str] = ()) -> list[Job]:
     m = get_manifest(name)
     root = locate(m)
+    if m.kind == "dylink":  # scenario files: no conversion (wast_runner.dylink_suite)
+        return [Job(str(path), rel, m.name, tuple(sorted(m.features)), converters=(), kind="dylink")
+                for path, rel in suite_files(m, root, tuple(excludes))]
     return [_job(path, rel, m) for path, rel in suite_files(m, root, tuple(excludes))]
 
 
@@ -97,7 +103,7 @@ def dedupe(jobs: list[Job]) -> list[Job]:
 
 def check_converters(jobs: Sequence[Job]) -> None:
     """Fail early, with one clear message, when the primary converter is not installed."""
-    for name in sorted({j.converters[0] for j in jobs}):
+    for name in sorted({j.converters[0] for j in jobs if j.kind == "wast"}):
         try:
             CONVERTERS[name].version
         except KeyError:
@@ -112,6 +118,10 @@ def run_job(job: Job, engine: Engine, engine_version: str, emit: Callable[[dict]
             cache: Path | None = None) -> JobStats:
     """Convert and run one file, emitting one record per command (or one ``convert`` record on failure)."""
     t0 = time.monotonic()
+    if job.kind == "dylink":
+        from .dylink_suite import run_file
+        run_file(job.path, job.file, job.suite, engine, engine_version, emit)
+        return JobStats("converted", False, time.monotonic() - t0)
     path = Path(job.path)
     try:
         conv = convert(path, job.converter_flags, job.converters, cache, job.fallback_flags)
@@ -129,8 +139,12 @@ def run_job(job: Job, engine: Engine, engine_version: str, emit: Callable[[dict]
         except Exception as e:
             emit(make_record(ctx, 0, "convert", "error", f"cannot read the converted script: {e}"))
             return JobStats(stats.conversion, True, time.monotonic() - t0)
-        ScriptRun(engine, ctx, conv.module_bytes, emit).run(commands, Features.from_names(job.features))
-    return JobStats(stats.conversion, stats.convert_failed, time.monotonic() - t0)
+        # Each record gets its command's stable hash (baselines match commands by it; wast_runner.baseline).
+        stamp = HashStamper(commands, conv.module_bytes).stamp
+        ScriptRun(engine, ctx, conv.module_bytes, lambda r: emit(stamp(r))).run(
+            commands, Features.from_names(job.features))
+    take = getattr(engine, "take_coverage", None)
+    return JobStats(stats.conversion, stats.convert_failed, time.monotonic() - t0, take() if take else None)
 
 
 def run_with_big_stack(fn: Callable[..., Any], *args: Any) -> Any:
@@ -169,13 +183,22 @@ class Listener:
 class EngineSpec:
     spec: str = "oracle"
     max_call_depth: int | None = None
+    coverage: bool = False              # ``--coverage``: the engine must offer start_coverage/take_coverage
 
     @property
     def name(self) -> str:
         return parse_engine_spec(self.spec)[0]
 
     def make(self) -> Engine:
-        return make_engine(self.spec, self.max_call_depth)
+        engine = make_engine(self.spec, self.max_call_depth)
+        if self.coverage:
+            start = getattr(engine, "start_coverage", None)
+            if start is None:
+                engine.close()
+                from .engines import EngineSpecError
+                raise EngineSpecError(f"engine {self.name!r} does not collect coverage (the oracle does)")
+            start()
+        return engine
 
 
 class _Timed(Listener):

@@ -51,6 +51,9 @@ class Manifest:
     supported: bool = True
     description: str = ""
     notes: str = ""
+    # "wast" (testsuite .wast files) or "dylink" (in-tree scenario files under suites/<folder>, no commit;
+    # run by wast_runner.dylink_suite)
+    kind: str = "wast"
     source: str = field(default="", compare=False)  # the manifest file, for messages
 
     def converters_for(self, rel: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -73,10 +76,13 @@ def _parse_manifest(text: str, source: str) -> Manifest:
         raise SuiteError(f"{source}: {e}") from None
     known = {f for f in Manifest.__dataclass_fields__ if f not in ("source", "expected_files")} | {"files"}
     unknown = set(data) - known
-    if unknown or "name" not in data or "commit" not in data:
+    kind = data.get("kind", "wast")
+    if unknown or "name" not in data or ("commit" not in data and kind == "wast"):
         raise SuiteError(f"{source}: needs name and commit; unknown keys: {', '.join(sorted(unknown)) or '-'}")
-    commit = data["commit"]
-    if not re.fullmatch(r"[0-9a-f]{40}", commit):
+    commit = data.get("commit", "")
+    if kind not in ("wast", "dylink"):
+        raise SuiteError(f"{source}: kind must be wast or dylink, got {kind!r}")
+    if kind == "wast" and not re.fullmatch(r"[0-9a-f]{40}", commit):
         raise SuiteError(f"{source}: commit must be a full 40-digit hash, got {commit!r}")
     try:
         Features.from_names(data.get("features", []))
@@ -90,7 +96,7 @@ def _parse_manifest(text: str, source: str) -> Manifest:
         converter_rules=tuple((glob, tuple(convs)) for glob, convs in data.get("converter_rules", {}).items()),
         archive_sha256=data.get("archive_sha256") or None, expected_files=data.get("files"),
         supported=bool(data.get("supported", True)), description=data.get("description", ""),
-        notes=data.get("notes", ""), source=source)
+        notes=data.get("notes", ""), kind=kind, source=source)
 
 
 @functools.lru_cache(maxsize=1)
@@ -123,6 +129,10 @@ def candidates(m: Manifest) -> list[Path]:
 
 def find_suite(m: Manifest) -> Path | None:
     """The suite's folder in the first checkout that has it, or None."""
+    if m.kind == "dylink":  # in-tree scenarios: suites/<folder>
+        from .dylink_suite import suite_root
+        root = suite_root(m.folder)
+        return root if root.is_dir() else None
     for path in candidates(m):
         if path.is_dir():
             return path.resolve()
@@ -180,7 +190,7 @@ def is_excluded(rel: str, excludes: tuple[str, ...] | list[str]) -> bool:
 def suite_files(m: Manifest, root: Path, extra_excludes: tuple[str, ...] = ()) -> list[tuple[Path, str]]:
     """The suite's files as (absolute path, path relative to the suite folder), sorted."""
     out = []
-    for path in sorted(root.rglob("*.wast")):
+    for path in sorted(root.rglob("*.toml" if m.kind == "dylink" else "*.wast")):
         rel = path.relative_to(root).as_posix()
         if any(glob_match(rel, g) for g in m.include) and not is_excluded(rel, m.exclude + extra_excludes):
             out.append((path, rel))

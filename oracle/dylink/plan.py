@@ -362,15 +362,19 @@ class _Planner:
         if heap_base >= 1 << bits:
             raise DylinkError("layout", f"the program needs {heap_base} bytes of memory, more than a {bits}-bit "
                               "memory holds")
-        pages = max(-(-heap_base // PAGE_SIZE), 1)
+        pages = -(-heap_base // PAGE_SIZE)
+        if self.pie:
+            pages = max(pages, 1)
         memory_type, memory_grow = self._memory_type(memory_type, pages)
         heap_end = memory_type.limits.min * PAGE_SIZE if memory_type else heap_base
 
         table_type, table_cursor = self._table_start()
         for mp in mplans:
             info = mp.linked.dylink
-            if (mp.linked.is_main and not self.pie) or info is None:
-                mp.table_base = table_cursor if not mp.linked.is_main else 0
+            if mp.linked.is_main and not self.pie:
+                continue   # its table entries are at their link-time slots (base 0)
+            if info is None:
+                mp.table_base = table_cursor
                 continue
             mp.table_base = _align(table_cursor, info.table_align)
             table_cursor = mp.table_base + info.table_size
@@ -400,7 +404,8 @@ class _Planner:
         """(the non-PIE main's memory type or None, first free address, initial stack pointer, stack low)."""
         if self.pie:
             low = _align(RESERVED_LOW, 4)
-            return None, low + self.stack_size, low + self.stack_size, low
+            top = _align(low + self.stack_size, 4)     # the stack pointer stays 16-aligned
+            return None, top, top, low
         mod = self.main.module
         exports = _exports(self.main, "mem")
         if not self._memory_importers():

@@ -2,8 +2,8 @@
 """Emit the modules with unusual or malformed dylink sections (``modules/variants/``), byte by byte.
 
 No toolchain writes these, so they are spelled out here. Each library is the same tiny module (it imports
-``env.memory`` and exports ``vN`` returning N, a number per library) with a different dylink section; each ``main_<case>.wasm``
-is a position-independent main module that needs ``lib<case>.so``.
+``env.memory`` and exports ``vN`` returning N, a number per library) with a different dylink section; each
+``main_<case>.wasm`` is a position-independent main module that needs ``lib<case>.so``.
 
     python3 suites/dylink/gen_variants.py OUT_FOLDER
 """
