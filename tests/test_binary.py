@@ -27,7 +27,7 @@ from oracle.features import ALL_FEATURES, WASM_2_0, WASM_3_0, Features
 from oracle.runtime.values import f32_to_bits, f64_to_bits
 from oracle.syntax.instructions import BY_NAME, BY_OPCODE, IMMEDIATE_KINDS, INSTRUCTIONS
 from oracle.syntax.module import Instr, MemArg
-from oracle.syntax.types import EXTERNREF, FUNCREF, I32, I64, F32, FuncType, GlobalType, Limits
+from oracle.syntax.types import EXTERNREF, FUNCREF, I32, I64, F32, FuncType, GlobalType, Limits, RefType
 
 HEADER = b"\x00asm\x01\x00\x00\x00"
 
@@ -240,6 +240,8 @@ _IMMEDIATE_TEXT = {
     "": "", "blocktype": "", "memarg": "", "memidx": "", "memory.copy": "", "table.copy": "",
     "call_indirect": " (type 0)", "select_t": " (result i32)", "v128": " i32x4 0 0 0 0", "shuffle": " 0" * 16,
     "heaptype": " func",
+    "struct_field": " 0 0", "array.new_fixed": " 0 2", "type_data": " 0 0", "type_elem": " 0 0", "type_type": " 0 0",
+    "reftype": " (ref any)", "reftype_null": " anyref", "br_on_cast": " 0 anyref (ref null struct)",
 }
 
 
@@ -263,6 +265,10 @@ def test_table_against_wasm_tools(tmp_path):
     typed_select = next(i for i in body if i.op == "select" and i.args)
     assert typed_select.args == ((I32,),)
     assert next(i for i in body if i.op == "call_indirect").args == (0, 0)
+    # The two encodings of ref.test and ref.cast differ in the nullability of their target type.
+    assert [i.args for i in body if i.op == "ref.test"] == [(RefType(False, "any"),), (RefType(True, "any"),)]
+    assert next(i for i in body if i.op == "br_on_cast").args == (0, RefType(True, "any"), RefType(True, "struct"))
+    assert next(i for i in body if i.op == "array.new_fixed").args == (0, 2)
 
 
 # -- decoder: preamble and sections (binary/modules.rst) --------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Sequence
 from oracle.features import ALL_FEATURES, WASM_2_0_FEATURES, WASM_3_0_EXTRA
 
 from . import ci_cli
+from .diff import DiffTally
 from .engines import ENGINES, EngineSpecError, parse_engine_spec
 from .fail_list import FailList
 from .progress import Progress
@@ -47,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip files whose suite-relative path or name matches (repeatable)")
     r.add_argument("--fail-list", metavar="FILE", help="commands known to fail (file:line:kind per line)")
     r.add_argument("--max-call-depth", type=int, metavar="N", help="call depth after which a call is exhaustion")
+    r.add_argument("--against", metavar="NAME[:ARGS]",
+                   help="also run a reference engine (normally: oracle) and classify every disagreement "
+                        "(the three-way diff; docs/results-format.md)")
+    r.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="seconds an engine may take per request before it counts as hung (default 30)")
+    r.add_argument("--strict-messages", action="store_true", default=None,
+                   help="check failure messages against the script's for every engine, not only the oracle")
     r.add_argument("--features", metavar="NAMES",
                    help="features for files outside known suites: wasm-2.0 (default), wasm-3.0, or "
                         "comma-separated names as in oracle.features")
@@ -87,6 +95,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     name, _ = parse_engine_spec(args.engine)
     if name not in ENGINES:
         raise EngineSpecError(f"unknown engine {name!r}; known engines: {', '.join(sorted(ENGINES))}")
+    if args.against is not None and parse_engine_spec(args.against)[0] not in ENGINES:
+        raise EngineSpecError(f"unknown engine {parse_engine_spec(args.against)[0]!r} for --against; "
+                              f"known engines: {', '.join(sorted(ENGINES))}")
     if args.jobs < 0:
         raise SuiteError("-j must be 0 (one per CPU) or more")
     features = parse_features(args.features)
@@ -110,16 +121,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = Progress(len(jobs), enabled=not args.quiet)
     with ResultsWriter(args.results) as writer:
         tally = Tally(writer, progress, fail_list)
+        listener = extras.wrap(tally)
+        diff_tally = DiffTally(listener, parse_engine_spec(args.against)[0]) if args.against else None
+        spec = EngineSpec(args.engine, args.max_call_depth, extras.coverage, against=args.against,
+                          timeout=args.timeout, strict_messages=args.strict_messages)
         try:
-            run_jobs(jobs, EngineSpec(args.engine, args.max_call_depth, extras.coverage), extras.wrap(tally),
-                     workers, cache)
+            run_jobs(jobs, spec, diff_tally or listener, workers, cache)
         except KeyboardInterrupt:
             progress.finish()
             print(f"interrupted after {tally.files_done} of {len(jobs)} files", file=out)
-            print("\n".join(tally.summary_lines()), file=out)
+            print("\n".join((diff_tally.summary_lines() if diff_tally else []) + tally.summary_lines()), file=out)
             return 130
     progress.finish()
-    print("\n".join(tally.summary_lines()), file=out)
+    print("\n".join((diff_tally.summary_lines() if diff_tally else []) + tally.summary_lines()), file=out)
     return extras.finish(tally, out)
 
 

@@ -4,7 +4,8 @@
     pytest --wast-suite wasm-2.0 [-n auto]       every file of a suite (repeatable)
 
 Options: ``--wast-engine NAME[:ARGS]`` (default ``oracle``), ``--wast-fail-list FILE`` (same semantics as
-``wast-runner run --fail-list``), ``--wast-max-call-depth N``. An item fails when a command of its file fails
+``wast-runner run --fail-list``), ``--wast-max-call-depth N``, ``--wast-baseline FILE [--wast-strict]`` (as
+``wast-runner run --baseline``: baselined failures do not fail an item). An item fails when a command of its file fails
 (listed known failures excepted) or when a listed command passes; the report names every such command with its
 file and line. Only ``.wast`` files given explicitly are collected, so data files under ``tests/`` are never picked
 up by a plain ``pytest``. Works with pytest-xdist: every worker collects the same items and runs its own engine.
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from .engines import ENGINES, EngineSpecError, parse_engine_spec
+from .baseline import Baseline, gate
 from .fail_list import FailList, is_known_failure
 from .run import EngineSpec, Job, path_jobs, run_job, run_with_big_stack, suite_jobs
 from .suites import SuiteError
@@ -33,6 +35,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wast-engine", default="oracle", metavar="NAME[:ARGS]", help="engine to run (default oracle)")
     group.addoption("--wast-fail-list", metavar="FILE", help="commands known to fail (file:line:kind per line)")
     group.addoption("--wast-max-call-depth", type=int, metavar="N", help="call depth budget of the engine")
+    group.addoption("--wast-baseline", metavar="FILE",
+                    help="commands expected to fail (`wast-runner baseline`): an item fails only on others")
+    group.addoption("--wast-strict", action="store_true",
+                    help="with --wast-baseline: an item also fails when a baselined command passes")
 
 
 def _explicit_wast_args(config: pytest.Config) -> list[str]:
@@ -59,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
                 suite_files.append(job.path)
         fail_list = config.getoption("wast_fail_list")
         fail_ids = FailList.load(fail_list).ids if fail_list else None
+        baseline_path = config.getoption("wast_baseline")
+        baseline = Baseline.load(baseline_path) if baseline_path else None
         engine_name = parse_engine_spec(config.getoption("wast_engine"))[0]
         if jobs and engine_name not in ENGINES:
             raise EngineSpecError(f"unknown engine {engine_name!r}; known engines: {', '.join(sorted(ENGINES))}")
@@ -74,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SETTINGS] = {
         "engine": EngineSpec(config.getoption("wast_engine"), config.getoption("wast_max_call_depth")),
         "fail_list": fail_list, "fail_ids": fail_ids,
+        "baseline": baseline, "strict": config.getoption("wast_strict"),
     }
 
 
@@ -133,6 +142,11 @@ class WastItem(pytest.Item):
             records = [fl.apply(r) for r in records]
         bad = [r for r in records if r["outcome"] in ("failed", "error") and not is_known_failure(r)]
         stale = [r for r in records if r.get("listed") and r["outcome"] == "passed"]
+        if settings["baseline"] is not None:   # the baseline's verdicts (wast_runner.baseline)
+            res = gate(records, settings["baseline"])
+            bad = [r for r in bad if res.verdict(r) != "expected"]
+            if settings["strict"]:
+                stale += [r for r, _ in res.fixed]
         counts = {o: sum(r["outcome"] == o for r in records) for o in ("passed", "failed", "error", "skipped")}
         self.user_properties.append(("wast_counts", counts))
         if bad or stale:

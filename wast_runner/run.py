@@ -15,11 +15,11 @@ from oracle.features import WASM_2_0_FEATURES, Features
 
 from . import timings
 from .baseline import HashStamper
-from .convert import CONVERTERS, convert
+from .convert import CONVERTERS, SCRIPT_NAME, convert
 from .engines import make_engine, parse_engine_spec
 from .engines.base import Engine
 from .results import FileContext, make_record
-from .script import ScriptRun
+from .script import ScriptRun, script_engine_records
 from .suites import SuiteError, found_suites, get_manifest, is_excluded, locate, suite_files, suite_for_path
 
 #: The stack of the thread that runs a script: deep wasm recursion must end in the engine's exhaustion check,
@@ -141,10 +141,24 @@ def run_job(job: Job, engine: Engine, engine_version: str, emit: Callable[[dict]
             return JobStats(stats.conversion, True, time.monotonic() - t0)
         # Each record gets its command's stable hash (baselines match commands by it; wast_runner.baseline).
         stamp = HashStamper(commands, conv.module_bytes).stamp
-        ScriptRun(engine, ctx, conv.module_bytes, lambda r: emit(stamp(r))).run(
-            commands, Features.from_names(job.features))
+        execute_script(engine, ctx, conv, commands, Features.from_names(job.features), lambda r: emit(stamp(r)))
     take = getattr(engine, "take_coverage", None)
     return JobStats(stats.conversion, stats.convert_failed, time.monotonic() - t0, take() if take else None)
+
+
+def execute_script(engine: Any, ctx: FileContext, conv: Any, commands: list, features: Features,
+                   emit: Callable[[dict], None]) -> None:
+    """Run a converted script's commands on an ``Engine``, a whole-script engine (``ScriptEngine``) or an
+    ``EnginePair`` (``--against``: the three-way diff, ``wast_runner.diff``)."""
+    from .diff import EnginePair, run_pair
+    json_path = conv.folder / SCRIPT_NAME
+    if isinstance(engine, EnginePair):
+        run_pair(engine, ctx, json_path, conv.module_bytes, commands, features, emit)
+    elif hasattr(engine, "run_script"):
+        for rec in script_engine_records(engine, ctx, json_path, commands, features):
+            emit(rec)
+    else:
+        ScriptRun(engine, ctx, conv.module_bytes, emit).run(commands, features)
 
 
 def run_with_big_stack(fn: Callable[..., Any], *args: Any) -> Any:
@@ -184,13 +198,19 @@ class EngineSpec:
     spec: str = "oracle"
     max_call_depth: int | None = None
     coverage: bool = False              # ``--coverage``: the engine must offer start_coverage/take_coverage
+    against: str | None = None          # ``--against``: a reference engine for the three-way diff
+    timeout: float | None = None        # ``--timeout``: seconds per request to an engine
+    strict_messages: bool | None = None  # ``--strict-messages``: check foreign engines' messages too
 
     @property
     def name(self) -> str:
         return parse_engine_spec(self.spec)[0]
 
     def make(self) -> Engine:
-        engine = make_engine(self.spec, self.max_call_depth)
+        engine = make_engine(self.spec, self.max_call_depth, self.timeout, self.strict_messages)
+        if self.against is not None:
+            from .diff import EnginePair
+            engine = EnginePair(engine, make_engine(self.against, self.max_call_depth, self.timeout))
         if self.coverage:
             start = getattr(engine, "start_coverage", None)
             if start is None:

@@ -47,6 +47,7 @@ class Broken:
     line: int
     why: str
     unsupported: bool = False
+    errored: bool = False      # the engine broke while loading it (later commands on it are errors too)
 
 
 class Verdict(Exception):
@@ -72,6 +73,7 @@ class ScriptRun:
         self.current: Any = None            # a module handle, a Broken, or None before the first module
         self.named: dict[str, Any] = {}
         self.definitions: dict[str | None, Any] = {}   # ``module definition``s: name -> module file or Broken
+        self.unregistered: set[str] = set()   # names the engine adapter could not register (Unsupported)
 
     # -- driving -----------------------------------------------------------------------------------------------
 
@@ -132,7 +134,23 @@ class ScriptRun:
         self.current = Broken(line, f"its {what} command raised an exception")  # until we know better
         if name:
             self.named[name] = self.current
-        out = self.engine.load(self.module_bytes(filename), name)
+        data = self.module_bytes(filename)
+        try:
+            out = self.engine.load(data, name)
+        except EngineFailure as e:
+            self.current = Broken(line, f"the engine broke while loading it: {e.message}", errored=True)
+            if name:
+                self.named[name] = self.current
+            raise
+        if isinstance(out, LoadFailed):
+            try:
+                self._skip_if_unregistered_import(data, out)
+            except Verdict:
+                self.current = Broken(line, "it imports from a module the adapter could not register",
+                                      unsupported=True)
+                if name:
+                    self.named[name] = self.current
+                raise
         if isinstance(out, Loaded):
             handle: Any = out.handle
             result = ("passed", "", {})
@@ -203,10 +221,13 @@ class ScriptRun:
         assert cmd.filename is not None
         stage = EXPECTED_STAGE[cmd.kind]
         expected = {"failure": stage, "message": cmd.text or ""}
-        out = self.engine.load(self.module_bytes(cmd.filename), None)
+        data = self.module_bytes(cmd.filename)
+        out = self.engine.load(data, None)
         if isinstance(out, Unsupported):
             return ("skipped", f"the engine adapter cannot judge this module: {out.message}",
                     {"expected": expected, "skip_reason": ENGINE_LIMITATION_REASON})
+        if isinstance(out, LoadFailed):
+            self._skip_if_unregistered_import(data, out, expected)
         if isinstance(out, Loaded):
             return "failed", f"module loaded, expected it to be {stage} ({cmd.text!r})", {"expected": expected}
         actual = _failure(out)
@@ -215,6 +236,17 @@ class ScriptRun:
             return ("failed", f"wrong outcome: expected {stage} ({cmd.text!r}), got {out.stage}{guess} "
                     f"({out.message!r})", {"expected": expected, "actual": actual})
         return self._check_message(cmd.text or "", out.message, {"expected": expected, "actual": actual})
+
+    def _skip_if_unregistered_import(self, data: bytes, out: LoadFailed, expected: dict | None = None) -> None:
+        """A module importing from a name whose ``register`` the adapter could not perform cannot be judged."""
+        if not self.unregistered:
+            return
+        from .engines.binary_types import import_module_names
+        missing = sorted(import_module_names(data) & self.unregistered)
+        if missing:
+            raise Verdict("skipped", f"the module imports from {', '.join(missing)}, which the engine adapter "
+                          f"could not register (the engine said {out.stage}: {out.message})",
+                          skip_reason=ENGINE_LIMITATION_REASON, expected=expected)
 
     def _check_message(self, expected: str, actual: str, extra: dict):
         """The verdict on a failure of the right kind: the message must start with the script's, unless the
@@ -236,6 +268,7 @@ class ScriptRun:
         assert cmd.as_name is not None
         out = self.engine.register(handle, cmd.as_name)
         if isinstance(out, Unsupported):
+            self.unregistered.add(cmd.as_name)
             return ("skipped", f"the engine adapter cannot register modules: {out.message}",
                     {"skip_reason": ENGINE_LIMITATION_REASON})
         return "passed", "", {}
@@ -246,6 +279,8 @@ class ScriptRun:
         if handle is None:
             raise Verdict("failed", f"unknown module {name}" if name else "no module defined before this command")
         if isinstance(handle, Broken):
+            if handle.errored:
+                raise Verdict("error", f"module from line {handle.line} was not loaded ({handle.why})")
             if handle.unsupported:
                 raise Verdict("skipped", f"module from line {handle.line} could not be loaded by the engine "
                               f"adapter ({handle.why})", skip_reason=ENGINE_LIMITATION_REASON)
@@ -350,3 +385,30 @@ def _last_line(e: BaseException) -> str:
 
 def _tb(e: BaseException) -> str:
     return "".join(traceback.format_exception(type(e), e, e.__traceback__))
+
+
+def script_engine_records(engine: Any, ctx: FileContext, json_path: Any, commands: list[Command],
+                          features: Features) -> list[dict]:
+    """One record per command from a whole-script engine (``engines.base.ScriptEngine``)."""
+    try:
+        verdicts = engine.run_script(json_path, commands, features)
+        if len(verdicts) != len(commands):
+            raise RuntimeError(f"the engine judged {len(verdicts)} commands of {len(commands)}")
+    except EngineFailure as e:
+        return [make_record(ctx, c.line, c.kind, "error", f"engine failure: {e.message}",
+                            engine_output=e.output or None) for c in commands]
+    except Exception as e:
+        return [make_record(ctx, c.line, c.kind, "error", f"exception in the engine: {_last_line(e)}",
+                            traceback=_tb(e)) for c in commands]
+    records = []
+    for cmd, v in zip(commands, verdicts):
+        extra: dict[str, Any] = {"action": cmd.raw.get("action") if cmd.action is not None else None}
+        if cmd.kind == "assert_return":
+            extra["expected"] = cmd.expected or []
+        elif cmd.kind in EXPECTED_STAGE:
+            extra["expected"] = {"failure": EXPECTED_STAGE[cmd.kind], "message": cmd.text or ""}
+        elif cmd.kind in EXPECTED_ACTION:
+            extra["expected"] = {"failure": _OUTCOME_NAME[EXPECTED_ACTION[cmd.kind]], "message": cmd.text or ""}
+        extra.update(v.extra)
+        records.append(make_record(ctx, cmd.line, cmd.kind, v.outcome, v.detail, **extra))
+    return records

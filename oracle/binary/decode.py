@@ -14,11 +14,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable
 
+from ..errors import Malformed
 from ..features import WASM_2_0, Features
 from ..syntax.instructions import INSTRUCTIONS, PREFIXES
 from ..syntax.module import (Custom, Data, Elem, Export, Expr, Func, Global, Import, Instr, Mem, MemArg, Module,
                              Table)
-from ..syntax.types import (EXTERNREF, FUNCREF, I8, I16, I32, I64, F32, F64, V128, ArrayType, CompType, FieldType,
+from ..syntax.types import (FUNCREF, I8, I16, I32, I64, F32, F64, V128, ArrayType, CompType, FieldType,
                             FuncType, GlobalType, Limits, MemType, RecType, RefType, StructType, SubType, TableType,
                             ValType)
 from .reader import TOO_LONG, Reader
@@ -33,9 +34,9 @@ _RANK = {sid: rank for rank, sid in enumerate(SECTION_ORDER)}
 #: Sections that only exist with a feature.
 _SECTION_FEATURE = {DATA_COUNT: "bulk-memory", TAG: "exceptions"}
 
-# binary/types.rst: number, vector and reference types are single bytes (the s7 encodings of -1, -2, ...).
-REFTYPES: dict[int, RefType] = {0x70: FUNCREF, 0x6F: EXTERNREF}
-VALTYPES: dict[int, ValType] = {0x7F: I32, 0x7E: I64, 0x7D: F32, 0x7C: F64, 0x7B: V128, **REFTYPES}
+# binary/types.rst: number and vector types, and the short forms of reference types, are single bytes (the s7
+# encodings of -1, -2, ...).
+NUMVEC_TYPES: dict[int, ValType] = {0x7F: I32, 0x7E: I64, 0x7D: F32, 0x7C: F64, 0x7B: V128}
 FUNCTYPE_FORM = 0x60
 
 #: Abstract heap types (binary/types.rst, "Heap Types"): code -> (heap type, feature introducing it, None for
@@ -85,7 +86,7 @@ def _short_reftypes(features: Features) -> dict[int, RefType]:
 
 @lru_cache(maxsize=None)
 def _short_valtypes(features: Features) -> dict[int, ValType]:
-    return {0x7F: I32, 0x7E: I64, 0x7D: F32, 0x7C: F64, 0x7B: V128, **_short_reftypes(features)}
+    return {**NUMVEC_TYPES, **_short_reftypes(features)}
 
 
 def read_heaptype(r: Reader, features: Features = WASM_2_0):
@@ -99,9 +100,15 @@ def read_heaptype(r: Reader, features: Features = WASM_2_0):
             raise r.error("malformed heap type", r.pos - 1)
         return entry[0]
     start = r.pos
-    x = r.s33()
+    try:
+        x = r.s33()
+    except Malformed as e:
+        if e.message.startswith(UNEXPECTED_END):
+            raise
+        x = -1
     if x < 0:
-        raise r.error("malformed heap type", start)
+        # The reference interpreter then reads the bytes as a one-byte s7 abstract type, which they are not.
+        raise r.error(TOO_LONG, start)
     if "function-references" not in features:
         raise r.error("malformed heap type", start)
     return x

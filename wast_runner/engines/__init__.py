@@ -5,7 +5,7 @@ optional dependency only matters when that engine is asked for.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from .base import Engine, EngineOptions
 
@@ -19,8 +19,43 @@ def _oracle(options: EngineOptions) -> Engine:
     return OracleEngine(options)
 
 
-ENGINES: dict[str, Callable[[EngineOptions], Engine]] = {
+def _wasmtime(options: EngineOptions) -> Engine:
+    from .wasmtime import make
+    return make(options)
+
+
+def _jsonl(options: EngineOptions) -> Engine:
+    from .jsonl import make
+    if not options.args:
+        raise EngineSpecError("jsonl needs the engine's command: --engine 'jsonl:COMMAND ARGS'")
+    return make(options)
+
+
+def _node(options: EngineOptions) -> Engine:
+    from .node import make
+    return make(options)
+
+
+def _repl(options: EngineOptions) -> Engine:
+    from .repl import make
+    if not options.args:
+        raise EngineSpecError("repl needs the engine's program: --engine repl:PATH (wasm3 or toywasm)")
+    return make(options)
+
+
+def _spectest_interp(options: EngineOptions) -> Any:
+    from .spectest_interp import make
+    return make(options)
+
+
+#: name -> factory; ``spectest-interp`` makes a ``ScriptEngine`` (whole scripts), the others ``Engine``s.
+ENGINES: dict[str, Callable[[EngineOptions], Any]] = {
     "oracle": _oracle,
+    "wasmtime": _wasmtime,
+    "jsonl": _jsonl,
+    "node": _node,
+    "repl": _repl,
+    "spectest-interp": _spectest_interp,
 }
 
 
@@ -30,8 +65,11 @@ def parse_engine_spec(spec: str) -> tuple[str, str | None]:
     return name, (args if sep else None)
 
 
-def make_engine(spec: str, max_call_depth: int | None = None) -> Engine:
+def make_engine(spec: str, max_call_depth: int | None = None, timeout: float | None = None,
+                strict_messages: bool | None = None) -> Any:
+    """The engine ``NAME[:ARGS]`` (an ``Engine`` or, for whole-script engines, a ``ScriptEngine``)."""
     name, args = parse_engine_spec(spec)
     if name not in ENGINES:
         raise EngineSpecError(f"unknown engine {name!r}; known engines: {', '.join(sorted(ENGINES))}")
-    return ENGINES[name](EngineOptions(args=args, max_call_depth=max_call_depth))
+    return ENGINES[name](EngineOptions(args=args, max_call_depth=max_call_depth, timeout=timeout,
+                                       strict_messages=strict_messages))

@@ -40,10 +40,13 @@ class Loaded:
 
 @dataclass(frozen=True)
 class LoadFailed:
-    """Loading a module failed at ``stage`` (one of ``LOAD_STAGES``) with ``message``."""
+    """Loading a module failed at ``stage`` (one of ``LOAD_STAGES``) with ``message``. ``inferred`` is true when
+    the engine only said that it rejected the module and the adapter inferred the stage (malformed or invalid)
+    from the message (``wast_runner.engines.classify``)."""
 
     stage: str
     message: str
+    inferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,41 @@ class NotFound:
     message: str
 
 
-LoadOutcome = Union[Loaded, LoadFailed]
-ActionOutcome = Union[Returned, Trapped, Exhausted, Thrown, NotFound]
+@dataclass(frozen=True)
+class Unsupported:
+    """The adapter cannot express the request to its engine (a protocol that has no way to address a named
+    module, a value type it cannot pass, ...): the runner records the command as ``skipped`` with this reason
+    instead of guessing."""
+
+    message: str
+
+
+class OpaqueRef:
+    """A non-null reference an engine returned whose identity the runner cannot see (a function reference, a GC
+    object). Only its heap type is known; it matches expectations that ask for "any non-null reference"."""
+
+    __slots__ = ("heap",)
+
+    def __init__(self, heap: str = "func"):
+        self.heap = heap
+
+    def __repr__(self) -> str:
+        return f"OpaqueRef({self.heap!r})"
+
+
+class EngineFailure(Exception):
+    """The engine broke instead of answering: its process crashed, hung past the request timeout, or printed
+    something that is not an answer. ``output`` is what it printed (stderr and unparsed stdout, the tail). The
+    runner records an ``error`` for the command; the adapter restarts the engine on the next request."""
+
+    def __init__(self, message: str, output: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.output = output
+
+
+LoadOutcome = Union[Loaded, LoadFailed, Unsupported]
+ActionOutcome = Union[Returned, Trapped, Exhausted, Thrown, NotFound, Unsupported]
 
 
 @dataclass(frozen=True)
@@ -94,6 +130,16 @@ class EngineOptions:
     args: str | None = None
     max_call_depth: int | None = None
     extra: dict = field(default_factory=dict)
+    #: Seconds an out-of-process engine may take to answer one request (``--timeout``); ``None``: the adapter's
+    #: default (``DEFAULT_TIMEOUT``).
+    timeout: float | None = None
+    #: Check failure messages against the script's (``--strict-messages``); ``None``: the engine's own
+    #: ``spec_messages``.
+    strict_messages: bool | None = None
+
+
+#: Seconds an engine may take to answer one request unless ``--timeout`` says otherwise.
+DEFAULT_TIMEOUT = 30.0
 
 
 class Engine(ABC):
@@ -105,6 +151,11 @@ class Engine(ABC):
 
     #: Short name, used in ``--engine`` and in the ``engine`` key of results records.
     name: str = "engine"
+    #: Whether the engine's failure messages are the spec suite's (the oracle's are). The runner checks messages
+    #: only for such engines: for the others (adapters of foreign engines set this to False) a right failure with
+    #: another message passes, with the difference noted (``message_matches: false``); ``--strict-messages``
+    #: checks them anyway.
+    spec_messages: bool = True
 
     @abstractmethod
     def version(self) -> str:
@@ -130,8 +181,9 @@ class Engine(ABC):
         return None
 
     @abstractmethod
-    def register(self, handle: Any, as_name: str) -> None:
-        """Make the exports of the instance ``handle`` importable under the module name ``as_name``."""
+    def register(self, handle: Any, as_name: str) -> "Unsupported | None":
+        """Make the exports of the instance ``handle`` importable under the module name ``as_name`` (an
+        ``Unsupported`` when the adapter cannot)."""
 
     @abstractmethod
     def invoke(self, handle: Any, field: str, args: Sequence[Arg]) -> ActionOutcome:
@@ -143,3 +195,33 @@ class Engine(ABC):
 
     def close(self) -> None:
         """Release whatever the engine holds (processes, files); the engine is not used afterwards."""
+
+
+class ScriptEngine(ABC):
+    """An engine that can only run a whole converted script at once and report per command (wabt's
+    ``spectest-interp``). ``run_script`` returns one verdict per command, in order."""
+
+    name: str = "script-engine"
+    spec_messages: bool = False
+
+    @abstractmethod
+    def version(self) -> str:
+        """A version string for results records."""
+
+    @abstractmethod
+    def run_script(self, json_path: Any, commands: Sequence[Any], features: Features) -> list["ScriptVerdict"]:
+        """Run the converted script ``json_path`` (whose parsed ``commands`` are given) with ``features``."""
+
+    def close(self) -> None:
+        """Release whatever the engine holds."""
+
+
+@dataclass(frozen=True)
+class ScriptVerdict:
+    """What a ``ScriptEngine`` says about one command: a results-record ``outcome`` (``passed``, ``failed``,
+    ``skipped``, ``error``), a ``detail``, and extra record keys (``actual``, ``skip_reason``,
+    ``engine_output``)."""
+
+    outcome: str
+    detail: str = ""
+    extra: dict = field(default_factory=dict)

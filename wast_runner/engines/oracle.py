@@ -31,6 +31,7 @@ class OracleEngine(Engine):
         self.store: Any = None
         self.registry: dict[str, dict[str, Any]] = {}
         self._spectest_error: ImportError | None = None
+        self.coverage: Any = None   # a wast_runner.coverage.OracleCoverage after start_coverage()
 
     def version(self) -> str:
         try:
@@ -44,7 +45,8 @@ class OracleEngine(Engine):
 
     def reset(self, features: Features = WASM_2_0) -> None:
         self.features = features
-        self.store = embedding.store_init(max_call_depth=self.max_call_depth)
+        self.store = embedding.store_init(max_call_depth=self.max_call_depth,
+                                          **(self.coverage.store_options() if self.coverage else {}))
         self.registry = {}
         self._spectest_error = None
         try:
@@ -60,9 +62,14 @@ class OracleEngine(Engine):
         try:
             module = embedding.module_decode(data, self.features)
         except Malformed as e:
+            if self.coverage:
+                self.coverage.malformed_module(e.message)
             return LoadFailed("malformed", e.message)
         try:
-            embedding.module_validate(module, self.features)
+            if self.coverage:
+                self.coverage.validate(module, self.features)   # module_validate, counting rules
+            else:
+                embedding.module_validate(module, self.features)
         except Invalid as e:
             return LoadFailed("invalid", e.message)
         return module
@@ -84,7 +91,8 @@ class OracleEngine(Engine):
                 return LoadFailed("unlinkable", "unknown import")
             externvals.append(exports[imp_name])
         try:
-            inst = embedding.module_instantiate(self.store, module, externvals)
+            instantiate = self.coverage.instantiate if self.coverage else embedding.module_instantiate
+            inst = instantiate(self.store, module, externvals)
         except Unlinkable as e:
             return LoadFailed("unlinkable", e.message)
         except (Trap, Exhaustion, UncaughtException) as e:
@@ -121,6 +129,18 @@ class OracleEngine(Engine):
         if glob is None:
             return NotFound(f"no exported global {field!r}")
         return Returned([embedding.global_read(glob)], [glob.type.type])
+
+
+    # -- coverage (``wast-runner run --coverage``) ----------------------------------------------------------
+
+    def start_coverage(self) -> None:
+        """Count executed opcodes, raised traps and exercised validation rules from the next ``reset`` on."""
+        from ..coverage import OracleCoverage
+        self.coverage = OracleCoverage()
+
+    def take_coverage(self) -> dict | None:
+        """The coverage since the last call (one file's), or None when not collecting."""
+        return self.coverage.take(self.store) if self.coverage else None
 
 
 def make(options: EngineOptions) -> Engine:

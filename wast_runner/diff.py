@@ -1,0 +1,338 @@
+"""The three-way diff: the script, the engine under test, and a reference engine (``--against``, normally the
+oracle) judge every command; the record says who is the odd one out.
+
+Both engines run the same script in lockstep, command by command, each with its own ``ScriptRun`` (so each has
+its own current module and registrations). The engine's record stays the record (its ``outcome`` is the engine's
+verdict against the script); the reference's outcome is added under ``against``, and ``diff`` classifies:
+
+``agree``       both engines did the same thing (and it is what the script wants)
+``allowed``     the engines differ only where the spec allows implementations to differ: NaN sign and payload
+                (both results arithmetic NaNs, or a pattern the script accepts), resource exhaustion on one side,
+                ``memory.grow`` / ``table.grow`` failing on one side, relaxed SIMD operations
+``message``     same outcome, different failure message (messages are not normative)
+``engine``      the engine departs from the script and from the reference
+``oracle``      the reference departs from the script and the engine does not -- a bug in the oracle (loud)
+``script``      both engines agree with each other but not with the script
+``all-differ``  the script, the engine and the reference all say different things
+``unjudged``    one side skipped the command or broke (``error``): nothing to compare
+
+A plain ``action`` command expects nothing but a return; there the reference's results are the expectation: an
+engine returning other results ``failed`` (unless the difference is allowed).
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Sequence
+
+from oracle.features import Features
+
+from .commands import Command
+from .results import FileContext
+from .run import Job, JobStats, Listener
+from .script import ScriptRun, script_engine_records
+from .values import LANES, parse_int
+
+CLASSES = ("agree", "allowed", "message", "engine", "oracle", "script", "all-differ", "unjudged")
+
+F32_QUIET, F64_QUIET = 0x7FC0_0000, 0x7FF8_0000_0000_0000
+
+
+class EnginePair:
+    """The engine under test and the reference, made by ``EngineSpec.make`` when ``--against`` is given."""
+
+    def __init__(self, primary: Any, reference: Any):
+        self.primary, self.reference = primary, reference
+        self.name = primary.name
+        self._reference_version: str | None = None
+
+    def version(self) -> str:
+        return self.primary.version()
+
+    def reference_version(self) -> str:
+        if self._reference_version is None:
+            self._reference_version = self.reference.version()
+        return self._reference_version
+
+    def close(self) -> None:
+        try:
+            self.primary.close()
+        finally:
+            self.reference.close()
+
+
+# -- running a script on both ------------------------------------------------------------------------------------
+
+def run_pair(pair: EnginePair, ctx: FileContext, json_path: Any, module_bytes: Callable[[str], bytes],
+             commands: Sequence[Command], features: Features, emit: Callable[[dict], None]) -> None:
+    """Run ``commands`` on both engines in lockstep and emit one merged record per command."""
+    ref_ctx = FileContext(ctx.suite, ctx.file, pair.reference.name, pair.reference_version(), ctx.converter)
+    primary_records: list[dict] | None = None
+    if hasattr(pair.primary, "run_script"):   # a whole-script engine (spectest-interp) answers all at once
+        primary_records = script_engine_records(pair.primary, ctx, json_path, commands, features)
+        run_e = None
+    else:
+        run_e = ScriptRun(pair.primary, ctx, module_bytes, _unused)
+        fail_e = run_e.start(features)
+    run_o = ScriptRun(pair.reference, ref_ctx, module_bytes, _unused)
+    fail_o = run_o.start(features)
+    modules = ModuleTracker(module_bytes, features)
+    for k, cmd in enumerate(commands):
+        if primary_records is not None:
+            rec_e = primary_records[k]
+        else:
+            assert run_e is not None
+            rec_e = run_e.reset_failed_record(cmd, fail_e) if fail_e else run_e.execute(cmd)
+        rec_o = run_o.reset_failed_record(cmd, fail_o) if fail_o else run_o.execute(cmd)
+        emit(merge(cmd, rec_e, rec_o, modules))
+        modules.step(cmd)
+
+
+def _unused(rec: dict) -> None:   # ScriptRun.execute returns its records; nothing is emitted through here
+    raise AssertionError("records are merged, not emitted one by one")
+
+
+class ModuleTracker:
+    """Which module file each action acts on (mirrors ``ScriptRun``'s current and named modules), so the diff
+    can look at the code an action reaches (``memory.grow``? relaxed SIMD?)."""
+
+    def __init__(self, module_bytes: Callable[[str], bytes], features: Features):
+        self.module_bytes, self.features = module_bytes, features
+        self.current: str | None = None
+        self.named: dict[str, str | None] = {}
+        self.definitions: dict[str | None, str | None] = {}
+        self._ops: dict[tuple[str, str], frozenset[str]] = {}
+
+    def step(self, cmd: Command) -> None:
+        if cmd.kind == "module" and not cmd.is_text_module:
+            if cmd.raw.get("definition") in (True, "true"):
+                self.definitions[cmd.name] = self.definitions[None] = cmd.filename
+                return
+            self.current = cmd.filename
+            if cmd.name:
+                self.named[cmd.name] = cmd.filename
+        elif cmd.kind == "instance":
+            self.current = self.definitions.get(cmd.raw.get("definition"))
+            if cmd.raw.get("instance"):
+                self.named[cmd.raw["instance"]] = self.current
+
+    def reached_ops(self, cmd: Command) -> frozenset[str]:
+        """The instruction names the invoked function may execute (its own and those of every function it may
+        call, all of the module's when it calls indirectly); empty when unknown."""
+        a = cmd.action
+        if a is None or a.type != "invoke":
+            return frozenset()
+        filename = self.named.get(a.module) if a.module else self.current
+        if filename is None:
+            return frozenset()
+        key = (filename, a.field)
+        if key not in self._ops:
+            try:
+                self._ops[key] = _reached_ops(self.module_bytes(filename), a.field, self.features)
+            except Exception:   # a module the oracle cannot decode: no allowance can be proven
+                self._ops[key] = frozenset()
+        return self._ops[key]
+
+
+def _reached_ops(data: bytes, field: str, features: Features) -> frozenset[str]:
+    from oracle import embedding
+    module = embedding.module_decode(data, features)
+    n_imported = sum(1 for imp in module.imports if imp.kind == "func")
+    start = next((e.index for e in module.exports if e.kind == "func" and e.name == field), None)
+    if start is None:
+        return frozenset()
+    seen, todo, ops = set(), [start], set()
+    while todo:
+        idx = todo.pop()
+        if idx in seen or idx < n_imported:
+            continue
+        seen.add(idx)
+        for instr in module.funcs[idx - n_imported].body:
+            ops.add(instr.op)
+            if instr.op in ("call", "return_call"):
+                todo.append(instr.args[0])
+            elif instr.op.startswith(("call_", "return_call_")):   # indirect: any function may be reached
+                todo.extend(range(n_imported, n_imported + len(module.funcs)))
+    return frozenset(ops)
+
+
+# -- comparing outcomes ------------------------------------------------------------------------------------------
+
+def _norm_value(v: dict) -> tuple:
+    """A value encoding as a comparable key (v128 as its integer, whatever the lane split)."""
+    t = v.get("type", "?")
+    if t == "v128" and isinstance(v.get("value"), list):
+        width, _ = LANES.get(v.get("lane_type", "i32"), (32, 4))
+        n = 0
+        for k, lane in enumerate(v["value"]):
+            try:
+                n |= parse_int(lane, width) << (k * width)
+            except ValueError:
+                return (t, repr(v["value"]))
+        return (t, n)
+    if t in ("i32", "i64", "f32", "f64"):
+        try:
+            return (t, parse_int(v.get("value", ""), 32 if t in ("i32", "f32") else 64))
+        except ValueError:
+            return (t, v.get("value"))
+    # References: null, a host value, or an anonymous non-null reference (types vary by engine: ignore them).
+    return ("ref", v.get("value", "<non-null>"))
+
+
+def _nan_allowed(a: tuple, b: tuple) -> bool:
+    """Two different values that are both arithmetic NaNs (quiet), lane by lane for v128 (as f32 or f64
+    lanes): the spec lets NaN results differ in sign and payload."""
+    t, x = a
+    if t != b[0] or not isinstance(x, int) or not isinstance(b[1], int):
+        return False
+    y = b[1]
+    if t == "f32":
+        return x & F32_QUIET == F32_QUIET and y & F32_QUIET == F32_QUIET
+    if t == "f64":
+        return x & F64_QUIET == F64_QUIET and y & F64_QUIET == F64_QUIET
+    if t == "v128":
+        for width, quiet in ((32, F32_QUIET), (64, F64_QUIET)):
+            mask = (1 << width) - 1
+            lanes = [((x >> s) & mask, (y >> s) & mask) for s in range(0, 128, width)]
+            if all(p == q or (p & quiet == quiet and q & quiet == quiet) for p, q in lanes):
+                return True
+    return False
+
+
+def relation(a: Any, b: Any, ops: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """How two ``actual`` values relate: ``same``, ``message`` (same failure, other message), ``allowed`` (a
+    difference the spec permits; the second item says which), ``differ``, or ``unknown`` when only one side
+    reported what it did (a whole-script engine reports no values)."""
+    if a is None or b is None:
+        return ("same", "") if a is None and b is None else ("unknown", "")
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.get("failure") != b.get("failure"):
+            if "exhaustion" in (a.get("failure"), b.get("failure")):
+                return "allowed", "resource exhaustion on one side"
+            return "differ", ""
+        return ("same", "") if a.get("message") == b.get("message") else ("message", "")
+    if isinstance(a, dict) or isinstance(b, dict):
+        failure = a if isinstance(a, dict) else b
+        if failure.get("failure") == "exhaustion":
+            return "allowed", "resource exhaustion on one side"
+        return "differ", ""
+    if len(a) != len(b):
+        return "differ", ""
+    na, nb = [_norm_value(v) for v in a], [_norm_value(v) for v in b]
+    if na == nb:
+        return "same", ""
+    diffs = [(x, y) for x, y in zip(na, nb) if x != y]
+    if all(_nan_allowed(x, y) for x, y in diffs):
+        return "allowed", "NaN sign or payload"
+    if any(op.startswith(("memory.grow", "table.grow")) for op in ops) and all(
+            x[0] in ("i32", "i64") and -1 & ((1 << (32 if x[0] == "i32" else 64)) - 1) in (x[1], y[1])
+            for x, y in diffs):
+        return "allowed", "memory.grow/table.grow failed on one side"
+    if any("relaxed" in op for op in ops):
+        return "allowed", "relaxed operation"
+    return "differ", ""
+
+
+def classify(kind: str, rec_e: dict, rec_o: dict, ops: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """``(class, explanation)`` for the engine's and the reference's records of one command."""
+    oe, oo = rec_e["outcome"], rec_o["outcome"]
+    if oe in ("skipped", "error") or oo in ("skipped", "error"):
+        side = "the engine" if oe in ("skipped", "error") else "the reference"
+        return "unjudged", f"{side} {'skipped' if (oe if side == 'the engine' else oo) == 'skipped' else 'broke'}"
+    rel, why = relation(rec_e.get("actual"), rec_o.get("actual"), ops)
+    unseen = " (the engine's values are not reported)" if rel == "unknown" else ""
+    e_ok, o_ok = oe == "passed", oo == "passed"
+    if e_ok and o_ok:
+        if rel in ("same", "unknown"):
+            return "agree", unseen.strip(" ()")
+        if rel == "message":
+            return "message", "same outcome, other message"
+        return "allowed", why or "both satisfy the script"
+    if rel == "allowed":
+        return "allowed", why
+    if rel == "same":
+        # Both did exactly the same; the verdicts differ only because one side's messages are not checked.
+        return "script", "both engines did the same, which is not what the script says"
+    if e_ok != o_ok and rel == "message":
+        # Same failure; one side's message does not start with the script's (messages are not normative).
+        return "message", "same outcome, other message"
+    if e_ok:
+        return "oracle", "the reference departs from the script; the engine does not" + unseen
+    if o_ok:
+        return "engine", "the engine departs from the script and from the reference" + unseen
+    if rel in ("message", "unknown"):
+        return "script", "both engines fail the script" + unseen
+    return "all-differ", "the script, the engine and the reference all differ"
+
+
+def merge(cmd: Command, rec_e: dict, rec_o: dict, modules: ModuleTracker | None = None) -> dict:
+    """The engine's record with the reference's outcome and the classification added."""
+    ops = modules.reached_ops(cmd) if modules is not None else frozenset()
+    rec = dict(rec_e)
+    if cmd.kind == "action" and rec_e["outcome"] == "passed" and rec_o["outcome"] == "passed":
+        # No expectation in the script: the reference's results are the expectation.
+        rel, why = relation(rec_e.get("actual"), rec_o.get("actual"), ops)
+        if rel == "differ":
+            rec["outcome"] = "failed"
+            rec["detail"] = "results differ from the reference's (the expectation of a plain action)"
+    cls, why = classify(cmd.kind, rec, rec_o, ops)
+    against = {"engine": rec_o["engine"], "engine_version": rec_o["engine_version"], "outcome": rec_o["outcome"],
+               "detail": rec_o.get("detail", "")}
+    for key in ("actual", "skip_reason", "message_matches", "engine_output"):
+        if key in rec_o:
+            against[key] = rec_o[key]
+    rec["against"] = against
+    rec["diff"] = cls
+    if why:
+        rec["diff_detail"] = why
+    return rec
+
+
+# -- counting --------------------------------------------------------------------------------------------------
+
+class DiffTally(Listener):
+    """Passes every record on and counts the diff classes, for the summary lines before the last."""
+
+    SHOW = 10   # record IDs listed for the loud classes
+
+    def __init__(self, inner: Listener, reference: str):
+        self.inner = inner
+        self.reference = reference
+        self.counts = {c: 0 for c in CLASSES}
+        self.oracle_ids: list[str] = []
+        self.engine_ids: list[str] = []
+
+    def file_started(self, index: int, job: Job) -> None:
+        self.inner.file_started(index, job)
+
+    def record(self, index: int, rec: dict) -> None:
+        cls = rec.get("diff")
+        if cls in self.counts:
+            self.counts[cls] += 1
+            if cls == "oracle":
+                self.oracle_ids.append(rec["id"])
+            elif cls == "engine":
+                self.engine_ids.append(rec["id"])
+        self.inner.record(index, rec)
+
+    def file_done(self, index: int, job: Job, stats: JobStats) -> None:
+        self.inner.file_done(index, job, stats)
+
+    def summary_lines(self) -> list[str]:
+        c = self.counts
+        lines = [f"against {self.reference}: " + ", ".join(f"{c[k]} {k}" for k in CLASSES)]
+        if c["engine"]:
+            lines.append(f"engine departs from the script and {self.reference}: "
+                         + _ids(self.engine_ids, self.SHOW))
+        if c["oracle"]:
+            lines.append(f"!!! {self.reference.upper()} DEPARTS FROM THE SCRIPT where the engine does not "
+                         f"({c['oracle']} commands; a bug in {self.reference}?): " + _ids(self.oracle_ids, self.SHOW))
+        return lines
+
+
+def _ids(ids: list[str], n: int) -> str:
+    return ", ".join(ids[:n]) + (f", ... ({len(ids) - n} more)" if len(ids) > n else "")
+
+
+def print_loud(lines: list[str], file: Any = None) -> None:
+    for line in lines:
+        print(line, file=file or sys.stdout)
