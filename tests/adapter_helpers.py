@@ -11,8 +11,9 @@ import pytest
 from wast_runner.cli import main
 
 TESTS = Path(__file__).parent
-DATA = TESTS / "data"
-ENGINES_DIR = TESTS / "engines"
+DATA = TESTS / "data"                       # the runner's shared test scripts
+ENGINES_DIR = TESTS / "engines"             # test engines and the adapter tests' own scripts
+ADAPTER_DATA = ENGINES_DIR / "data"
 PY = sys.executable
 
 #: The jsonl test engine (the oracle behind the protocol) as an --engine spec, with extra switches.

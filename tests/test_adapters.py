@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from adapter_helpers import DATA, jsonl_spec, needs_node, needs_wasmtime, run_cli
+from adapter_helpers import ADAPTER_DATA, DATA, jsonl_spec, needs_node, needs_wasmtime, run_cli
 from oracle.features import WASM_2_0
 from oracle.runtime.values import ExternRef, f32_from_bits, f32_to_bits
 from oracle.syntax.types import RefType
@@ -21,7 +21,7 @@ from wast_runner.engines.binary_types import Ref, import_module_names, module_ty
 from wast_runner.engines.classify import rejection_stage
 from wast_runner.engines.wire import decode_value, encode_arg
 
-ADAPTERS, HANG = str(DATA / "adapters.wast"), str(DATA / "hang.wast")
+ADAPTERS, HANG = str(ADAPTER_DATA / "adapters.wast"), str(ADAPTER_DATA / "hang.wast")
 
 
 @pytest.fixture(autouse=True)

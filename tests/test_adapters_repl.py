@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from adapter_helpers import DATA, repl_spec, run_cli
+from adapter_helpers import ADAPTER_DATA, DATA, repl_spec, run_cli
 from oracle.runtime.values import ExternRef, f32_from_bits, f32_to_bits
 from oracle.syntax.types import RefType
 from wast_runner.engines.base import Arg, OpaqueRef, Unsupported
 from wast_runner.engines.repl import _errors, _trap_line, escape_name, format_arg, parse_results
 
-REPL = str(DATA / "repl.wast")
+REPL = str(ADAPTER_DATA / "repl.wast")
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +55,7 @@ def test_wasm3_registration_and_values_it_cannot_pass(tmp_path, capsys):
 
 def test_forced_dialect_and_crash_and_hang(tmp_path, capsys):
     status, rec, _ = run_cli(tmp_path, capsys, "--engine", repl_spec("toywasm", forced=True), "--timeout", "2",
-                             str(DATA / "adapters.wast"))
+                             str(ADAPTER_DATA / "adapters.wast"))
     assert status == 1
     assert {line for line, r in rec.items() if r["outcome"] != "passed"} == {41, 43}
     assert "exited with status 11" in rec[41]["detail"] and "no answer within 2 s" in rec[43]["detail"]

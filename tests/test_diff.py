@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapter_helpers import DATA, jsonl_spec, run_cli
+from adapter_helpers import ADAPTER_DATA, DATA, jsonl_spec, run_cli
 from wast_runner.commands import parse_command
 from wast_runner.diff import CLASSES, DiffTally, ModuleTracker, classify, merge, relation
 from wast_runner.run import Listener
@@ -118,7 +118,7 @@ def test_summary_lines_name_the_loud_class():
 
 def test_oracle_against_itself_agrees_everywhere(tmp_path, capsys):
     status, rec, out = run_cli(tmp_path, capsys, "--engine", "oracle", "--against", "oracle",
-                               str(DATA / "adapters.wast"))
+                               str(ADAPTER_DATA / "adapters.wast"))
     assert status == 0
     assert {r["diff"] for r in rec.values()} == {"agree"}
     assert out[-1] == f"{len(rec)} passed, 0 failed, 0 skipped"      # the summary line is unchanged
@@ -127,7 +127,7 @@ def test_oracle_against_itself_agrees_everywhere(tmp_path, capsys):
 
 def test_a_reference_that_departs_from_the_script_is_loud(tmp_path, capsys):
     status, rec, out = run_cli(tmp_path, capsys, "--engine", "oracle", "--against", jsonl_spec("--flip-nan-sign"),
-                               str(DATA / "adapters.wast"))
+                               str(ADAPTER_DATA / "adapters.wast"))
     assert status == 0                     # the engine under test (the oracle) passes everything
     assert rec[27]["diff"] == "oracle" and rec[27]["against"]["outcome"] == "failed"
     assert any(line.startswith("!!! JSONL DEPARTS FROM THE SCRIPT") for line in out)

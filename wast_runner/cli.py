@@ -2,6 +2,7 @@
 
     wast-runner run [PATH ...] [--suite NAME ...] [--engine NAME[:ARGS]] [--results FILE] [-j N]
                     [--exclude GLOB ...] [--fail-list FILE] [--max-call-depth N] [--features NAMES] [-q]
+                    [--against NAME[:ARGS]] [--timeout SECONDS] [--strict-messages]
     wast-runner suites list
     wast-runner suites fetch NAME ...
     wast-runner baseline | gate | junit | report ...   (wast_runner.ci_cli; run adds --baseline/--junit/--coverage)

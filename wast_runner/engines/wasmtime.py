@@ -33,7 +33,7 @@ from oracle.syntax.types import RefType
 
 from .base import (DEFAULT_TIMEOUT, ActionOutcome, Arg, Engine, EngineFailure, EngineOptions, Exhausted, Loaded,
                    LoadFailed, LoadOutcome, NotFound, OpaqueRef, Returned, Thrown, Trapped, Unsupported)
-from .binary_types import BinaryTypeError, FuncSig, ModuleTypes, Ref, module_types
+from .binary_types import BinaryTypeError, ModuleTypes, Ref, module_types
 from .classify import rejection_stage
 
 # wasmtime_val_t kinds (wasmtime/val.h).
@@ -120,7 +120,7 @@ class _Instance:
 
     __slots__ = ("instance", "exports", "types")
 
-    def __init__(self, instance: Any, exports: dict, types: ModuleTypes | None):
+    def __init__(self, instance: Any, exports: dict, types: ModuleTypes | str):
         self.instance, self.exports, self.types = instance, exports, types
 
 
@@ -228,10 +228,9 @@ class WasmtimeEngine(Engine):
             return LoadFailed("unlinkable", message)
         exports = dict(instance.exports(self.store).items())
         try:
-            types: ModuleTypes | None = module_types(data)
+            types: ModuleTypes | str = module_types(data)
         except (BinaryTypeError, IndexError) as e:
-            types = None
-            self._types_error = str(e)
+            types = f"cannot read the function types from the module binary: {e}"
         return Loaded(_Instance(instance, exports, types))
 
     def register(self, handle: Any, as_name: str) -> None:
@@ -243,9 +242,11 @@ class WasmtimeEngine(Engine):
         func = handle.exports.get(field)
         if not isinstance(func, wasmtime.Func):
             return NotFound(f"no exported function {field!r}")
-        sig = handle.types.func_exports.get(field) if handle.types is not None else None
+        if isinstance(handle.types, str):
+            return Unsupported(handle.types)
+        sig = handle.types.func_exports.get(field)
         if sig is None:
-            return Unsupported("cannot read the function's type from the module binary")
+            return Unsupported(f"the module binary has no exported function {field!r}")
         if len(args) != len(sig.params):
             return Unsupported(f"the function takes {len(sig.params)} arguments, the script passes {len(args)}")
         raw_args = (ffi.wasmtime_val_t * max(1, len(args)))()
