@@ -105,6 +105,12 @@ class CompileError(Exception):
 
 OPENERS = ("block", "loop", "if", "try_table")
 
+#: Instructions that can neither trap nor call: counting needs no flush before them.
+NEVER_TRAPS = frozenset({"nop", "drop", "select", "local.get", "local.set", "local.tee", "global.get", "global.set",
+                         "i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func",
+                         "ref.is_null", "ref.eq", "else", "end"}
+                        | {name for name, op in PURE_OPS.items() if not op.traps})
+
 
 def _branch_targets(body: list[Instr]) -> set[int]:
     """Positions of the ``block``/``loop``/``if`` instructions that some branch targets (-1: the function)."""
@@ -201,6 +207,14 @@ class FunctionCompiler:
         t = self.temp()
         self.emit(f"{t} = {code}")
         self.stack.append(Entry(t, True))
+
+    def stabilize(self, e: Entry) -> Entry:
+        """``e`` itself when stable, else a temporary holding its value now."""
+        if e.stable:
+            return e
+        t = self.temp()
+        self.emit(f"{t} = {e.code}")
+        return Entry(t, True)
 
     def pop(self) -> Entry:
         return self.stack.pop()
@@ -399,6 +413,9 @@ class FunctionCompiler:
                 self.uncounted += 1
                 if self.coverage:
                     self.segment_ops.append(op)
+                if op not in NEVER_TRAPS and op not in OPENERS:
+                    # Counted before it runs, so a trap still counts what ran (and the trapping instruction).
+                    self.flush_count()
             if self.instr(ins, pos in targets):
                 dead = 1
         if self.uses_br:
@@ -485,10 +502,7 @@ class FunctionCompiler:
     def op_br_table(self, labels: tuple, default: int) -> bool:
         index = self.pop()
         self.flush_count()
-        if not index.stable:
-            t = self.temp()
-            self.emit(f"{t} = {index.code}")
-            index = Entry(t, True)
+        index = self.stabilize(index)
         # Group the indices by target so each distinct branch is emitted once.
         groups: dict[int, list[int]] = {}
         for i, label in enumerate(labels):
@@ -549,10 +563,7 @@ class FunctionCompiler:
 
     def indirect_target(self, tableidx: int, typeidx: int, resolve: str) -> str:
         index = self.pop()
-        if not index.stable:
-            t = self.temp()
-            self.emit(f"{t} = {index.code}")
-            index = Entry(t, True)
+        index = self.stabilize(index)
         self.materialize(lambda e: e.globals)
         target = self.temp()
         self.emit(f"{target} = {resolve}(T{tableidx}, {index.code}, TY{typeidx})")
@@ -613,11 +624,7 @@ class FunctionCompiler:
 
     def op_br_on_null(self, label: int) -> None:
         """``br_on_null l`` (spec "br_on_null"): branch on null, else keep the (now non-null) reference."""
-        ref = self.pop()
-        if not ref.stable:
-            t = self.temp()
-            self.emit(f"{t} = {ref.code}")
-            ref = Entry(t, True)
+        ref = self.stabilize(self.pop())
         self.flush_count()
         self.open(f"if {ref.code} is None:")
         self.branch(label)
@@ -626,11 +633,7 @@ class FunctionCompiler:
 
     def op_br_on_non_null(self, label: int) -> None:
         """``br_on_non_null l`` (spec "br_on_non_null"): branch with a non-null reference, else drop it."""
-        ref = self.pop()
-        if not ref.stable:
-            t = self.temp()
-            self.emit(f"{t} = {ref.code}")
-            ref = Entry(t, True)
+        ref = self.stabilize(self.pop())
         self.flush_count()
         self.open(f"if {ref.code} is not None:")
         self.stack.append(ref)
