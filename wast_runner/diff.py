@@ -21,7 +21,6 @@ engine returning other results ``failed`` (unless the difference is allowed).
 """
 from __future__ import annotations
 
-import sys
 from typing import Any, Callable, Sequence
 
 from oracle.features import Features
@@ -66,25 +65,35 @@ def run_pair(pair: EnginePair, ctx: FileContext, json_path: Any, module_bytes: C
              commands: Sequence[Command], features: Features, emit: Callable[[dict], None]) -> None:
     """Run ``commands`` on both engines in lockstep and emit one merged record per command."""
     ref_ctx = FileContext(ctx.suite, ctx.file, pair.reference.name, pair.reference_version(), ctx.converter)
-    primary_records: list[dict] | None = None
-    if hasattr(pair.primary, "run_script"):   # a whole-script engine (spectest-interp) answers all at once
-        primary_records = script_engine_records(pair.primary, ctx, json_path, commands, features)
-        run_e = None
-    else:
-        run_e = ScriptRun(pair.primary, ctx, module_bytes, _unused)
-        fail_e = run_e.start(features)
-    run_o = ScriptRun(pair.reference, ref_ctx, module_bytes, _unused)
-    fail_o = run_o.start(features)
+    side_e = _Side(pair.primary, ctx, json_path, module_bytes, commands, features)
+    side_o = _Side(pair.reference, ref_ctx, json_path, module_bytes, commands, features)
     modules = ModuleTracker(module_bytes, features)
     for k, cmd in enumerate(commands):
-        if primary_records is not None:
-            rec_e = primary_records[k]
-        else:
-            assert run_e is not None
-            rec_e = run_e.reset_failed_record(cmd, fail_e) if fail_e else run_e.execute(cmd)
-        rec_o = run_o.reset_failed_record(cmd, fail_o) if fail_o else run_o.execute(cmd)
+        rec_e, rec_o = side_e.record(k, cmd), side_o.record(k, cmd)
         emit(merge(cmd, rec_e, rec_o, modules))
         modules.step(cmd)
+
+
+class _Side:
+    """One engine's records of a script, command by command: from a ``ScriptRun`` stepped in lockstep, or all
+    at once from a whole-script engine (spectest-interp)."""
+
+    def __init__(self, engine: Any, ctx: FileContext, json_path: Any, module_bytes: Callable[[str], bytes],
+                 commands: Sequence[Command], features: Features):
+        self.records: list[dict] | None = None
+        self.run: ScriptRun | None = None
+        self.failure: dict | None = None
+        if hasattr(engine, "run_script"):
+            self.records = script_engine_records(engine, ctx, json_path, list(commands), features)
+        else:
+            self.run = ScriptRun(engine, ctx, module_bytes, _unused)
+            self.failure = self.run.start(features)
+
+    def record(self, k: int, cmd: Command) -> dict:
+        if self.records is not None:
+            return self.records[k]
+        assert self.run is not None
+        return self.run.reset_failed_record(cmd, self.failure) if self.failure else self.run.execute(cmd)
 
 
 def _unused(rec: dict) -> None:   # ScriptRun.execute returns its records; nothing is emitted through here
@@ -331,8 +340,3 @@ class DiffTally(Listener):
 
 def _ids(ids: list[str], n: int) -> str:
     return ", ".join(ids[:n]) + (f", ... ({len(ids) - n} more)" if len(ids) > n else "")
-
-
-def print_loud(lines: list[str], file: Any = None) -> None:
-    for line in lines:
-        print(line, file=file or sys.stdout)

@@ -137,10 +137,7 @@ class JsonlEngine(RestartingEngine):
 
     def _do_check(self, data: bytes) -> LoadFailed | Unsupported | None:
         answer = self._call({"op": "validate", "wasm": base64.b64encode(data).decode("ascii")})
-        if answer["ok"]:
-            return None
-        out = self._load_failure(answer)
-        return out
+        return None if answer["ok"] else self._load_failure(answer)
 
     def _do_register(self, remote: Any, as_name: str) -> Unsupported | None:
         answer = self._call({"op": "register", "module": remote, "as": as_name})

@@ -70,16 +70,16 @@ class PipeSession:
 
     def read_line(self, timeout: float | None = None) -> str:
         """The next line of stdout without its line end."""
-        data = self._read(lambda buf: buf.find(b"\n") + 1, timeout)
+        data = self.read(lambda buf: buf.find(b"\n") + 1, timeout)
         return data.decode("utf-8", "replace").rstrip("\r\n")
 
     def read_until(self, suffix: bytes, timeout: float | None = None) -> str:
         """Everything up to and including ``suffix`` at the end of what the process has written (a prompt)."""
         def end(buf: bytes) -> int:
             return len(buf) if buf.endswith(suffix) else 0
-        return self._read(end, timeout).decode("utf-8", "replace")
+        return self.read(end, timeout).decode("utf-8", "replace")
 
-    def _read(self, complete: Callable[[bytes], int], timeout: float | None) -> bytes:
+    def read(self, complete: Callable[[bytes], int], timeout: float | None = None) -> bytes:
         """Read stdout until ``complete(buffer)`` says how many bytes make the answer (0: not yet)."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         assert self.proc.stdout is not None
@@ -116,11 +116,6 @@ class PipeSession:
         time.sleep(0.01)  # let the stderr thread catch up with a process that just died
         text = "".join(self._stderr) + self._buf.decode("utf-8", "replace")
         return text[-OUTPUT_TAIL_CHARS:]
-
-    def take_unread(self) -> str:
-        """Unread stdout (for protocols that ignore stray output), emptied."""
-        data, self._buf = self._buf, b""
-        return data.decode("utf-8", "replace")
 
     def close(self, goodbye: str | bytes | None = None) -> None:
         if self.alive() and goodbye is not None:

@@ -172,7 +172,7 @@ class ReplEngine(RestartingEngine):
 
     def _start(self) -> None:
         self.session = PipeSession(self.argv, self.timeout, merge_stderr=True)
-        banner = self.session._read(_prompt_end, None).decode("utf-8", "replace")
+        banner = self.session.read(_prompt_end).decode("utf-8", "replace")
         self.prompt = banner.rsplit("\n", 1)[-1].encode("utf-8")
         version = self._command(":version")
         line = next((ln for ln in version.splitlines() if ln.strip()), "")

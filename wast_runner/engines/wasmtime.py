@@ -81,6 +81,10 @@ def engine_message(error: BaseException) -> str:
     return re.sub(r"\s+", " ", line)
 
 
+#: How wasmtime words an uncaught WebAssembly exception reaching the host (a trap without a trap code).
+_THROWN = "thrown Wasm exception"
+
+
 class _Watchdog:
     """Interrupts wasm code that runs past its deadline by bumping the engine's epoch (one thread per adapter)."""
 
@@ -275,9 +279,12 @@ class WasmtimeEngine(Engine):
             t = wasmtime.Trap._from_ptr(trap)
             if self._interrupted(t):
                 raise EngineFailure(f"no answer within {self.timeout:g} s (hung?)")
+            message = engine_message(t)
             if t.trap_code == wasmtime.TrapCode.STACK_OVERFLOW:
-                return Exhausted(engine_message(t))
-            return Trapped(engine_message(t))
+                return Exhausted(message)
+            if t.trap_code is None and _THROWN in message:
+                return Thrown(message)
+            return Trapped(message)
         values, types = [], []
         for k in range(len(sig.results)):
             v, t = self._from_raw(results[k])
