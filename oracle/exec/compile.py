@@ -28,7 +28,7 @@ from collections import Counter
 from typing import Any, Callable
 
 from ..errors import Exhaustion, Trap
-from ..runtime.exception import ExnInst, TailCall
+from ..runtime.exception import DelegatedExn, ExnInst, TailCall
 from ..runtime.function import FuncInst
 from ..runtime.values import default_value
 from ..syntax.module import Instr
@@ -85,13 +85,14 @@ class Entry:
 class Ctrl:
     """A label of the control stack (spec ``exec/runtime.rst``, "Labels") as the compiler sees it."""
 
-    __slots__ = ("kind", "base", "params", "results", "id", "py_loop", "escapes", "catches")
+    __slots__ = ("kind", "base", "params", "results", "id", "py_loop", "escapes", "catches", "phase")
 
     def __init__(self, kind: str, base: int, params: int, results: int, id: int, py_loop: bool):
         self.kind, self.base, self.params, self.results = kind, base, params, results
         self.id, self.py_loop = id, py_loop
         self.escapes: set[int] = set()
         self.catches: tuple = ()   # try_table: its catch clauses
+        self.phase = "body"        # legacy try: "body", then "catch" (tagged handler) or "catch_all"
 
     @property
     def arity(self) -> int:
@@ -103,7 +104,7 @@ class CompileError(Exception):
     """The function cannot be expressed as Python source (nesting beyond Python's limits)."""
 
 
-OPENERS = ("block", "loop", "if", "try_table")
+OPENERS = ("block", "loop", "if", "try_table", "try")
 
 #: Instructions that can neither trap nor call: counting needs no flush before them.
 NEVER_TRAPS = frozenset({"nop", "drop", "select", "local.get", "local.set", "local.tee", "global.get", "global.set",
@@ -123,7 +124,7 @@ def _branch_targets(body: list[Instr]) -> set[int]:
                 targets.add(stack[-1 - label])
         if op in OPENERS:
             stack.append(pos)
-        elif op == "end":
+        elif op == "end" or op == "delegate":
             stack.pop()
         elif op in ("br", "br_if", "br_on_null", "br_on_non_null"):
             targets.add(stack[-1 - ins.args[0]])
@@ -141,6 +142,7 @@ class FunctionCompiler:
         self.coverage = coverage   # emit opcode coverage (``_OPS``), see oracle.exec.coverage
         self.segment_ops: list[str] = []
         self.has_tail = False      # the body has return_call*: it gets a trampoline
+        self.delegates_to_caller = False  # a ``delegate`` hands exceptions to the caller
         self.inst = func.module
         self.types = self.inst.types
         self.ftype = func.type
@@ -301,12 +303,14 @@ class FunctionCompiler:
         self.ctrl.append(c)
         if kind == "try_table":
             self.open("try:")
-        if c.py_loop or kind == "try_table":
+        if c.py_loop or kind in ("try_table", "try"):
             # Python allows 20 nested loops and try statements ("too many statically nested blocks").
-            if sum(x.py_loop + (x.kind == "try_table") for x in self.ctrl) > 19:
+            if sum(x.py_loop + (x.kind in ("try_table", "try")) for x in self.ctrl) > 19:
                 raise CompileError("too many nested loops for Python")
         if c.py_loop:
             self.open("while True:")
+        if kind == "try":   # legacy: the handlers are inside the label, so the Python try is inside the loop
+            self.open("try:")
         if kind == "if":
             self.open(f"if {truth(cond.code)}:")
         self.stack.extend(self.slot_entries(base, params))
@@ -332,6 +336,8 @@ class FunctionCompiler:
             self.to_slots(self.pop_n(c.results), c.base)
         if c.kind == "if":
             self.close()
+        if c.kind == "try":
+            self.close_legacy_try(c)
         if c.py_loop:
             self.emit("break")
             self.close()
@@ -340,6 +346,95 @@ class FunctionCompiler:
             self.handlers(c)
         del self.stack[c.base:]
         self.stack.extend(self.slot_entries(c.base, c.results))
+
+    # Legacy exception handling (the legacy exception-handling proposal: try, catch, catch_all, delegate, rethrow)
+    def handler_start(self, tag: int | None, live: bool) -> None:
+        """``catch x`` / ``catch_all``: end the previous part of the ``try`` and start a handler."""
+        c = self.ctrl[-1]
+        self.flush_count()
+        if live:
+            self.to_slots(self.pop_n(c.results), c.base)
+        self.close()
+        exn = f"_e{c.id}"
+        if c.phase == "body":
+            self.open_except(c)
+            if tag is not None:
+                self.open(f"if {exn}.tag is TG{tag}:")
+        elif tag is not None:
+            self.open(f"elif {exn}.tag is TG{tag}:")
+        else:
+            self.open("else:")
+        c.phase = "catch" if tag is not None else "catch_all"
+        del self.stack[c.base:]
+        if tag is not None:
+            n = len(self.inst.tags[tag].type.params)
+            self.stack.extend(Entry(f"{exn}.fields[{k}]", True) for k in range(n))
+
+    def open_except(self, c: Ctrl) -> None:
+        """The Python handler of a legacy ``try``; one that a ``delegate`` targets also takes the delegated
+        exception (and only when it is the target)."""
+        exn = f"_e{c.id}"
+        if c.catches == ("delegated",):
+            self.open(f"except (ExnInst, DelegatedExn) as {exn}:")
+            self.open(f"if {exn}.__class__ is DelegatedExn:")
+            self.emit(f"if {exn}.target != {c.id}: raise")
+            self.emit(f"{exn} = {exn}.exn")
+            self.close()
+        else:
+            self.open(f"except ExnInst as {exn}:")
+
+    def close_legacy_try(self, c: Ctrl) -> None:
+        """At ``end`` of a legacy ``try``: an exception no handler takes is thrown on."""
+        if c.phase == "body":
+            self.close()
+            self.open_except(c)
+            self.emit(f"raise _e{c.id}")
+        elif c.phase == "catch":
+            self.close()
+            self.open("else:")
+            self.emit(f"raise _e{c.id}")   # not a bare raise: a delegated exception was unwrapped
+            self.close()
+        self.close()
+
+    def delegate(self, label: int, live: bool) -> None:
+        """``delegate l``: end a legacy ``try`` whose exceptions are thrown on as if from label ``l`` outside it,
+        skipping the handlers in between (``DelegatedExn`` is caught only by its target's handler)."""
+        c = self.ctrl[-1]
+        self.flush_count()
+        if live:
+            self.to_slots(self.pop_n(c.results), c.base)
+        self.close()
+        outside = self.ctrl[:-1]
+        target = outside[len(outside) - 1 - label]
+        handler = next((t for t in reversed(outside[:outside.index(target) + 1])
+                        if t.kind == "try" and t.phase == "body"), None)
+        self.open_except(c)
+        self.emit(f"raise DelegatedExn(_e{c.id}, {handler.id if handler else 0})")
+        self.close()
+        if handler is None:
+            self.delegates_to_caller = True
+        else:
+            handler.catches = ("delegated",)
+        c.kind = "try-delegate"
+        self.end(live=False)
+
+    def op_try(self, bt, *, targeted: bool) -> None:
+        self.enter("try", bt, targeted)
+
+    def op_catch(self, tag: int) -> None:
+        self.handler_start(tag, live=True)
+
+    def op_catch_all(self) -> None:
+        self.handler_start(None, live=True)
+
+    def op_delegate(self, label: int) -> None:
+        self.delegate(label, live=True)
+
+    def op_rethrow(self, label: int) -> bool:
+        """``rethrow l``: throw again the exception caught by the handler of label ``l``."""
+        self.flush_count()
+        self.emit(f"raise _e{self.ctrl[-1 - label].id}")
+        return True
 
     def handlers(self, c: Ctrl) -> None:
         """The catch clauses of a ``try_table`` (spec "try_table", "throw"): a caught exception branches to the
@@ -402,6 +497,15 @@ class FunctionCompiler:
                 elif op == "else" and dead == 1:
                     self.else_(live=False)
                     dead = 0
+                elif op in ("catch", "catch_all") and dead == 1:
+                    self.handler_start(ins.args[0] if op == "catch" else None, live=False)
+                    dead = 0
+                elif op == "delegate":
+                    if dead == 1:
+                        self.delegate(ins.args[0], live=False)
+                        dead = 0
+                    else:
+                        dead -= 1
                 elif op == "end":
                     if dead == 1:
                         self.end(live=False)
@@ -420,6 +524,10 @@ class FunctionCompiler:
                 dead = 1
         if self.uses_br:
             self.lines.insert(prologue_at, "    _br = 0")
+        if self.delegates_to_caller:
+            # A ``delegate`` to the function's own label: the exception leaves the function as itself.
+            self.lines = (self.lines[:prologue_at] + ["    try:"] + ["    " + line for line in self.lines[prologue_at:]]
+                          + ["    except DelegatedExn as _x:", "        raise _x.exn from None"])
         params = "".join(f", l{k}" for k in range(nparams))
         name = f"wasm_body_{self.func.index}" if self.has_tail else f"wasm_func_{self.func.index}"
         source = "\n".join([f"def {name}(d{params}):", *self.lines]) + "\n"
@@ -808,7 +916,8 @@ def compile_function(func: FuncInst) -> tuple[Callable, Callable]:
 def base_namespace() -> dict:
     """The names every instance's generated code may use: numerics, vector helpers, memory and table helpers."""
     from . import numerics, table_instr
-    ns: dict = {"Trap": Trap, "Exhaustion": Exhaustion, "ExnInst": ExnInst, "TailCall": TailCall}
+    ns: dict = {"Trap": Trap, "Exhaustion": Exhaustion, "ExnInst": ExnInst, "TailCall": TailCall,
+                "DelegatedExn": DelegatedExn}
     from . import reference_instr, vector
     for mod in (numerics, table_instr, memory_instr, vector, reference_instr):
         names = getattr(mod, "__all__", None) or [k for k in vars(mod) if not k.startswith("_")]

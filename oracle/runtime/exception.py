@@ -28,3 +28,13 @@ class TailCall:
     def __init__(self, fn, args: tuple):
         self.fn = fn
         self.args = args
+
+
+class DelegatedExn(Exception):
+    """An exception on its way to the handler a legacy ``delegate`` names (``target``: that ``try``'s id in the
+    compiled function, 0 for the function's caller); handlers in between do not see it."""
+
+    def __init__(self, exn: ExnInst, target: int):
+        super().__init__()
+        self.exn = exn
+        self.target = target
