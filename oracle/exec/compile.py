@@ -100,6 +100,13 @@ class Ctrl:
         return self.params if self.kind == "loop" else self.results
 
 
+def frame_cost(func: FuncInst) -> int:
+    """How much of the call depth budget a frame of ``func`` uses: 1, plus 1 per 16 parameters and locals, as a
+    stack measured in bytes would (so a function with a thousand locals exhausts it sooner, and the oracle's
+    memory stays bounded)."""
+    return 1 + (len(func.type.params) + len(func.code.locals)) // 16
+
+
 class CompileError(Exception):
     """The function cannot be expressed as Python source (nesting beyond Python's limits)."""
 
@@ -148,6 +155,7 @@ class FunctionCompiler:
         self.ftype = func.type
         self.code = func.code
         self.max_depth = max_depth
+        self.frame_cost = frame_cost(func)
         self.lines: list[str] = []
         self.indent = 1
         self.counts = [0]          # statements emitted per open Python block
@@ -644,7 +652,7 @@ class FunctionCompiler:
     def call_with(self, callee: str, ft) -> None:
         self.materialize(lambda e: e.globals)
         args = [e.code for e in self.pop_n(len(ft.params))]
-        call = f"{callee}(d + 1{''.join(', ' + a for a in args)})"
+        call = f"{callee}(d + {self.frame_cost}{''.join(', ' + a for a in args)})"
         n = len(ft.results)
         if n == 0:
             self.emit(call)
