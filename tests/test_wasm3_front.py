@@ -29,14 +29,14 @@ import pytest
 from oracle.binary.decode import decode_module
 from oracle.errors import Invalid, Malformed
 from oracle.features import WASM_2_0, WASM_3_0, Features
-from oracle.syntax.module import Elem, Export, Func, Global, Instr, Module, Table
-from oracle.syntax.types import (FUNCREF, I8, I16, I32, ArrayType, DefType, FieldType, FuncType, GlobalType, Limits,
+from oracle.syntax.module import Data, Elem, Func, Global, Instr, Module, Table
+from oracle.syntax.types import (FUNCREF, I8, I16, I32, ArrayType, FieldType, FuncType, GlobalType, Limits,
                                  RecIdx, RecType, RefType, StructType, SubType, TableType, deftype_of, define_types,
                                  roll_rectype)
 from oracle.valid.matching import (BOT, match_comptype, match_externtype, match_heaptype, match_reftype,
                                    top_heaptype)
 from oracle.valid.module import validate_module
-from test_binary import HEADER, code, module, section, vec
+from test_binary import code, module, section, vec
 from test_valid import add_data_count_section
 
 F3 = WASM_3_0
@@ -51,10 +51,6 @@ def I(op: str, *args) -> Instr:  # noqa: E743 - short name keeps the bodies read
 
 def body(*instrs: Instr) -> list[Instr]:
     return [*instrs, I("end")]
-
-
-def ref(x, null: bool = False) -> RefType:
-    return RefType(null, x)
 
 
 def gc_module(*groups: tuple[SubType, ...], funcs: list[tuple[int, list, list[Instr]]] = (), **extra) -> Module:
@@ -358,7 +354,6 @@ def test_struct_instructions():
 
 
 def _array_code(field: FieldType, *instrs: Instr, elems=(), datas=0) -> Module:
-    from oracle.syntax.module import Data
     m = gc_module((final(ArrayType(field)),), (final(FuncType((RefType(True, 0),), ())),),
                   funcs=[(1, [], list(instrs))], elems=list(elems))
     m.datas = [Data(b"", "passive") for _ in range(datas)]

@@ -7,6 +7,11 @@ errors open, the checks run in the reference interpreter's order, because the su
 it: section contents are read up to the end of the module and the section (or function) size is compared
 afterwards; the function/code, data-count checks come after the last section.
 
+Feature gates (``oracle.features``): ``function-references`` adds the reference types ``0x63``/``0x64`` with
+type-index heap types and table initialisers (``0x40 0x00``); ``gc`` adds the abstract heap types of the ``any``
+hierarchy, recursive and sub types, struct and array types and the ``0xFB`` instructions; ``exceptions`` the
+``exn`` heap types, tags and their instructions; instructions of disabled features are illegal opcodes.
+
 Validation (types, index bounds, alignment, constant expressions) is left to ``oracle.valid``.
 """
 from __future__ import annotations
@@ -400,7 +405,9 @@ def _opcode_tables(features: Features) -> tuple[list, dict[int, dict[int, tuple]
         else:
             prefix, sub = info.opcode
             prefixed[prefix][sub] = entry
-    return single, prefixed
+    # A prefix none of whose instructions is enabled is an illegal opcode by itself (0xFB before GC), as it was
+    # before the prefix existed.
+    return single, {prefix: table for prefix, table in prefixed.items() if table}
 
 
 class _ModuleDecoder:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .types import (CompType, DefType, FuncType, GlobalType, MemType, RecType, RefType, SubType, TableType, ValType,
+from .types import (CompType, DefType, GlobalType, MemType, RecType, RefType, SubType, TableType, ValType,
                     define_types)
 
 
@@ -59,7 +59,8 @@ class Global:
 @dataclass
 class Elem:
     """An element segment. ``mode`` is ``"passive"``, ``"active"`` or ``"declarative"``; ``init`` holds one
-    constant expression per element (function-index encodings become ``ref.func`` expressions)."""
+    constant expression per element (function-index encodings become ``ref.func`` expressions, and their type is
+    ``funcref``, or ``(ref func)`` with function references)."""
 
     type: RefType
     init: list[Expr]

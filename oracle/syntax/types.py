@@ -352,6 +352,12 @@ def define_types(recs: Sequence[RecType]) -> list[DefType]:
     return deftypes
 
 
+def close_valtype(t: StorageType, deftypes: Sequence[DefType]) -> StorageType:
+    """``clos(t)`` (spec ``valid/conventions.rst``, "Closure"): ``t`` with its type index replaced by the defined
+    type, e.g. to compare the types of globals or tables of different modules (import matching)."""
+    return subst_valtype(t, deftypes.__getitem__)
+
+
 def deftype_of(comp: CompType) -> DefType:
     """The defined type of a composite type standing alone (``rec (sub final comptype)``), e.g. a host function's
     type; its heap types must be abstract or defined types already."""

@@ -11,6 +11,11 @@ and vector instruction without checked immediates, derived from the shape of its
 ``i32.eqz`` testop, ``i64.extend_i32_s`` conversion, ``i8x16.add`` vector binop, ...); ``MEMORY_OPS`` gives the
 loads and stores with their natural alignment; the remaining instructions have one handler each.
 
+Operand types keep concrete heap types as the module's type indices; matching interprets them in the context's
+defined types (``Context.deftypes``, ``oracle.valid.matching``), so equivalent types from different recursive
+groups match. Aggregate (GC) instructions take their field types from ``Context.types`` (``structtype``,
+``arraytype``); casts (``ref.test``, ``ref.cast``, ``br_on_cast[_fail]``) follow spec ``appendix/algorithm.rst``.
+
 Errors are ``Invalid`` with the reference interpreter's messages (``"type mismatch: instruction requires [i32]
 but stack has [i64]"``, ``"unknown label 3"``, ``"invalid lane index"``, ...).
 """
@@ -20,7 +25,8 @@ from typing import Any, Callable, Sequence
 
 from ..errors import Invalid
 from ..syntax.module import Instr
-from ..syntax.types import F32, F64, FUNCREF, I32, I64, PACKED_TYPES, V128, FuncType, RefType, ValType, unpack
+from ..syntax.types import (F32, F64, FUNCREF, I32, I64, PACKED_TYPES, V128, FieldType, FuncType, RefType, ValType,
+                            unpack)
 from .context import Context, check_heaptype, check_valtype
 from .matching import BOT, match_reftype, match_resulttype, match_valtype, top_heaptype
 
@@ -778,7 +784,7 @@ def _br_on_cast(k: _Checker, args: tuple) -> None:
     k.push(fallthrough)
 
 
-def _field(k: _Checker, x: int, i: int):
+def _field(k: _Checker, x: int, i: int) -> FieldType:
     fields = k.c.structtype(x).fields
     if not 0 <= i < len(fields):
         raise Invalid(f"unknown field {i}")
@@ -830,20 +836,20 @@ def _struct_set(k: _Checker, args: tuple) -> None:
     k.pop_vals((RefType(True, x), unpack(f.storage)))
 
 
-def _mutable_array(k: _Checker, x: int):
+def _mutable_array(k: _Checker, x: int) -> FieldType:
     f = k.c.arraytype(x).field
     if not f.mutable:
         raise Invalid("immutable array")
     return f
 
 
-def _numeric_array(f: Any) -> None:
+def _numeric_array(f: FieldType) -> None:
     """``array.new_data``/``array.init_data`` copy bytes: the elements must be numbers or vectors."""
     if type(unpack(f.storage)) is RefType:
         raise Invalid("array type is not numeric or vector")
 
 
-def _elem_into_array(k: _Checker, f: Any, y: int) -> None:
+def _elem_into_array(k: _Checker, f: FieldType, y: int) -> None:
     rt = k.c.elem(y)
     if not match_valtype(rt, unpack(f.storage), k.c.deftypes):
         raise Invalid(f"type mismatch: element segment's type {rt} does not match array's field type {f}")

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..syntax.types import (ArrayType, DefType, FieldType, FuncType, GlobalType, Limits, MemType, RefType,
-                            StructType, TableType, ValType, deftype_of)
+from ..syntax.types import (ArrayType, DefType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
+                            StructType, SubType, TableType, ValType, intern_deftype)
 
 #: The bottom type (value and heap), never written in a program.
 BOT = "bot"
@@ -56,11 +56,16 @@ _BOTTOM = {"any": "none", "func": "nofunc", "extern": "noextern", "exn": "noexn"
 def deftype(h: Any, types: Sequence[Any]) -> DefType:
     """The defined type a concrete heap type denotes: ``types[h]`` for an index, ``h`` for a defined type.
 
-    (A list of bare composite types, as WebAssembly 2.0 code passes, is accepted: each counts as its own group.)"""
+    (A list of bare composite types, as WebAssembly 2.0 code passes, is accepted: each counts as its own group, its
+    type indices left as they are, so that equal composite types are equal.)"""
     if type(h) is DefType:
         return h
     t = types[h]
-    return t if type(t) is DefType else deftype_of(t)
+    return t if type(t) is DefType else _as_deftype(t)
+
+
+def _as_deftype(t: Any) -> DefType:
+    return intern_deftype(DefType(RecType((SubType(True, (), t),)), 0))
 
 
 def comptype_kind(t: Any) -> str:
@@ -196,8 +201,8 @@ def _match_functions(t1: Any, t2: Any, types: Sequence[Any]) -> bool:
     """Function (and tag) types of external values: defined types match by declaration (spec "Defined Types");
     bare ``FuncType`` values (WebAssembly 2.0 callers) only match an equivalent type."""
     if type(t1) is DefType or type(t2) is DefType:
-        d1 = t1 if type(t1) is DefType else deftype_of(t1)
-        d2 = t2 if type(t2) is DefType else deftype_of(t2)
+        d1 = t1 if type(t1) is DefType else _as_deftype(t1)
+        d2 = t2 if type(t2) is DefType else _as_deftype(t2)
         return match_deftype(d1, d2)
     return t1 == t2 or (match_functype(t1, t2, types) and match_functype(t2, t1, types))
 
