@@ -32,14 +32,20 @@ from ..runtime.exception import DelegatedExn, ExnInst, TailCall
 from ..runtime.function import FuncInst
 from ..runtime.values import default_value
 from ..syntax.module import Instr
+from ..syntax.types import RefType, close_valtype
 from . import memory_instr
 from .memory_instr import LOADS, STORES, UNSIGNED_BY_WIDTH
 from .ops import Op
 from .scalar_ops import SCALAR_OPS
 
 from .vector_ops import VECTOR_MEMORY, VECTOR_OPS
+try:
+    from .gc_ops import GC_OPS
+except ImportError:   # TEMPORARY while oracle/exec/gc_ops.py is being written
+    GC_OPS = {}
 
-PURE_OPS: dict[str, Op] = {**SCALAR_OPS, **VECTOR_OPS}
+#: Instructions given as templates (``Op``): numeric, vector, and the GC instructions (which are statements).
+PURE_OPS: dict[str, Op] = {**SCALAR_OPS, **VECTOR_OPS, **GC_OPS}
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 _ARITY: dict[str, int] = {}
 _ATOM = re.compile(r"^(?:[A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_]+)?|[0-9][0-9xa-fA-F]*)$")
@@ -133,7 +139,7 @@ def _branch_targets(body: list[Instr]) -> set[int]:
             stack.append(pos)
         elif op == "end" or op == "delegate":
             stack.pop()
-        elif op in ("br", "br_if", "br_on_null", "br_on_non_null"):
+        elif op in ("br", "br_if", "br_on_null", "br_on_non_null", "br_on_cast", "br_on_cast_fail"):
             targets.add(stack[-1 - ins.args[0]])
         elif op == "br_table":
             for label in (*ins.args[0], ins.args[1]):
@@ -558,8 +564,13 @@ class FunctionCompiler:
             deps = self.stack[len(self.stack) - n:] if n else []
             del self.stack[len(self.stack) - n:]
             imms = {f"i{k}": repr(a) for k, a in enumerate(args)}
+            for k, a in enumerate(args):
+                if isinstance(a, RefType):
+                    imms[f"r{k}"] = self.constant(close_valtype(a, self.types))
             code = pure.template.format(*operands, **imms)
-            if pure.traps:
+            if pure.results == 0:
+                self.emit(code)
+            elif pure.traps:
                 self.push_stmt(code)
             else:
                 self.push(code, frozenset().union(*(e.locals for e in deps)), any(e.globals for e in deps))
@@ -757,6 +768,30 @@ class FunctionCompiler:
         self.stack.pop()
         self.close()
 
+    # Aggregate and cast instructions with variable arity or control (spec "array.new_fixed", "br_on_cast")
+    def op_array_new_fixed(self, typeidx: int, n: int) -> None:
+        values = [e.code for e in self.pop_n(n)]
+        self.push_stmt(f"gc_array_new_fixed(TY{typeidx}, [{', '.join(values)}])")
+
+    def cast_branch(self, label: int, target: RefType, on_match: bool) -> None:
+        ref = self.stabilize(self.pop())
+        rt = self.constant(close_valtype(target, self.types))
+        self.flush_count()
+        self.open(f"if {'' if on_match else 'not '}gc_ref_matches({ref.code}, {rt}):")
+        self.stack.append(ref)
+        self.branch(label)
+        self.stack.pop()
+        self.close()
+        self.stack.append(ref)
+
+    def op_br_on_cast(self, label: int, rt1: RefType, rt2: RefType) -> None:
+        """``br_on_cast l rt1 rt2``: branch with the reference when it matches ``rt2``, else keep it."""
+        self.cast_branch(label, rt2, True)
+
+    def op_br_on_cast_fail(self, label: int, rt1: RefType, rt2: RefType) -> None:
+        """``br_on_cast_fail l rt1 rt2``: branch with the reference when it does not match ``rt2``."""
+        self.cast_branch(label, rt2, False)
+
     def op_ref_eq(self) -> None:
         b, a = self.pop(), self.pop()
         self.push(f"(1 if ref_eq({a.code}, {b.code}) else 0)", a.locals | b.locals, a.globals or b.globals)
@@ -927,7 +962,13 @@ def base_namespace() -> dict:
     ns: dict = {"Trap": Trap, "Exhaustion": Exhaustion, "ExnInst": ExnInst, "TailCall": TailCall,
                 "DelegatedExn": DelegatedExn}
     from . import reference_instr, vector
-    for mod in (numerics, table_instr, memory_instr, vector, reference_instr):
+    mods = [numerics, table_instr, memory_instr, vector, reference_instr]
+    try:
+        from . import gc_instr
+        mods.append(gc_instr)
+    except ImportError:   # TEMPORARY while oracle/exec/gc_instr.py is being written
+        pass
+    for mod in mods:
         names = getattr(mod, "__all__", None) or [k for k in vars(mod) if not k.startswith("_")]
         for k in names:
             if k in ns and ns[k] is not getattr(mod, k):

@@ -10,7 +10,7 @@ from ..runtime.module_inst import ModuleInst
 from ..runtime.table import TableInst
 from ..runtime.tag import TagInst
 from ..syntax.module import Module
-from ..syntax.types import intern_type
+from ..syntax.types import GlobalType, TableType, close_valtype
 from ..valid.matching import match_externtype
 from .compile import base_namespace
 from .const_expr import evaluate
@@ -37,6 +37,16 @@ def externtype_of(val) -> tuple[str, object] | None:
     return None
 
 
+def close_externtype(kind: str, t, types: list):
+    """A global or table type with its type indices replaced by defined types, so types of different modules
+    compare (spec ``valid/conventions.rst``, "Closure")."""
+    if kind == "global":
+        return GlobalType(t.mutable, close_valtype(t.type, types))
+    if kind == "table":
+        return TableType(t.limits, close_valtype(t.elem, types))
+    return t
+
+
 def _namespace(inst: ModuleInst) -> dict:
     global _BASE_NS
     if _BASE_NS is None:
@@ -51,13 +61,14 @@ def _namespace(inst: ModuleInst) -> dict:
 def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     if len(externvals) != len(module.imports):
         raise Unlinkable(f"wrong number of imports: {len(externvals)} for {len(module.imports)}")
-    types = [intern_type(t) for t in module.types]
+    # Run-time types are closed, interned defined types (spec "Defined Types"): equivalence is identity.
+    types = module.deftypes()
     inst = ModuleInst(types=types, store=store)
     ns = inst.namespace = _namespace(inst)
     ns["_C"] = store.instruction_counter
     ns["_OPS"] = store.coverage.ops if store.coverage is not None else None
     for imp, val in zip(module.imports, externvals):
-        expected = types[imp.desc] if imp.kind in ("func", "tag") else imp.desc
+        expected = types[imp.desc] if imp.kind in ("func", "tag") else close_externtype(imp.kind, imp.desc, types)
         actual = externtype_of(val)
         if actual is None or not match_externtype(actual, (imp.kind, expected), types):
             raise Unlinkable(f"incompatible import type for {imp.module!r} {imp.name!r}")
@@ -71,10 +82,10 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     for t in module.tags:
         inst.tags.append(TagInst(types[t]))
     for g in module.globals:
-        inst.globals.append(GlobalInst(g.type, evaluate(g.init, inst)))
+        inst.globals.append(GlobalInst(close_externtype("global", g.type, types), evaluate(g.init, inst)))
     for t in module.tables:
         init = evaluate(t.init, inst) if t.init is not None else None
-        inst.tables.append(TableInst(t.type, init, limit=store.max_table_elems))
+        inst.tables.append(TableInst(close_externtype("table", t.type, types), init, limit=store.max_table_elems))
     for m in module.mems:
         inst.mems.append(MemInst(m.type, limit_pages=store.max_memory_pages))
     inst.elems = [[evaluate(e, inst) for e in seg.init] for seg in module.elems]

@@ -11,3 +11,4 @@ class Op(NamedTuple):
 
     template: str
     traps: bool = False
+    results: int = 1   # values pushed: 0 for instructions that only have an effect (``struct.set``)

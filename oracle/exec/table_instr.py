@@ -6,6 +6,7 @@ from typing import Callable
 
 from ..errors import Trap
 from ..runtime.table import TableInst
+from ..valid.matching import match_deftype
 
 OOB_TABLE = "out of bounds table access"
 
@@ -56,7 +57,7 @@ def table_init(tab: TableInst, seg: list, d: int, s: int, n: int) -> None:
 def call_indirect_target(tab: TableInst, i: int, ftype) -> Callable:
     """Resolve ``call_indirect`` (spec "call_indirect"): the callee, or the trap the suite names.
 
-    Function types are interned (``oracle.syntax.types.intern_type``), so the dynamic type check is identity.
+    Defined types are interned (``oracle.syntax.types.DefType``), so the usual check is identity.
     """
     elem = tab.elem
     if i >= len(elem):
@@ -64,7 +65,7 @@ def call_indirect_target(tab: TableInst, i: int, ftype) -> Callable:
     f = elem[i]
     if f is None:
         raise Trap(f"uninitialized element {i}")
-    if f.type is not ftype:
+    if f.type is not ftype and not match_deftype(f.type, ftype):   # a declared subtype also matches
         raise Trap("indirect call type mismatch")
     return f.call
 

@@ -10,7 +10,7 @@ from ..runtime.global_ import GlobalInst
 from ..runtime.memory import MemInst
 from ..runtime.table import TableInst
 from ..runtime.values import f32_round
-from ..syntax.types import FUNCREF, FuncType, GlobalType, Limits, MemType, TableType, intern_type
+from ..syntax.types import FUNCREF, FuncType, GlobalType, Limits, MemType, TableType
 
 _PRINTS = {
     "print": (),
@@ -31,7 +31,7 @@ def spectest_exports(store, verbose: bool = False) -> dict:
             if verbose:
                 print(f"{_name}: {' '.join(map(str, args))}", file=sys.stderr)
             return []
-        exports[name] = HostFunc(intern_type(FuncType(params, ())), hostcode, name)
+        exports[name] = HostFunc(FuncType(params, ()), hostcode, name)
     exports["global_i32"] = GlobalInst(GlobalType(False, "i32"), 666)
     exports["global_i64"] = GlobalInst(GlobalType(False, "i64"), 666)
     exports["global_f32"] = GlobalInst(GlobalType(False, "f32"), f32_round(666.6))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..syntax.types import FuncType, intern_type
+from ..syntax.types import FuncType, deftype_of
 
 
 class FuncInst:
@@ -59,7 +59,7 @@ class HostFunc:
     __slots__ = ("type", "hostcode", "name", "call", "tail")
 
     def __init__(self, type: FuncType, hostcode: Callable[..., list], name: str = "host"):
-        self.type = intern_type(type)
+        self.type = deftype_of(type) if isinstance(type, FuncType) else type
         self.hostcode = hostcode
         self.name = name
         n = len(type.results)
