@@ -9,8 +9,10 @@ The rules are the official interpreter's (spec repository, ``interpreter/script/
   arbitrary (spec ``syntax/values.rst``, "arithmetic NaN") -- a signalling NaN does *not* match;
 * ``v128`` results are compared lane by lane, split by the expected ``lane_type``, each lane by the scalar rules;
 * references: ``"null"`` matches the null reference; ``externref`` ``N`` matches the host reference the runner
-  made for argument ``N``; a reference type without a value matches any non-null reference of it (for the bottom
-  types ``nullref`` etc., and wasm-tools' ``refnull``, only null);
+  made for argument ``N`` (``anyref`` ``N``, i.e. ``ref.host N``, the same host value internalized: ``HostRef``);
+  a reference type without a value matches any non-null reference of it -- GC objects by their kind, e.g. a
+  structure matches ``structref``, ``eqref`` and ``anyref`` (for the bottom types ``nullref`` etc., and
+  wasm-tools' ``refnull``, only null);
 * ``either`` matches when one of its alternatives matches;
 * messages: the actual message must start with the expected one (``run.ml``'s ``assert_message``).
 """
@@ -18,8 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from oracle.runtime.exception import ExnInst
+from oracle.runtime.gc import ArrayInst, ExternalizedRef, HostRef, I31Ref, StructInst
 from oracle.runtime.values import ExternRef, f32_round, f32_to_bits, f64_to_bits
 
+from .engines.base import OpaqueRef
 from .values import LANES, NULL_HEAPS, parse_int, render, type_name, v128_to_lanes, valtype_of
 
 F32_CANON = 0x7FC0_0000
@@ -97,11 +102,36 @@ def _ref_matches(name: str, value: str | None, actual: Any) -> bool:
             return actual is None
         if actual is None:
             return False
-        if heap == "func":
-            return not isinstance(actual, ExternRef)
-        return True
-    # A numbered host reference, ``(ref.extern N)`` (or ``ref.host N`` in anyref positions).
-    return isinstance(actual, ExternRef) and value.lstrip("-").isdigit() and actual == ExternRef(int(value))
+        return heap in _heaps_of(actual)
+    # A numbered host reference, ``(ref.extern N)``, or ``(ref.host N)`` in anyref positions (the oracle's
+    # ``HostRef``; an engine adapter may give an ``ExternRef`` there).
+    if not value.lstrip("-").isdigit():
+        return False
+    if heap == "any" and isinstance(actual, HostRef):
+        return actual.value == int(value)
+    return isinstance(actual, ExternRef) and actual == ExternRef(int(value))
+
+
+#: The abstract heap types a non-null reference of each GC kind matches (spec ``valid/matching.rst``).
+_GC_HEAPS = {StructInst: frozenset({"struct", "eq", "any"}), ArrayInst: frozenset({"array", "eq", "any"}),
+             I31Ref: frozenset({"i31", "eq", "any"}), HostRef: frozenset({"any"}),
+             ExternalizedRef: frozenset({"extern"})}
+_EVERY_HEAP = frozenset({"func", "extern", "any", "eq", "i31", "struct", "array", "exn"})
+
+
+def _heaps_of(actual: Any) -> frozenset:
+    """The abstract heap types ``(ref ht)`` a non-null result matches, by what the engine returned: the oracle's
+    objects precisely; a reference whose kind the runner cannot see (an adapter's ``OpaqueRef``) any of them."""
+    gc = _GC_HEAPS.get(actual.__class__)
+    if gc is not None:
+        return gc
+    if isinstance(actual, ExternRef):
+        return frozenset({"extern"})
+    if isinstance(actual, ExnInst):
+        return frozenset({"exn"})
+    if isinstance(actual, OpaqueRef):
+        return _EVERY_HEAP
+    return frozenset({"func"})   # a function instance
 
 
 def type_matches(expected: dict, actual_type: Any) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 from oracle.runtime.values import (MASK32, MASK64, MASK128, ExternRef, f32_from_bits, f32_to_bits, f64_from_bits,
                                    f64_to_bits)
+from oracle.runtime.gc import ArrayInst, ExternalizedRef, HostRef, I31Ref, StructInst
 from oracle.syntax.types import RefType
 
 from .engines.base import Arg
@@ -93,9 +94,13 @@ def decode_arg(enc: dict) -> Arg:
         return Arg(t, lanes_to_v128(enc["lane_type"], value))
     if value == "null":
         return Arg(t, None)
-    if name in ("externref", "anyref") and value.lstrip("-").isdigit():
+    if name == "externref" and value.lstrip("-").isdigit():
         # ``(ref.extern N)``: the host value N; a result matches when it is the same host value.
         return Arg(t, ExternRef(int(value)))
+    if name == "anyref" and value.lstrip("-").isdigit():
+        # ``(ref.host N)``: the same host value as a reference of the any hierarchy (spec exec/values.rst,
+        # "Host References": internalized), so ``extern.convert_any`` turns it into ``(ref.extern N)``.
+        return Arg(t, HostRef(int(value)))
     raise EncodingError(f"cannot make a {name} argument from {value!r}")
 
 
@@ -121,6 +126,8 @@ def encode_value(t: Any, v: Any, lane_type: str | None = None) -> dict:
                 return {"type": name if name != "unknown" else "ref", "value": "null"}
             if isinstance(v, ExternRef):
                 return {"type": "externref" if name == "unknown" else name, "value": str(v.value)}
+            if isinstance(v, HostRef):
+                return {"type": "anyref" if name == "unknown" else name, "value": str(v.value)}
             if name != "unknown":
                 return {"type": name}  # a non-null reference has no textual value
     except (OverflowError, ValueError, TypeError):
@@ -132,13 +139,20 @@ def guess_type(v: Any) -> str:
     """A JSON type name for a result whose type nobody told us (only used to write ``actual``)."""
     if isinstance(v, float):
         return "f64"
-    if isinstance(v, ExternRef):
+    if isinstance(v, (ExternRef, ExternalizedRef)):
         return "externref"
+    gc_name = _GC_TYPE_NAMES.get(v.__class__)
+    if gc_name is not None:
+        return gc_name
     if v is None:
         return "unknown"
     if _is_int(v):
         return "i32" if 0 <= v <= MASK32 else "i64" if 0 <= v <= MASK64 else "v128"
     return "funcref"
+
+
+#: JSON type names of the oracle's GC reference objects (``oracle.runtime.gc``).
+_GC_TYPE_NAMES = {StructInst: "structref", ArrayInst: "arrayref", I31Ref: "i31ref", HostRef: "anyref"}
 
 
 def _is_int(v: Any) -> bool:

@@ -33,16 +33,14 @@ from ..runtime.function import FuncInst
 from ..runtime.values import default_value
 from ..syntax.module import Instr
 from ..syntax.types import RefType, close_valtype
-from . import memory_instr
+from . import atomic_instr, memory_instr
+from .atomic_instr import ATOMIC_OPS
 from .memory_instr import LOADS, STORES, UNSIGNED_BY_WIDTH
 from .ops import Op
 from .scalar_ops import SCALAR_OPS
 
 from .vector_ops import VECTOR_MEMORY, VECTOR_OPS
-try:
-    from .gc_ops import GC_OPS
-except ImportError:   # TEMPORARY while oracle/exec/gc_ops.py is being written
-    GC_OPS = {}
+from .gc_ops import GC_OPS, GC_VARIADIC, variadic_arity
 
 #: Instructions given as templates (``Op``): numeric, vector, and the GC instructions (which are statements).
 PURE_OPS: dict[str, Op] = {**SCALAR_OPS, **VECTOR_OPS, **GC_OPS}
@@ -584,6 +582,10 @@ class FunctionCompiler:
             return self.store(op, args[0])
         if op in VECTOR_MEMORY:
             return self.vector_memory(op, *args)
+        if op in GC_VARIADIC:
+            return self.variadic(op, args)
+        if op in ATOMIC_OPS:
+            return self.atomic(op, args[0])
         raise NotImplementedError(f"instruction {op} is not implemented by the oracle yet")
 
     # Control instructions (spec exec/instructions.rst, "Control Instructions")
@@ -768,10 +770,12 @@ class FunctionCompiler:
         self.stack.pop()
         self.close()
 
-    # Aggregate and cast instructions with variable arity or control (spec "array.new_fixed", "br_on_cast")
-    def op_array_new_fixed(self, typeidx: int, n: int) -> None:
-        values = [e.code for e in self.pop_n(n)]
-        self.push_stmt(f"gc_array_new_fixed(TY{typeidx}, [{', '.join(values)}])")
+    # Aggregate and cast instructions with variable arity or control (spec "struct.new", "br_on_cast")
+    def variadic(self, op: str, args: tuple) -> None:
+        """``struct.new`` (one operand per field) and ``array.new_fixed x n``: ``GC_VARIADIC`` templates."""
+        values = [e.code for e in self.pop_n(variadic_arity(op, args, self.types))]
+        imms = {f"i{k}": repr(a) for k, a in enumerate(args)}
+        self.push_stmt(GC_VARIADIC[op].template.format(values=", ".join(values), **imms))
 
     def cast_branch(self, label: int, target: RefType, on_match: bool) -> None:
         ref = self.stabilize(self.pop())
@@ -911,6 +915,20 @@ class FunctionCompiler:
     def op_data_drop(self, x: int) -> None:
         self.emit(f"MOD.datas[{x}] = b''")
 
+    # -- Atomic memory instructions (threads proposal; semantics and templates in oracle.exec.atomic_instr) ----
+    def atomic(self, op: str, memarg) -> None:
+        template, operands, results = ATOMIC_OPS[op]
+        values = [e.code for e in self.pop_n(operands)]
+        code = template.format(*values, m=f"MI{memarg.memidx}", ea=self.address(memarg))
+        if results:
+            self.push_stmt(code)
+        else:
+            self.emit(code)
+
+    def op_atomic_fence(self) -> None:
+        pass   # one agent: every access is already sequentially consistent
+    # -- end of the atomic instructions ------------------------------------------------------------------------
+
     # Numeric constants (spec "Numeric Instructions", "t.const")
     def op_i32_const(self, v: int) -> None:
         self.push_stable(str(v))
@@ -961,14 +979,8 @@ def base_namespace() -> dict:
     from . import numerics, table_instr
     ns: dict = {"Trap": Trap, "Exhaustion": Exhaustion, "ExnInst": ExnInst, "TailCall": TailCall,
                 "DelegatedExn": DelegatedExn}
-    from . import reference_instr, vector
-    mods = [numerics, table_instr, memory_instr, vector, reference_instr]
-    try:
-        from . import gc_instr
-        mods.append(gc_instr)
-    except ImportError:   # TEMPORARY while oracle/exec/gc_instr.py is being written
-        pass
-    for mod in mods:
+    from . import gc_instr, reference_instr, vector
+    for mod in (numerics, table_instr, memory_instr, vector, reference_instr, atomic_instr, gc_instr):
         names = getattr(mod, "__all__", None) or [k for k in vars(mod) if not k.startswith("_")]
         for k in names:
             if k in ns and ns[k] is not getattr(mod, k):

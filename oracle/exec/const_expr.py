@@ -4,11 +4,45 @@ from __future__ import annotations
 
 from ..errors import Trap
 from ..syntax.module import Expr
+from . import gc_instr
 
 _MASK = {"i32": 0xFFFF_FFFF, "i64": 0xFFFF_FFFF_FFFF_FFFF}
 
 # extended-const: i32/i64 add, sub, mul (spec exec/numerics.rst "iadd", "isub", "imul")
 _ARITH = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b}
+
+
+def _pop_n(stack: list, n: int) -> list:
+    """The top ``n`` values, in push order, removed from ``stack``."""
+    if n == 0:
+        return []
+    values = stack[-n:]
+    del stack[-n:]
+    return values
+
+
+def _struct_new(stack: list, args: tuple, types: list) -> None:
+    dt = types[args[0]]
+    stack.append(gc_instr.gc_struct_new(dt, _pop_n(stack, len(dt.expand().fields))))
+
+
+def _array_new(stack: list, args: tuple, types: list) -> None:
+    n = stack.pop()
+    stack.append(gc_instr.gc_array_new(types[args[0]], stack.pop(), n))
+
+
+#: The GC constant instructions (spec ``valid/instructions.rst``, "Constant Expressions"; 3.0), each applied to the
+#: stack: allocation, i31 boxing and the extern conversions, by the functions of ``oracle.exec.gc_instr``.
+_GC_CONST = {
+    "struct.new": _struct_new,
+    "struct.new_default": lambda st, a, ty: st.append(gc_instr.gc_struct_new_default(ty[a[0]])),
+    "array.new": _array_new,
+    "array.new_default": lambda st, a, ty: st.append(gc_instr.gc_array_new_default(ty[a[0]], st.pop())),
+    "array.new_fixed": lambda st, a, ty: st.append(gc_instr.gc_array_new_fixed(ty[a[0]], _pop_n(st, a[1]))),
+    "ref.i31": lambda st, a, ty: st.append(gc_instr.gc_ref_i31(st.pop())),
+    "extern.convert_any": lambda st, a, ty: st.append(gc_instr.gc_extern_convert_any(st.pop())),
+    "any.convert_extern": lambda st, a, ty: st.append(gc_instr.gc_any_convert_extern(st.pop())),
+}
 
 
 def evaluate(expr: Expr, inst) -> object:
@@ -26,6 +60,8 @@ def evaluate(expr: Expr, inst) -> object:
             stack.append(inst.globals[ins.args[0]].value)
         elif op == "end":
             break
+        elif op in _GC_CONST:
+            _GC_CONST[op](stack, ins.args, inst.types)
         else:
             t, _, name = op.partition(".")
             if t in _MASK and name in _ARITH:

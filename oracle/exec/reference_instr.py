@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..errors import Trap
+from ..runtime.gc import I31Ref
 
 
 def ref_as_non_null(ref):
@@ -36,8 +37,9 @@ def throw_ref(exn):
 
 
 def ref_eq(a, b) -> bool:
-    """``ref.eq`` (spec "ref.eq"): identity of references; two nulls are equal."""
-    return a is b
+    """``ref.eq`` (spec "ref.eq"): identity of references (structures, arrays); two nulls are equal; i31
+    references are unboxed scalars, equal when their values are."""
+    return a is b or (a.__class__ is I31Ref and a == b)
 
 
 __all__ = ["ref_as_non_null", "func_ref_call", "func_ref_tail", "throw_ref", "ref_eq"]
