@@ -19,7 +19,9 @@ WASM_3_0_EXTRA = frozenset({
     "relaxed-simd",
 })
 
-ALL_FEATURES = WASM_2_0_FEATURES | WASM_3_0_EXTRA | frozenset({"legacy-exceptions"})
+#: Proposals the oracle implements beyond 3.0: legacy exception handling, and threads (shared memories and atomic
+#: instructions, run with one agent; not part of any preset).
+ALL_FEATURES = WASM_2_0_FEATURES | WASM_3_0_EXTRA | frozenset({"legacy-exceptions", "threads"})
 
 
 @dataclass(frozen=True)

@@ -242,6 +242,7 @@ _IMMEDIATE_TEXT = {
     "heaptype": " func",
     "struct_field": " 0 0", "array.new_fixed": " 0 2", "type_data": " 0 0", "type_elem": " 0 0", "type_type": " 0 0",
     "reftype": " (ref any)", "reftype_null": " anyref", "br_on_cast": " 0 anyref (ref null struct)",
+    "atomic.fence": "",
 }
 
 

@@ -45,8 +45,9 @@ def test_suite_native():
     assert failures(records) == []
     counts = Counter(r["outcome"] for r in records)
     assert counts["passed"] >= 130
-    # The only skipped program is the compiled TLS one, which needs threads.
-    assert {r["program"] for r in records if r["outcome"] == "skipped"} == {"tls-compiled"}
+    # Nothing is skipped: the compiled TLS program's requirement (threads) is one the oracle implements.
+    assert [r for r in records if r["outcome"] == "skipped"] == []
+    assert any(r["program"] == "tls-compiled" and r["outcome"] == "passed" for r in records)
     assert all(r["linking"] == "native" for r in records)
 
 

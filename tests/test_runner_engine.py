@@ -181,7 +181,7 @@ def test_unsupported_kind_and_text_modules():
     recs = run_commands([
         {"type": "assert_malformed", "line": 1, "filename": "m.wat", "text": "x", "module_type": "text"},
         {"type": "assert_invalid", "line": 2, "filename": "m.wat", "text": "x", "module_type": "text"},
-        {"type": "thread", "line": 3},
+        {"type": "frobnicate", "line": 3},
     ])
     assert [r["outcome"] for r in recs] == ["skipped", "skipped", "error"]
     assert recs[0]["skip_reason"] == "text-module"

@@ -32,7 +32,7 @@ from oracle.dylink.loader import DEFAULT_FEATURES, link
 from oracle.dylink.plan import DEFAULT_STACK_SIZE, LinkPlan, function_type, make_plan
 from oracle.dylink.program import discover
 from oracle.errors import Exhaustion, Trap
-from oracle.features import Features
+from oracle.features import ALL_FEATURES, Features
 from oracle.runtime.values import MASK32, MASK64, f32_round, f32_to_bits, f64_to_bits
 from oracle.syntax.types import FuncType
 
@@ -45,7 +45,8 @@ Emit = Callable[[dict], None]
 LINKING_ENV = "WAST_DYLINK_LINKING"
 LINKING_MODES = ("native", "lowered", "toywasm")
 
-#: Requirements a program may list, and the feature name an engine must report for each.
+#: Requirements a program may list, and the feature name an engine must report for each. A requirement whose
+#: feature the oracle implements is met: the program's modules are decoded and validated with that feature.
 REQUIREMENTS = {"threads": "threads"}
 
 _PROGRAM_KEYS = {"name", "main", "path", "features", "requires", "expect_error", "message", "expect_warning",
@@ -154,6 +155,7 @@ def _program(path: Path, p: dict, line: int, step_lines: list[int]) -> ProgramCa
     bad = [r for r in requires if r not in REQUIREMENTS]
     if bad:
         raise ScenarioError(f"{where}: unknown requirement(s) {bad}; known: {sorted(REQUIREMENTS)}")
+    features = features.with_(*(REQUIREMENTS[r] for r in requires if REQUIREMENTS[r] in ALL_FEATURES))
     code = p.get("expect_error")
     if code is not None and code not in CODES:
         raise ScenarioError(f"{where}: unknown error code {code!r}; known: {', '.join(CODES)}")
@@ -297,11 +299,16 @@ def run_program(case: ProgramCase, ctx: FileContext, emit: Emit, mode: str, engi
     load_kind = "assert_load_error" if case.expect_error else "load"
     rec = lambda line, kind, outcome, detail="", **kw: emit(make_record(  # noqa: E731
         ctx, line, kind, outcome, detail, linking=mode, program=case.name, **kw))
-    # The link plan decodes every module with the oracle, so a requirement the oracle lacks (threads) is unmet in
-    # every mode.
-    unmet = list(case.requires)
+    # The link plan decodes every module with the oracle, so a requirement the oracle lacks is unmet in every mode;
+    # lowered onto an engine, one the engine does not report is unmet too.
+    unmet = [r for r in case.requires if REQUIREMENTS[r] not in ALL_FEATURES]
+    who = "the oracle (and so the link planner)"
+    engine_features = engine.supported_features() if mode == "lowered" and engine is not None else None
+    if not unmet and engine_features is not None:
+        unmet = [r for r in case.requires if REQUIREMENTS[r] not in engine_features]
+        who = f"the engine ({engine.name})"
     if unmet:
-        why = f"needs {', '.join(unmet)}, which the oracle (and so the link planner) does not implement"
+        why = f"needs {', '.join(unmet)}, which {who} does not implement"
         rec(case.line, load_kind, "skipped", why, skip_reason="needs-" + "-".join(unmet))
         for s in case.steps:
             rec(s.line, s.kind, "skipped", why, skip_reason="needs-" + "-".join(unmet))

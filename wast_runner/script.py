@@ -26,6 +26,10 @@ TEXT_MODULE_REASON = "text-module"
 TEXT_MODULE_DETAIL = "module given in text form: judging it needs a text parser"
 #: ``skip_reason`` of commands the engine's adapter cannot express (``engines.base.Unsupported``).
 ENGINE_LIMITATION_REASON = "engine-limitation"
+#: ``skip_reason`` of the threads proposal's ``thread``/``wait`` commands (several agents at once), and of every
+#: command after the first of them: what follows may depend on what the other agents did.
+MULTI_AGENT_REASON = "multi-agent"
+MULTI_AGENT_KINDS = ("thread", "wait")
 
 #: The load stage each module assertion expects.
 EXPECTED_STAGE = {
@@ -74,6 +78,7 @@ class ScriptRun:
         self.named: dict[str, Any] = {}
         self.definitions: dict[str | None, Any] = {}   # ``module definition``s: name -> module file or Broken
         self.unregistered: set[str] = set()   # names the engine adapter could not register (Unsupported)
+        self.multi_agent_from: int | None = None   # line of the first ``thread``/``wait`` command
 
     # -- driving -----------------------------------------------------------------------------------------------
 
@@ -110,6 +115,7 @@ class ScriptRun:
             extra["action"] = cmd.raw.get("action")
         handler = getattr(self, "do_" + cmd.kind, None)
         try:
+            self._skip_multi_agent(cmd)
             if handler is None:
                 raise Verdict("error", f"command kind {cmd.kind!r} is not supported by the runner")
             outcome, detail, more = handler(cmd)
@@ -122,6 +128,20 @@ class ScriptRun:
             outcome, detail, more = "error", f"exception in the engine: {_last_line(e)}", {"traceback": _tb(e)}
         extra.update(more)
         return make_record(self.ctx, cmd.line, cmd.kind, outcome, detail, **extra)
+
+    def _skip_multi_agent(self, cmd: Command) -> None:
+        """``thread`` and ``wait`` (threads proposal) run several agents at once, which the runner cannot do; they
+        are skipped, and so is everything after them, which may rely on what the other agents did."""
+        if cmd.kind in MULTI_AGENT_KINDS and self.multi_agent_from is None:
+            self.multi_agent_from = cmd.line
+        if self.multi_agent_from is None:
+            return
+        if cmd.kind in MULTI_AGENT_KINDS:
+            what = f"{cmd.kind} command: running several agents (threads) at once is not supported by the runner"
+        else:
+            what = (f"follows the thread/wait command at line {self.multi_agent_from}, whose effects the runner "
+                    "cannot reproduce")
+        raise Verdict("skipped", what, skip_reason=MULTI_AGENT_REASON)
 
     # -- modules -----------------------------------------------------------------------------------------------
 

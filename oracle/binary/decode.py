@@ -192,18 +192,26 @@ def read_rectype(r: Reader, features: Features) -> RecType:
 def read_limits(r: Reader, features: Features) -> Limits:
     """``limits``. WebAssembly 2.0 encodes the flag as a ``u1`` (so the suite expects LEB128 errors for a bad
     flag); with memory64 it is a flag byte whose bit 2 selects the ``i64`` address type and the bounds are u64."""
+    return _read_limits(r, features, shareable=False)[0]
+
+
+def _read_limits(r: Reader, features: Features, shareable: bool) -> tuple[Limits, bool]:
+    """``limits`` and the shared flag. With threads, bit 1 of the flags marks a memory as shared
+    (``proposals/threads/Overview.md``, "Spec Changes": ``0x03 n m``; ``0x02 n`` decodes, and validation rejects
+    a shared memory without maximum); tables cannot be shared."""
+    shared_bit = 0x02 if shareable and "threads" in features else 0
     if "memory64" in features:
         flags = r.byte()
-        if flags not in (0x00, 0x01, 0x04, 0x05):
+        if flags & ~(0x05 | shared_bit):
             raise r.error("malformed limits flags", r.pos - 1)
         addrtype = I64 if flags & 0x04 else I32
         lo = r.u64()
         hi = r.u64() if flags & 0x01 else None
-        return Limits(lo, hi, addrtype)
-    has_max = r.unsigned(1)
+        return Limits(lo, hi, addrtype), bool(flags & shared_bit)
+    flags = r.unsigned(2) if shared_bit else r.unsigned(1)
     lo = r.u32()
-    hi = r.u32() if has_max else None
-    return Limits(lo, hi)
+    hi = r.u32() if flags & 0x01 else None
+    return Limits(lo, hi), bool(flags & shared_bit)
 
 
 def read_tabletype(r: Reader, features: Features) -> TableType:
@@ -212,7 +220,8 @@ def read_tabletype(r: Reader, features: Features) -> TableType:
 
 
 def read_memtype(r: Reader, features: Features) -> MemType:
-    return MemType(read_limits(r, features))
+    limits, shared = _read_limits(r, features, shareable=True)
+    return MemType(limits, shared)
 
 
 def read_mutability(r: Reader) -> bool:
@@ -344,6 +353,11 @@ def _immediate_readers(features: Features) -> dict[str, ImmediateReader]:
         x = r.u32()
         return (x, r.u32())
 
+    def atomic_fence(r: Reader) -> tuple:
+        # The memory-order byte: 0 (sequentially consistent) is the only order there is.
+        zero(r)
+        return ()
+
     def one(read: Callable[[Reader], object]) -> ImmediateReader:
         return lambda r: (read(r),)
 
@@ -382,6 +396,7 @@ def _immediate_readers(features: Features) -> dict[str, ImmediateReader]:
         "reftype": lambda r: (RefType(False, read_heaptype(r, features)),),
         "reftype_null": lambda r: (RefType(True, read_heaptype(r, features)),),
         "br_on_cast": br_on_cast,
+        "atomic.fence": atomic_fence,
     }
 
 

@@ -39,4 +39,5 @@ def spectest_exports(store, verbose: bool = False) -> dict:
     exports["table"] = TableInst(TableType(Limits(10, 20), FUNCREF))
     exports["table64"] = TableInst(TableType(Limits(10, 20, "i64"), FUNCREF))
     exports["memory"] = MemInst(MemType(Limits(1, 2)))
+    exports["shared_memory"] = MemInst(MemType(Limits(1, 2), shared=True))   # the threads proposal's tests
     return exports

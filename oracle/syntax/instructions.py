@@ -54,6 +54,8 @@ IMMEDIATE_KINDS = frozenset({
     "reftype",          # ref.test/ref.cast (ref ht): (RefType(False, ht),)
     "reftype_null",     # ref.test/ref.cast (ref null ht): (RefType(True, ht),)
     "br_on_cast",       # binary: flags labelidx ht1 ht2; args (labelidx, RefType rt1, RefType rt2)
+    # threads (0xFE prefix)
+    "atomic.fence",     # a reserved zero byte (the memory order); args ()
 })
 
 
@@ -580,10 +582,78 @@ _TABLE = """
 0xFD 0x111  i16x8.relaxed_q15mulr_s             -               relaxed-simd
 0xFD 0x112  i16x8.relaxed_dot_i8x16_i7x16_s     -               relaxed-simd
 0xFD 0x113  i32x4.relaxed_dot_i8x16_i7x16_add_s -               relaxed-simd
+# -- 0xFE prefix: atomic memory instructions (threads proposal, proposals/threads/Overview.md) ------------------
+0xFE 0x00   memory.atomic.notify                memarg          threads
+0xFE 0x01   memory.atomic.wait32                memarg          threads
+0xFE 0x02   memory.atomic.wait64                memarg          threads
+0xFE 0x03   atomic.fence                        atomic.fence    threads
+0xFE 0x10   i32.atomic.load                     memarg          threads
+0xFE 0x11   i64.atomic.load                     memarg          threads
+0xFE 0x12   i32.atomic.load8_u                  memarg          threads
+0xFE 0x13   i32.atomic.load16_u                 memarg          threads
+0xFE 0x14   i64.atomic.load8_u                  memarg          threads
+0xFE 0x15   i64.atomic.load16_u                 memarg          threads
+0xFE 0x16   i64.atomic.load32_u                 memarg          threads
+0xFE 0x17   i32.atomic.store                    memarg          threads
+0xFE 0x18   i64.atomic.store                    memarg          threads
+0xFE 0x19   i32.atomic.store8                   memarg          threads
+0xFE 0x1A   i32.atomic.store16                  memarg          threads
+0xFE 0x1B   i64.atomic.store8                   memarg          threads
+0xFE 0x1C   i64.atomic.store16                  memarg          threads
+0xFE 0x1D   i64.atomic.store32                  memarg          threads
+0xFE 0x1E   i32.atomic.rmw.add                  memarg          threads
+0xFE 0x1F   i64.atomic.rmw.add                  memarg          threads
+0xFE 0x20   i32.atomic.rmw8.add_u               memarg          threads
+0xFE 0x21   i32.atomic.rmw16.add_u              memarg          threads
+0xFE 0x22   i64.atomic.rmw8.add_u               memarg          threads
+0xFE 0x23   i64.atomic.rmw16.add_u              memarg          threads
+0xFE 0x24   i64.atomic.rmw32.add_u              memarg          threads
+0xFE 0x25   i32.atomic.rmw.sub                  memarg          threads
+0xFE 0x26   i64.atomic.rmw.sub                  memarg          threads
+0xFE 0x27   i32.atomic.rmw8.sub_u               memarg          threads
+0xFE 0x28   i32.atomic.rmw16.sub_u              memarg          threads
+0xFE 0x29   i64.atomic.rmw8.sub_u               memarg          threads
+0xFE 0x2A   i64.atomic.rmw16.sub_u              memarg          threads
+0xFE 0x2B   i64.atomic.rmw32.sub_u              memarg          threads
+0xFE 0x2C   i32.atomic.rmw.and                  memarg          threads
+0xFE 0x2D   i64.atomic.rmw.and                  memarg          threads
+0xFE 0x2E   i32.atomic.rmw8.and_u               memarg          threads
+0xFE 0x2F   i32.atomic.rmw16.and_u              memarg          threads
+0xFE 0x30   i64.atomic.rmw8.and_u               memarg          threads
+0xFE 0x31   i64.atomic.rmw16.and_u              memarg          threads
+0xFE 0x32   i64.atomic.rmw32.and_u              memarg          threads
+0xFE 0x33   i32.atomic.rmw.or                   memarg          threads
+0xFE 0x34   i64.atomic.rmw.or                   memarg          threads
+0xFE 0x35   i32.atomic.rmw8.or_u                memarg          threads
+0xFE 0x36   i32.atomic.rmw16.or_u               memarg          threads
+0xFE 0x37   i64.atomic.rmw8.or_u                memarg          threads
+0xFE 0x38   i64.atomic.rmw16.or_u               memarg          threads
+0xFE 0x39   i64.atomic.rmw32.or_u               memarg          threads
+0xFE 0x3A   i32.atomic.rmw.xor                  memarg          threads
+0xFE 0x3B   i64.atomic.rmw.xor                  memarg          threads
+0xFE 0x3C   i32.atomic.rmw8.xor_u               memarg          threads
+0xFE 0x3D   i32.atomic.rmw16.xor_u              memarg          threads
+0xFE 0x3E   i64.atomic.rmw8.xor_u               memarg          threads
+0xFE 0x3F   i64.atomic.rmw16.xor_u              memarg          threads
+0xFE 0x40   i64.atomic.rmw32.xor_u              memarg          threads
+0xFE 0x41   i32.atomic.rmw.xchg                 memarg          threads
+0xFE 0x42   i64.atomic.rmw.xchg                 memarg          threads
+0xFE 0x43   i32.atomic.rmw8.xchg_u              memarg          threads
+0xFE 0x44   i32.atomic.rmw16.xchg_u             memarg          threads
+0xFE 0x45   i64.atomic.rmw8.xchg_u              memarg          threads
+0xFE 0x46   i64.atomic.rmw16.xchg_u             memarg          threads
+0xFE 0x47   i64.atomic.rmw32.xchg_u             memarg          threads
+0xFE 0x48   i32.atomic.rmw.cmpxchg              memarg          threads
+0xFE 0x49   i64.atomic.rmw.cmpxchg              memarg          threads
+0xFE 0x4A   i32.atomic.rmw8.cmpxchg_u           memarg          threads
+0xFE 0x4B   i32.atomic.rmw16.cmpxchg_u          memarg          threads
+0xFE 0x4C   i64.atomic.rmw8.cmpxchg_u           memarg          threads
+0xFE 0x4D   i64.atomic.rmw16.cmpxchg_u          memarg          threads
+0xFE 0x4E   i64.atomic.rmw32.cmpxchg_u          memarg          threads
 """
 
 #: The prefix bytes whose instructions carry a ``u32`` sub-opcode.
-PREFIXES = (0xFB, 0xFC, 0xFD)
+PREFIXES = (0xFB, 0xFC, 0xFD, 0xFE)
 
 
 def _parse(table: str) -> tuple[InstrInfo, ...]:

@@ -1146,6 +1146,50 @@ def _data_drop(k: _Checker, args: tuple) -> None:
     k.c.data(args[0])
 
 
+# Atomic memory instructions (threads proposal, ``proposals/threads/Overview.md``) --------------------------------
+
+#: ``op -> (params, results, natural width in bytes)`` as ``MEMORY_OPS``; the alignment must EQUAL the natural one.
+#: Valid on any memory: only ``memory.atomic.wait*`` need a shared one, and that is checked when they run.
+ATOMIC_OPS: dict[str, tuple[tuple, tuple, int]] = {
+    "memory.atomic.notify": ((ADDR, I32), (I32,), 4),
+    "memory.atomic.wait32": ((ADDR, I32, I64), (I32,), 4),
+    "memory.atomic.wait64": ((ADDR, I64, I64), (I32,), 8),
+}
+
+
+def _add_atomic_ops() -> None:
+    for t, packs in ((I32, (("", 4), ("8", 1), ("16", 2))), (I64, (("", 8), ("8", 1), ("16", 2), ("32", 4)))):
+        for n, width in packs:
+            u = "_u" if n else ""
+            ATOMIC_OPS[f"{t}.atomic.load{n}{u}"] = ((ADDR,), (t,), width)
+            ATOMIC_OPS[f"{t}.atomic.store{n}"] = ((ADDR, t), (), width)
+            for rmw in ("add", "sub", "and", "or", "xor", "xchg"):
+                ATOMIC_OPS[f"{t}.atomic.rmw{n}.{rmw}{u}"] = ((ADDR, t), (t,), width)
+            ATOMIC_OPS[f"{t}.atomic.rmw{n}.cmpxchg{u}"] = ((ADDR, t, t), (t,), width)
+
+
+_add_atomic_ops()
+
+
+def _atomic_access(k: _Checker, args: tuple) -> None:
+    params, results, width = ATOMIC_OPS[k.op]
+    memarg = args[0]
+    k.c.mem(memarg.memidx)   # "unknown memory" first
+    if 1 << memarg.align != width:
+        raise Invalid("alignment must be equal to natural")
+    at = _memarg(k, memarg, width)
+    k.pop_vals(tuple(at if p is ADDR else p for p in params))
+    k.vals.extend(results)
+
+
+_handles(*ATOMIC_OPS)(_atomic_access)
+
+
+@_handles("atomic.fence")
+def _atomic_fence(k: _Checker, args: tuple) -> None:
+    pass
+
+
 # Vector instructions with immediates ----------------------------------------------------------------------------
 
 

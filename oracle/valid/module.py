@@ -245,6 +245,8 @@ def validate_module(module: Module, features: Features = WASM_2_0, coverage: "Co
             raise Invalid(f"duplicate export name {ex.name}")
         names.add(ex.name)
 
+    if len(c.tables) > 1 and "reference-types" not in features:   # WebAssembly 1.0 (e.g. the threads suite)
+        raise Invalid("multiple tables are not allowed (yet)")
     if len(c.mems) > 1 and "multi-memory" not in features:
         raise Invalid("multiple memories are not allowed (yet)")
     if coverage is not None:
