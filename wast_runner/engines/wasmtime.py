@@ -51,6 +51,7 @@ FEATURE_SWITCHES = {
     "relaxed-simd": "wasm_relaxed_simd", "tail-call": "wasm_tail_call", "gc": "wasm_gc",
     "function-references": "wasm_function_references", "exceptions": "wasm_exceptions",
     "wide-arithmetic": "wasm_wide_arithmetic", "custom-page-sizes": "wasm_custom_page_sizes",
+    "threads": "wasm_threads",
 }
 
 _SPECTEST_PRINTS = {
@@ -161,6 +162,7 @@ class WasmtimeEngine(Engine):
             config.epoch_interruption = True
             for feature, switch in FEATURE_SWITCHES.items():
                 setattr(config, switch, feature in features)
+            config.shared_memory = "threads" in features   # shared memories need both switches
             self._engines[key] = wasmtime.Engine(config)
         return self._engines[key]
 
