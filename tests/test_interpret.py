@@ -79,9 +79,20 @@ def engine_of(inst, name: str) -> str:
 def test_match_blocks():
     body = [I("block", None), I("if", None), I("nop"), I("else"), I("end"), I("loop", None), I("end"), I("end"),
             I("end")]
-    end_of, else_of = match_blocks(body)
+    end_of, else_of, catches_of = match_blocks(body)
     assert end_of == {0: 7, 1: 4, 3: 4, 5: 6}
     assert else_of == {1: 3}
+    assert catches_of == {}
+
+
+def test_match_blocks_exception_handling():
+    # legacy try with two handlers, a try ... delegate inside a try_table: delegate ends its try
+    body = [I("try", None), I("try_table", None, ()), I("try", None), I("nop"), I("delegate", 0), I("end"),
+            I("catch", 0), I("nop"), I("catch_all"), I("end"), I("end")]
+    end_of, else_of, catches_of = match_blocks(body)
+    assert end_of == {0: 9, 1: 5, 2: 4, 6: 9, 8: 9}
+    assert else_of == {}
+    assert catches_of == {0: [6, 8]}
 
 
 def test_recursion_and_if_else():

@@ -89,14 +89,15 @@ class Entry:
 class Ctrl:
     """A label of the control stack (spec ``exec/runtime.rst``, "Labels") as the compiler sees it."""
 
-    __slots__ = ("kind", "base", "params", "results", "id", "py_loop", "escapes", "catches", "phase")
+    __slots__ = ("kind", "base", "params", "results", "id", "py_loop", "escapes", "catches", "phase", "delegated")
 
     def __init__(self, kind: str, base: int, params: int, results: int, id: int, py_loop: bool):
         self.kind, self.base, self.params, self.results = kind, base, params, results
         self.id, self.py_loop = id, py_loop
         self.escapes: set[int] = set()
         self.catches: tuple = ()   # try_table: its catch clauses
-        self.phase = "body"        # legacy try: "body", then "catch" (tagged handler) or "catch_all"
+        self.phase = "body"        # legacy try: "body", then "catch" (tagged), "catch_all" or "catch_all_chain"
+        self.delegated = False     # some ``delegate`` hands its exceptions to this label's handlers
 
     @property
     def arity(self) -> int:
@@ -376,7 +377,7 @@ class FunctionCompiler:
             self.open(f"elif {exn}.tag is TG{tag}:")
         else:
             self.open("else:")
-        c.phase = "catch" if tag is not None else "catch_all"
+        c.phase = "catch" if tag is not None else ("catch_all" if c.phase == "body" else "catch_all_chain")
         del self.stack[c.base:]
         if tag is not None:
             n = len(self.inst.tags[tag].type.params)
@@ -386,7 +387,7 @@ class FunctionCompiler:
         """The Python handler of a legacy ``try``; one that a ``delegate`` targets also takes the delegated
         exception (and only when it is the target)."""
         exn = f"_e{c.id}"
-        if c.catches == ("delegated",):
+        if c.delegated:
             self.open(f"except (ExnInst, DelegatedExn) as {exn}:")
             self.open(f"if {exn}.__class__ is DelegatedExn:")
             self.emit(f"if {exn}.target != {c.id}: raise")
@@ -406,6 +407,8 @@ class FunctionCompiler:
             self.open("else:")
             self.emit(f"raise _e{c.id}")   # not a bare raise: a delegated exception was unwrapped
             self.close()
+        elif c.phase == "catch_all_chain":
+            self.close()   # the ``else:`` of the tag tests
         self.close()
 
     def delegate(self, label: int, live: bool) -> None:
@@ -419,14 +422,14 @@ class FunctionCompiler:
         outside = self.ctrl[:-1]
         target = outside[len(outside) - 1 - label]
         handler = next((t for t in reversed(outside[:outside.index(target) + 1])
-                        if t.kind == "try" and t.phase == "body"), None)
+                        if t.kind in ("try", "try_table") and t.phase == "body"), None)
         self.open_except(c)
         self.emit(f"raise DelegatedExn(_e{c.id}, {handler.id if handler else 0})")
         self.close()
         if handler is None:
             self.delegates_to_caller = True
         else:
-            handler.catches = ("delegated",)
+            handler.delegated = True
         c.kind = "try-delegate"
         self.end(live=False)
 
@@ -453,7 +456,7 @@ class FunctionCompiler:
         clause's label with the exception's fields (and, for the ``_ref`` forms, the exception itself)."""
         self.close()
         exn = f"_e{c.id}"
-        self.open(f"except ExnInst as {exn}:")
+        self.open_except(c)
         depth = len(self.stack)
         for kind, tag, label in c.catches:
             guard = tag is not None
@@ -471,7 +474,7 @@ class FunctionCompiler:
             else:
                 break
         else:
-            self.emit("raise")
+            self.emit(f"raise {exn}")   # not a bare raise: a delegated exception was unwrapped
         self.close()
 
     def dispatch(self, c: Ctrl) -> None:
@@ -955,7 +958,7 @@ def compile_function(func: FuncInst) -> tuple[Callable, Callable]:
     inst = func.module
     if inst.store.engine == "interpret":
         fn = interpret_function(func)
-        return fn, fn
+        return fn, fn.__wasm_tail__
     store = inst.store
     fc = FunctionCompiler(func, store.max_call_depth, store.instruction_counter is not None,
                           store.coverage is not None)
@@ -963,7 +966,7 @@ def compile_function(func: FuncInst) -> tuple[Callable, Callable]:
         source = fc.compile()
     except CompileError:   # beyond what Python source can nest: the plain path (oracle.exec.interpret)
         fn = interpret_function(func)
-        return fn, fn
+        return fn, fn.__wasm_tail__
     ns = inst.namespace
     ns.update(fc.consts)
     code = compile(source, f"<wasm function {func.index}>", "exec")
