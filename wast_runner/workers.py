@@ -1,16 +1,14 @@
 """Running files in worker processes (``-j N``).
 
 Each worker has its own pipe to the parent. The parent hands out one file at a time (so it always knows which file
-each worker is running) and receives the records in small batches: a batch goes out when it holds
-``BATCH_RECORDS`` records or its oldest record is ``BATCH_SECONDS`` old, and at the end of each file (one message
-per record made the parent the bottleneck of a 2-core run). A worker that dies (a crash of the engine, the OOM
-killer) costs only the rest of its file, at most the last ``BATCH_SECONDS`` of results included: the parent
-records an ``error`` for the file naming the last line it received, and starts a replacement.
+each worker is running) and receives every record as soon as the worker's command finishes; ``Connection.send``
+writes synchronously, so a record is never lost in a buffer when a worker dies. A worker that dies (a crash of
+the engine, the OOM killer) costs only the rest of its file: the parent records an ``error`` for it and starts a
+replacement.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
-import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Sequence
@@ -18,31 +16,6 @@ from typing import Any, Sequence
 from .results import FileContext, make_record
 from .run import EngineSpec, Job, JobStats, Listener, run_job, run_with_big_stack
 from .suites import SuiteError
-
-
-BATCH_RECORDS = 200
-BATCH_SECONDS = 0.05
-
-
-class _Batcher:
-    """Collects one file's records and sends them in batches."""
-
-    def __init__(self, conn: Connection, index: int):
-        self.conn, self.index = conn, index
-        self.batch: list[dict] = []
-        self.since = 0.0
-
-    def __call__(self, rec: dict) -> None:
-        if not self.batch:
-            self.since = time.monotonic()
-        self.batch.append(rec)
-        if len(self.batch) >= BATCH_RECORDS or time.monotonic() - self.since >= BATCH_SECONDS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.batch:
-            self.conn.send(("recs", self.index, self.batch))
-            self.batch = []
 
 
 def _worker(spec: EngineSpec, cache: Path | None, conn: Connection) -> None:
@@ -57,11 +30,7 @@ def _worker(spec: EngineSpec, cache: Path | None, conn: Connection) -> None:
             conn.send(("ready",))
             while (item := conn.recv()) is not None:
                 i, job = item
-                batcher = _Batcher(conn, i)
-                try:
-                    stats = run_with_big_stack(run_job, job, engine, version, batcher, cache)
-                finally:
-                    batcher.flush()
+                stats = run_with_big_stack(run_job, job, engine, version, lambda r: conn.send(("rec", i, r)), cache)
                 conn.send(("done", i, stats))
         finally:
             engine.close()
@@ -125,10 +94,9 @@ def _serve(w: _Worker, jobs: Sequence[Job], listener: Listener, next_job: Any) -
         while w.conn.poll():
             msg = w.conn.recv()
             tag = msg[0]
-            if tag == "recs":
-                for rec in msg[2]:
-                    listener.record(msg[1], rec)
-                w.last_line = msg[2][-1].get("line", 0)
+            if tag == "rec":
+                w.last_line = msg[2].get("line", 0)
+                listener.record(msg[1], msg[2])
             elif tag == "done":
                 listener.file_done(msg[1], jobs[msg[1]], msg[2])
                 finished += 1
