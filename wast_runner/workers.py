@@ -9,6 +9,7 @@ replacement.
 from __future__ import annotations
 
 import multiprocessing as mp
+import select
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Sequence
@@ -47,6 +48,13 @@ class _Worker:
         self.engine = spec.name
         self.job: int | None = None       # index of the file it runs
         self.last_line = 0
+        # One poll object per pipe: Connection.poll() builds a selector on every call, which made the parent the
+        # bottleneck of a 2-core run (one call per record).
+        self.poller = select.poll()
+        self.poller.register(self.conn.fileno(), select.POLLIN)
+
+    def readable(self) -> bool:
+        return bool(self.poller.poll(0))
 
 
 def run_parallel(jobs: Sequence[Job], order: Sequence[int], spec: EngineSpec, listener: Listener, n: int,
@@ -91,7 +99,7 @@ def _serve(w: _Worker, jobs: Sequence[Job], listener: Listener, next_job: Any) -
     """Handle everything a worker has sent; returns how many files it finished (or lost)."""
     finished = 0
     try:
-        while w.conn.poll():
+        while w.readable():
             msg = w.conn.recv()
             tag = msg[0]
             if tag == "rec":
