@@ -210,15 +210,7 @@ class ScriptRun:
 
     def do_instance(self, cmd: Command):
         """``(module instance $I $M)``: instantiate a module definition; the instance becomes current."""
-        definition = cmd.raw.get("definition")
-        filename = self.definitions.get(definition)
-        if filename is None:
-            raise Verdict("failed", f"unknown module definition {definition}" if definition
-                          else "no module definition before this command")
-        if isinstance(filename, Broken):
-            raise Verdict("failed", f"module definition from line {filename.line} is not valid ({filename.why})")
-        assert isinstance(filename, str)
-        return self._instantiate(filename, cmd.raw.get("instance"), cmd.line, "instance")
+        return self._instantiate_definition(cmd, cmd.raw.get("definition"))
 
     def do_module_definition(self, cmd: Command):
         """wabt's spelling of ``(module definition $M ...)``."""
@@ -227,13 +219,16 @@ class ScriptRun:
 
     def do_module_instance(self, cmd: Command):
         """wabt's spelling of ``(module instance $I $M)``: ``module`` names the definition."""
-        definition = cmd.raw.get("module")
+        return self._instantiate_definition(cmd, cmd.raw.get("module"))
+
+    def _instantiate_definition(self, cmd: Command, definition: str | None):
         filename = self.definitions.get(definition)
         if filename is None:
             raise Verdict("failed", f"unknown module definition {definition}" if definition
                           else "no module definition before this command")
         if isinstance(filename, Broken):
             raise Verdict("failed", f"module definition from line {filename.line} is not valid ({filename.why})")
+        assert isinstance(filename, str)
         return self._instantiate(filename, cmd.raw.get("instance"), cmd.line, "instance")
 
     def _module_assertion(self, cmd: Command):
