@@ -278,15 +278,6 @@ EXTERN_KINDS = ("func", "table", "mem", "global", "tag")
 BlockType = Union[None, ValType, int]
 
 
-_INTERNED: dict = {}
-
-
-def intern_type(t: FuncType) -> FuncType:
-    """The one shared object for a type equal to ``t``, so that run-time type checks (``call_indirect``) are
-    identity tests. (For WebAssembly 3.0 use defined types: ``roll_rectype``, ``deftype_of``.)"""
-    return _INTERNED.setdefault(t, t)
-
-
 # -- substitution, rolling and closing (spec ``valid/conventions.rst``) -----------------------------------------
 
 HeapMap = Callable[[HeapType], HeapType]
