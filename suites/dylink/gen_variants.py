@@ -15,16 +15,7 @@ from pathlib import Path
 HEADER = b"\x00asm\x01\x00\x00\x00"
 
 
-def leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
+from wast_runner.dylink_wasm import uleb as leb  # noqa: E402  (one LEB128 encoder for both generators)
 
 
 def name(s: str | bytes) -> bytes:
