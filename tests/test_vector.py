@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+import oracle.exec.relaxed as relaxed
 import oracle.exec.vector as vector
 from oracle.exec.vector import SIMD_SHAPES, v128_from_lanes, v128_lanes
+from oracle.runtime.relaxed import RelaxedParameters
 from oracle.exec.vector_ops import VECTOR_MEMORY, VECTOR_OPS, MemOp
 from oracle.runtime.values import MASK32, f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
 
@@ -270,21 +272,25 @@ def test_conversions():
 
 
 def test_relaxed_deterministic_profile():
+    R = RelaxedParameters()
     # madd rounds the product first: (1+2^-12)^2 = 1 + 2^-11 + 2^-24 -> f32 1+2^-11, then - (1+2^-11) = 0
     x = 1.0 + 2.0 ** -12
-    r = vector.f32x4_relaxed_madd(f32v(x, x, x, x), f32v(x, x, x, x), f32v(*[-(1.0 + 2.0 ** -11)] * 4))
+    r = relaxed.f32x4_relaxed_madd(f32v(x, x, x, x), f32v(x, x, x, x), f32v(*[-(1.0 + 2.0 ** -11)] * 4), R)
     assert v128_lanes(r, F32) == [0.0] * 4
-    r = vector.f64x2_relaxed_nmadd(vec(F64, 2.0), vec(F64, 3.0), vec(F64, 1.0))
+    r = relaxed.f64x2_relaxed_nmadd(vec(F64, 2.0), vec(F64, 3.0), vec(F64, 1.0), R)
     assert v128_lanes(r, F64) == [-5.0, -5.0]
-    r = vector.i16x8_relaxed_dot_i8x16_i7x16_s(vec(I8, -128), vec(I8, -128))
+    r = relaxed.i16x8_relaxed_dot_i8x16_i7x16_s(vec(I8, -128), vec(I8, -128), R)
     assert signed(I16, r) == [32767] * 8
-    r = vector.i32x4_relaxed_dot_i8x16_i7x16_add_s(vec(I8, 1, 2), vec(I8, 3, -1), vec(I32, 10))
+    r = relaxed.i32x4_relaxed_dot_i8x16_i7x16_add_s(vec(I8, 1, 2), vec(I8, 3, -1), vec(I32, 10), R)
     assert signed(I32, r) == [12] * 4
+    # fused madd and the unsigned dot product would differ here; nmadd's 2*3+1 is exact either way
+    assert R.consulted == {"fmadd", "idot"}
 
 
 # --- Templates -----------------------------------------------------------------------------------------------------
 
-_NAMESPACE = {name: getattr(vector, name) for name in vector.__all__}
+_NAMESPACE = {**{name: getattr(vector, name) for name in vector.__all__},
+              **{name: getattr(relaxed, name) for name in relaxed.__all__}, "RELAXED": RelaxedParameters()}
 _SAMPLE_VECTORS = [0, (1 << 128) - 1, int.from_bytes(bytes(range(0x70, 0x80)), "little"),
                    v128_from_lanes([0x7FC0_0000, 0xFF80_0000, 0x8000_0000, 0x3F80_0000], I32)]
 

@@ -8,7 +8,8 @@ verdict against the script); the reference's outcome is added under ``against``,
 ``agree``       both engines did the same thing (and it is what the script wants)
 ``allowed``     the engines differ only where the spec allows implementations to differ: NaN sign and payload
                 (both results arithmetic NaNs, or a pattern the script accepts), resource exhaustion on one side,
-                ``memory.grow`` / ``table.grow`` failing on one side, relaxed SIMD operations
+                ``memory.grow`` / ``table.grow`` failing on one side, a result the reference gives under
+                another choice of the relaxed operations' parameters (``wast_runner.relaxed``)
 ``message``     same outcome, different failure message (messages are not normative)
 ``engine``      the engine departs from the script and from the reference
 ``oracle``      the reference departs from the script and the engine does not -- a bug in the oracle (loud)
@@ -68,8 +69,14 @@ def run_pair(pair: EnginePair, ctx: FileContext, json_path: Any, module_bytes: C
     side_e = _Side(pair.primary, ctx, json_path, module_bytes, commands, features)
     side_o = _Side(pair.reference, ref_ctx, json_path, module_bytes, commands, features)
     modules = ModuleTracker(module_bytes, features)
+    # The outcomes the reference's other choices of the relaxed parameters give (when it is the oracle).
+    from .relaxed import RelaxedExplorer
+    explorer = (RelaxedExplorer.for_engine(pair.reference, ref_ctx, module_bytes, list(commands), features)
+                if side_o.run is not None else None)
     for k, cmd in enumerate(commands):
         rec_e, rec_o = side_e.record(k, cmd), side_o.record(k, cmd)
+        if explorer is not None and not side_o.failure:
+            explorer.annotate(k, cmd, rec_o)
         emit(merge(cmd, rec_e, rec_o, modules))
         modules.step(cmd)
 
@@ -102,7 +109,7 @@ def _unused(rec: dict) -> None:   # ScriptRun.execute returns its records; nothi
 
 class ModuleTracker:
     """Which module file each action acts on (mirrors ``ScriptRun``'s current and named modules), so the diff
-    can look at the code an action reaches (``memory.grow``? relaxed SIMD?)."""
+    can look at the code an action reaches (``memory.grow``?)."""
 
     def __init__(self, module_bytes: Callable[[str], bytes], features: Features):
         self.module_bytes, self.features = module_bytes, features
@@ -207,10 +214,25 @@ def _nan_allowed(a: tuple, b: tuple) -> bool:
     return False
 
 
-def relation(a: Any, b: Any, ops: frozenset[str] = frozenset()) -> tuple[str, str]:
+def relation(a: Any, b: Any, ops: frozenset[str] = frozenset(), alternatives: Sequence[dict] = ()
+             ) -> tuple[str, str]:
     """How two ``actual`` values relate: ``same``, ``message`` (same failure, other message), ``allowed`` (a
     difference the spec permits; the second item says which), ``differ``, or ``unknown`` when only one side
-    reported what it did (a whole-script engine reports no values)."""
+    reported what it did (a whole-script engine reports no values).
+
+    ``alternatives``: the ``allowed`` entries of the reference's record, its outcomes under other choices of the
+    relaxed parameters (``wast_runner.relaxed``); ``a`` matching one of them is allowed.
+    """
+    rel, why = _relation(a, b, ops)
+    if rel == "differ":
+        for alt in alternatives:
+            r, _ = _relation(a, alt.get("actual"), ops)
+            if r == "same" or r == "allowed":
+                return "allowed", f"relaxed operations: the reference gives this with {alt['relaxed']}"
+    return rel, why
+
+
+def _relation(a: Any, b: Any, ops: frozenset[str]) -> tuple[str, str]:
     if a is None or b is None:
         return ("same", "") if a is None and b is None else ("unknown", "")
     if isinstance(a, dict) and isinstance(b, dict):
@@ -236,8 +258,6 @@ def relation(a: Any, b: Any, ops: frozenset[str] = frozenset()) -> tuple[str, st
             x[0] in ("i32", "i64") and -1 & ((1 << (32 if x[0] == "i32" else 64)) - 1) in (x[1], y[1])
             for x, y in diffs):
         return "allowed", "memory.grow/table.grow failed on one side"
-    if any("relaxed" in op for op in ops):
-        return "allowed", "relaxed operation"
     return "differ", ""
 
 
@@ -247,7 +267,7 @@ def classify(kind: str, rec_e: dict, rec_o: dict, ops: frozenset[str] = frozense
     if oe in ("skipped", "error") or oo in ("skipped", "error"):
         side = "the engine" if oe in ("skipped", "error") else "the reference"
         return "unjudged", f"{side} {'skipped' if (oe if side == 'the engine' else oo) == 'skipped' else 'broke'}"
-    rel, why = relation(rec_e.get("actual"), rec_o.get("actual"), ops)
+    rel, why = relation(rec_e.get("actual"), rec_o.get("actual"), ops, rec_o.get("allowed", ()))
     unseen = " (the engine's values are not reported)" if rel == "unknown" else ""
     e_ok, o_ok = oe == "passed", oo == "passed"
     if e_ok and o_ok:
@@ -279,14 +299,15 @@ def merge(cmd: Command, rec_e: dict, rec_o: dict, modules: ModuleTracker | None 
     rec = dict(rec_e)
     if cmd.kind == "action" and rec_e["outcome"] == "passed" and rec_o["outcome"] == "passed":
         # No expectation in the script: the reference's results are the expectation.
-        rel, why = relation(rec_e.get("actual"), rec_o.get("actual"), ops)
+        rel, why = relation(rec_e.get("actual"), rec_o.get("actual"), ops, rec_o.get("allowed", ()))
         if rel == "differ":
             rec["outcome"] = "failed"
             rec["detail"] = "results differ from the reference's (the expectation of a plain action)"
     cls, why = classify(cmd.kind, rec, rec_o, ops)
     against = {"engine": rec_o["engine"], "engine_version": rec_o["engine_version"], "outcome": rec_o["outcome"],
                "detail": rec_o.get("detail", "")}
-    for key in ("actual", "skip_reason", "message_matches", "engine_output"):
+    for key in ("actual", "skip_reason", "message_matches", "engine_output", "relaxed", "allowed",
+                "allowed_incomplete"):
         if key in rec_o:
             against[key] = rec_o[key]
     rec["against"] = against

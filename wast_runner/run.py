@@ -158,7 +158,10 @@ def execute_script(engine: Any, ctx: FileContext, conv: Any, commands: list, fea
         for rec in script_engine_records(engine, ctx, json_path, commands, features):
             emit(rec)
     else:
-        ScriptRun(engine, ctx, conv.module_bytes, emit).run(commands, features)
+        from .relaxed import RelaxedExplorer
+        explorer = RelaxedExplorer.for_engine(engine, ctx, conv.module_bytes, commands, features)
+        ScriptRun(engine, ctx, conv.module_bytes, emit).run(commands, features,
+                                                             explorer.annotate if explorer else None)
 
 
 def run_with_big_stack(fn: Callable[..., Any], *args: Any) -> Any:

@@ -82,15 +82,21 @@ class ScriptRun:
 
     # -- driving -----------------------------------------------------------------------------------------------
 
-    def run(self, commands: list[Command], features: Features) -> None:
+    def run(self, commands: list[Command], features: Features,
+            annotate: Callable[[int, Command, dict], None] | None = None) -> None:
+        """Run every command, emitting its record; ``annotate(k, command, record)`` may add to each record first
+        (``wast_runner.relaxed``)."""
         failure = self.start(features)
         if failure is not None:
             # Without a fresh store nothing can be judged; still one record per command, so counts stay right.
             for cmd in commands:
                 self.emit(self.reset_failed_record(cmd, failure))
             return
-        for cmd in commands:
-            self.emit(self.execute(cmd))
+        for k, cmd in enumerate(commands):
+            rec = self.execute(cmd)
+            if annotate is not None:
+                annotate(k, cmd, rec)
+            self.emit(rec)
 
     def start(self, features: Features) -> dict | None:
         """Reset the engine for this script; ``None`` when that worked, else the extra keys of the ``error``

@@ -848,8 +848,8 @@ def base_namespace() -> dict:
     from . import numerics, table_instr
     ns: dict = {"Trap": Trap, "Exhaustion": Exhaustion, "ExnInst": ExnInst, "TailCall": TailCall,
                 "DelegatedExn": DelegatedExn}
-    from . import gc_instr, reference_instr, vector
-    for mod in (numerics, table_instr, memory_instr, vector, reference_instr, atomic_instr, gc_instr):
+    from . import gc_instr, reference_instr, relaxed, vector
+    for mod in (numerics, table_instr, memory_instr, vector, relaxed, reference_instr, atomic_instr, gc_instr):
         names = getattr(mod, "__all__", None) or [k for k in vars(mod) if not k.startswith("_")]
         for k in names:
             if k in ns and ns[k] is not getattr(mod, k):

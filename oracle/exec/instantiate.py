@@ -66,6 +66,7 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     inst = ModuleInst(types=types, store=store)
     ns = inst.namespace = _namespace(inst)
     ns["_C"] = store.instruction_counter
+    ns["RELAXED"] = store.relaxed   # the relaxed operations' parameters (oracle.exec.relaxed)
     ns["_OPS"] = store.coverage.ops if store.coverage is not None else None
     for imp, val in zip(module.imports, externvals):
         expected = types[imp.desc] if imp.kind in ("func", "tag") else close_externtype(imp.kind, imp.desc, types)

@@ -108,12 +108,12 @@ def _instance_lambda(params: str, body: str, inst, consts: dict[str, Any]) -> Ca
     return eval(f"lambda {', '.join(consts)}: lambda {params}: {body}", inst.namespace)(*consts.values())
 
 
-_INSTANCE_NAMES = re.compile(r"\bTY\{|\bMOD\b")
+_INSTANCE_NAMES = re.compile(r"\bTY\{|\bMOD\b|\bRELAXED\b")
 
 
 def _uses_instance(template: str, args: tuple) -> bool:
-    """Whether a template names the instance's types or segments, or has a reference type immediate (``{rK}``,
-    the closed type as an instance constant)."""
+    """Whether a template names the instance's types or segments or the store's relaxed parameters, or has a
+    reference type immediate (``{rK}``, the closed type as an instance constant)."""
     return _INSTANCE_NAMES.search(template) is not None or any(isinstance(a, RefType) for a in args)
 
 

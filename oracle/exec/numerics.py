@@ -24,6 +24,7 @@ depends on the platform: negative on x86-64) -- also always in the allowed set.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from oracle.errors import Trap
 from oracle.runtime.values import f32_from_bits, f32_round, f32_to_bits, f64_from_bits, f64_to_bits
@@ -36,7 +37,7 @@ __all__ = [
     # floating-point operators
     "f32_div", "f64_div", "f32_sqrt", "f64_sqrt", "f32_min", "f64_min", "f32_max", "f64_max",
     "f32_ceil", "f64_ceil", "f32_floor", "f64_floor", "f32_trunc", "f64_trunc", "f32_nearest", "f64_nearest",
-    "f32_copysign", "f64_copysign",
+    "f32_copysign", "f64_copysign", "f32_fma", "f64_fma",
     # conversions
     "i32_trunc_f32_s", "i32_trunc_f32_u", "i32_trunc_f64_s", "i32_trunc_f64_u",
     "i64_trunc_f32_s", "i64_trunc_f32_u", "i64_trunc_f64_s", "i64_trunc_f64_u",
@@ -251,6 +252,61 @@ f32_max = f64_max
 # Every double of magnitude >= 2**52 (every f32 of magnitude >= 2**23) is already integral, and below it the
 # integral results of ceil/floor/trunc/nearest are exact in a double and in an f32 alike.
 _INTEGRAL = 4503599627370496.0  # 2**52
+
+
+def _ieee(q: Fraction, precision: int, emax: int) -> float:
+    """``ieee_N(q)`` (spec ``exec/numerics.rst``, "Rounding") of a non-zero rational: round to nearest, ties to
+    even, with ``precision`` significand bits, exponents down to the subnormals of ``1 - emax``, and overflow to
+    an infinity. Computed on integers, so it rounds exactly once (an f32 result is not a rounded double)."""
+    a = abs(q)
+    n, d = a.numerator, a.denominator
+    e = n.bit_length() - d.bit_length()            # 2^e <= a < 2^(e+2): make it 2^e <= a < 2^(e+1)
+    if (n << max(0, -e)) < (d << max(0, e)):
+        e -= 1
+    quantum = max(e, 1 - emax) - precision + 1      # the unit in the last place at that exponent
+    num, den = (n, d << quantum) if quantum >= 0 else (n << -quantum, d)
+    m, r = divmod(num, den)
+    if 2 * r > den or (2 * r == den and m & 1):
+        m += 1
+    if m.bit_length() + quantum > emax + 1:        # m * 2^quantum >= 2^(emax+1): beyond the largest finite
+        return -math.inf if q < 0 else math.inf
+    x = math.ldexp(m, quantum)
+    return -x if q < 0 else x
+
+
+def _fma(z1: float, z2: float, z3: float, precision: int, emax: int) -> float:
+    """``fma_N`` (spec ``exec/numerics.rst``, "fma"): ``z1 * z2 + z3`` with unbounded range and precision,
+    rounded once. NaN results are the positive canonical NaN (NaN operands: ``nans_N``; invalid: ``nans_N{}``)."""
+    if z1 != z1 or z2 != z2 or z3 != z3:
+        return CANONICAL_NAN
+    if math.isinf(z1) or math.isinf(z2):
+        if z1 == 0 or z2 == 0:
+            return CANONICAL_NAN                   # infinity times zero
+        product = math.copysign(math.inf, z1) * math.copysign(1.0, z2)
+        if math.isinf(z3) and z3 != product:
+            return CANONICAL_NAN                   # infinities of opposite signs
+        return product
+    if math.isinf(z3):
+        return z3
+    if z1 == 0 or z2 == 0:
+        if z3 == 0:   # a zero product plus a zero: negative only if both are
+            negative = (math.copysign(1.0, z1) * math.copysign(1.0, z2) < 0) and math.copysign(1.0, z3) < 0
+            return -0.0 if negative else 0.0
+        return z3
+    q = Fraction(z1) * Fraction(z2) + Fraction(z3)
+    if q == 0:
+        return 0.0                                 # an exact zero sum of non-zero terms rounds to +0
+    return _ieee(q, precision, emax)
+
+
+def f32_fma(z1: float, z2: float, z3: float) -> float:
+    """``fma_32``."""
+    return _fma(z1, z2, z3, 24, 127)
+
+
+def f64_fma(z1: float, z2: float, z3: float) -> float:
+    """``fma_64``."""
+    return _fma(z1, z2, z3, 53, 1023)
 
 
 def f64_ceil(z: float) -> float:

@@ -16,8 +16,7 @@ computed in double precision and rounded once to the lane format (``f32_round`` 
 ``+ - * / sqrt``: 53 >= 2*24+2 bits). NaN results: ``exec/numerics.rst``, "NaN Propagation", allows any NaN of the
 right kind; every NaN a vector float operator produces is the positive canonical NaN (the deterministic
 profile's choice), whatever the scalar operator picked.
-Relaxed SIMD operations (``exec/numerics.rst``, "Relaxed Operations") likewise follow the deterministic profile,
-where every choice parameter is 0.
+The relaxed SIMD operations (``exec/numerics.rst``, "Relaxed Operations") are in ``oracle.exec.relaxed``.
 """
 from __future__ import annotations
 
@@ -378,13 +377,6 @@ def _fpmax(a: float, b: float) -> float:
     return b if a < b else a
 
 
-def _relaxed_madd(shape: SimdShape, negate: bool) -> V128Op:
-    """``frelaxed_madd`` / ``frelaxed_nmadd``, deterministic profile: ``fadd(fmul(+-z_1, z_2), z_3)``."""
-    result = _float_result(shape)
-    sign = -1.0 if negate else 1.0
-    return _lanewise(shape, lambda a, b, c: result(result(sign * a * b) + c))
-
-
 # --- v128 bitwise operations (integer operations of width 128) ----------------------------------------------------
 
 def v128_not(v: int) -> int:
@@ -550,20 +542,6 @@ f64x2_convert_low_i32x4_s = _convert(_I32X4, _F64X2, float, signed=True, half="l
 f64x2_convert_low_i32x4_u = _convert(_I32X4, _F64X2, float, half="low")
 f32x4_demote_f64x2_zero = _convert(_F64X2, _F32X4, f32_demote_f64, zero=True)
 f64x2_promote_low_f32x4 = _convert(_F32X4, _F64X2, f64_promote_f32, half="low")
-
-# Relaxed SIMD (Wasm 3.0) where it is not just its deterministic 2.0 counterpart (see ``vector_ops``).
-f32x4_relaxed_madd = _relaxed_madd(_F32X4, negate=False)
-f32x4_relaxed_nmadd = _relaxed_madd(_F32X4, negate=True)
-f64x2_relaxed_madd = _relaxed_madd(_F64X2, negate=False)
-f64x2_relaxed_nmadd = _relaxed_madd(_F64X2, negate=True)
-# ``ivdot_sat``: i8 products summed pairwise with signed saturation to i16 (second operand signed: R_idot = 0).
-i16x8_relaxed_dot_i8x16_i7x16_s = _dot(_I8X16, _I16X8, _sat(16, signed=True))
-
-
-def i32x4_relaxed_dot_i8x16_i7x16_add_s(a: int, b: int, c: int) -> int:
-    """``relaxed_dot_add_s`` (``vextternop``): the i16 relaxed dot, pairwise widened to i32, plus ``c``."""
-    return i32x4_add(i32x4_extadd_pairwise_i16x8_s(i16x8_relaxed_dot_i8x16_i7x16_s(a, b)), c)
-
 
 __all__ = ["SimdShape", "SIMD_SHAPES", "v128_lanes", "v128_from_lanes"] + sorted(
     name for name in list(globals())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .ops import Op
+from .relaxed import RELAXED_INSTRUCTIONS
 
 
 class MemOp(NamedTuple):
@@ -75,32 +76,10 @@ _BY_OPERAND_COUNT = {
         i32x4.dot_i16x8_s
         f32x4.add f32x4.sub f32x4.mul f32x4.div f32x4.min f32x4.max f32x4.pmin f32x4.pmax
         f64x2.add f64x2.sub f64x2.mul f64x2.div f64x2.min f64x2.max f64x2.pmin f64x2.pmax
-        i16x8.relaxed_dot_i8x16_i7x16_s
     """,
     3: """
         v128.bitselect
-        f32x4.relaxed_madd f32x4.relaxed_nmadd f64x2.relaxed_madd f64x2.relaxed_nmadd
-        i32x4.relaxed_dot_i8x16_i7x16_add_s
     """,
-}
-
-#: Relaxed SIMD (Wasm 3.0) instructions that, in the deterministic profile (every choice parameter 0), are the
-#: 2.0 instruction named here (spec ``exec/numerics.rst``, "Relaxed Operations").
-_RELAXED_AS = {
-    "i8x16.relaxed_swizzle": "i8x16.swizzle",
-    "i32x4.relaxed_trunc_f32x4_s": "i32x4.trunc_sat_f32x4_s",
-    "i32x4.relaxed_trunc_f32x4_u": "i32x4.trunc_sat_f32x4_u",
-    "i32x4.relaxed_trunc_f64x2_s_zero": "i32x4.trunc_sat_f64x2_s_zero",
-    "i32x4.relaxed_trunc_f64x2_u_zero": "i32x4.trunc_sat_f64x2_u_zero",
-    "i8x16.relaxed_laneselect": "v128.bitselect",
-    "i16x8.relaxed_laneselect": "v128.bitselect",
-    "i32x4.relaxed_laneselect": "v128.bitselect",
-    "i64x2.relaxed_laneselect": "v128.bitselect",
-    "f32x4.relaxed_min": "f32x4.min",
-    "f32x4.relaxed_max": "f32x4.max",
-    "f64x2.relaxed_min": "f64x2.min",
-    "f64x2.relaxed_max": "f64x2.max",
-    "i16x8.relaxed_q15mulr_s": "i16x8.q15mulr_sat_s",
 }
 
 _LANE_SHAPES = ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2")
@@ -114,7 +93,11 @@ VECTOR_OPS: dict[str, Op] = {
 VECTOR_OPS.update({m: Op(f"{_function(m)}({{0}}, {{i0}})") for m in _EXTRACTS})
 VECTOR_OPS.update({f"{s}.replace_lane": Op(f"{s}_replace_lane({{0}}, {{i0}}, {{1}})") for s in _LANE_SHAPES})
 VECTOR_OPS["i8x16.shuffle"] = Op("i8x16_shuffle({0}, {1}, {i0})")
-VECTOR_OPS.update({relaxed: VECTOR_OPS[plain] for relaxed, plain in _RELAXED_AS.items()})
+# Relaxed SIMD (``oracle.exec.relaxed``): the operands, then the store's choice of the relaxed parameters.
+VECTOR_OPS.update({
+    mnemonic: Op(f"{_function(mnemonic)}({', '.join(f'{{{k}}}' for k in range(count))}, RELAXED)")
+    for mnemonic, count in RELAXED_INSTRUCTIONS.items()
+})
 
 # Extending loads are the extension of the low half of a vector holding the 8 bytes read; a splat of the scalar
 # read; a zero-extended scalar; and the lane replacement / extraction of the matching shape.

@@ -4,6 +4,9 @@ Loading a module follows the embedder's order: ``module_decode`` (Malformed), ``
 resolving each import from the registered modules by (module name, import name) -- absent is Unlinkable
 "unknown import", as in the reference interpreter -- then ``module_instantiate`` (Unlinkable on a type mismatch,
 Trap while initialising = uninstantiable).
+
+``--engine oracle:fmin=1,fmadd=1`` runs the oracle under that choice of the relaxed operations' global
+parameters (``oracle.runtime.relaxed``) instead of the deterministic profile.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from oracle.errors import Exhaustion, Invalid, Malformed, Trap, UncaughtExceptio
 from oracle.features import WASM_2_0, Features
 from oracle.runtime.function import FuncInst, HostFunc
 from oracle.runtime.global_ import GlobalInst
+from oracle.runtime.relaxed import parse_relaxed
 
 from .base import (ActionOutcome, Arg, Engine, EngineOptions, Exhausted, Loaded, LoadFailed, LoadOutcome,
                    NotFound, Returned, Thrown, Trapped)
@@ -32,6 +36,12 @@ class OracleEngine(Engine):
         self.registry: dict[str, dict[str, Any]] = {}
         self._spectest_error: ImportError | None = None
         self.coverage: Any = None   # a wast_runner.coverage.OracleCoverage after start_coverage()
+        try:
+            #: The relaxed parameters' choice (``{}``: the deterministic profile).
+            self.relaxed: dict[str, int] = parse_relaxed(options.args or "")
+        except ValueError as e:
+            from . import EngineSpecError
+            raise EngineSpecError(f"oracle: {e}") from None
 
     def version(self) -> str:
         try:
@@ -40,12 +50,17 @@ class OracleEngine(Engine):
         except Exception:  # not installed (running from a checkout)
             return "dev"
 
+    def relaxed_consulted(self) -> frozenset[str]:
+        """The relaxed parameters this script's execution has so far consulted where their alternatives differ
+        (while it is empty, every choice of the parameters gives the same outcomes)."""
+        return frozenset(self.store.relaxed.consulted) if self.store is not None else frozenset()
+
     def supported_features(self) -> frozenset[str] | None:
         return None  # the oracle accepts any feature set; what it implements is what the suites measure
 
     def reset(self, features: Features = WASM_2_0) -> None:
         self.features = features
-        self.store = embedding.store_init(max_call_depth=self.max_call_depth,
+        self.store = embedding.store_init(max_call_depth=self.max_call_depth, relaxed=self.relaxed,
                                           **(self.coverage.store_options() if self.coverage else {}))
         self.registry = {}
         self._spectest_error = None
