@@ -47,11 +47,16 @@ def close_externtype(kind: str, t, types: list):
     return t
 
 
-def _namespace(inst: ModuleInst) -> dict:
+def _namespace_base() -> dict:
+    """The names every instance's code may use, built once."""
     global _BASE_NS
     if _BASE_NS is None:
         _BASE_NS = base_namespace()
-    ns = dict(_BASE_NS)
+    return _BASE_NS
+
+
+def _namespace(inst: ModuleInst) -> dict:
+    ns = dict(_namespace_base())
     ns["MOD"] = inst
     for i, t in enumerate(inst.types):
         ns[f"TY{i}"] = t

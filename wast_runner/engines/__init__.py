@@ -59,6 +59,14 @@ ENGINES: dict[str, Callable[[EngineOptions], Any]] = {
 }
 
 
+def preload(name: str) -> None:
+    """Import what engine ``name`` needs ahead of forking worker processes (only the oracle runs in process and
+    has much to import)."""
+    if name == "oracle":
+        from .oracle import preload as oracle_preload
+        oracle_preload()
+
+
 def parse_engine_spec(spec: str) -> tuple[str, str | None]:
     """``NAME[:ARGS]`` -> (NAME, ARGS or None)."""
     name, sep, args = spec.partition(":")

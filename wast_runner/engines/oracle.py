@@ -158,5 +158,17 @@ class OracleEngine(Engine):
         return self.coverage.take(self.store) if self.coverage else None
 
 
+def preload() -> None:
+    """Import everything a script run needs, so worker processes forked afterwards (``-j N``) share it instead of
+    each importing it again."""
+    import oracle.binary.decode  # noqa: F401
+    import oracle.host.spectest  # noqa: F401
+    import oracle.valid.module  # noqa: F401
+    from oracle.exec import instantiate, interpret
+    instantiate._namespace_base()
+    interpret._namespace()
+    from .. import relaxed  # noqa: F401
+
+
 def make(options: EngineOptions) -> Engine:
     return OracleEngine(options)
