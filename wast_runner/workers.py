@@ -10,6 +10,7 @@ starts a replacement.
 """
 from __future__ import annotations
 
+import gc
 import marshal
 import multiprocessing as mp
 import os
@@ -30,6 +31,7 @@ from .suites import SuiteError
 
 _FRAME = struct.Struct("<I")   # the length of the message that follows
 _INDEX = struct.Struct("<I")
+_HEAD = struct.Struct("<IBI")   # a record's frame: length, "R", the index of its file
 _READ_SIZE = 1 << 20
 #: Files queued in a worker's pipe beyond the one it runs, so it never waits for the parent between files.
 PREFETCH = 1
@@ -121,19 +123,21 @@ class _Worker:
     def messages(self) -> tuple[list[tuple], bool]:
         """The messages that have arrived (reading once), and whether the worker has closed its end."""
         data = os.read(self.up.fileno(), _READ_SIZE)
-        self.buffer += data
-        out, buf = [], self.buffer
-        while len(buf) >= _FRAME.size:
-            (n,) = _FRAME.unpack_from(buf)
-            if len(buf) < _FRAME.size + n:
-                break
-            start = _FRAME.size + 1
-            if buf[_FRAME.size] == 0x52:   # "R": a record
-                index = _INDEX.unpack_from(buf, start)[0]
-                out.append(("rec", index, marshal.loads(buf[start + _INDEX.size:start + n - 1])))
-            else:
-                out.append(pickle.loads(buf[start:start + n - 1]))
-            del buf[:_FRAME.size + n]
+        buf = self.buffer
+        buf += data
+        out, pos, end = [], 0, len(buf)
+        with memoryview(buf) as view:
+            while end - pos >= _HEAD.size:
+                n, kind, index = _HEAD.unpack_from(buf, pos)
+                stop = pos + _FRAME.size + n
+                if stop > end:
+                    break
+                if kind == 0x52:   # "R": a record
+                    out.append(("rec", index, marshal.loads(view[pos + _HEAD.size:stop])))
+                else:
+                    out.append(pickle.loads(view[pos + _FRAME.size + 1:stop]))
+                pos = stop
+        del buf[:pos]
         return out, not data
 
 
@@ -145,6 +149,9 @@ def run_parallel(jobs: Sequence[Job], order: Sequence[int], spec: EngineSpec, li
     if spec.against:
         preload(parse_engine_spec(spec.against)[0])
     queue = list(reversed(order))        # pop() takes the next file
+    # Objects the workers inherit stay out of their garbage collections, which would otherwise write to (and so
+    # copy) every page of the inherited heap in every worker.
+    gc.freeze()
     workers = [_Worker(ctx, spec, cache) for _ in range(n)]
     remaining = len(jobs)
 
