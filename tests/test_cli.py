@@ -80,6 +80,27 @@ def test_results_file_one_record_per_command(capsys, env):
     assert {r["engine"] for r in recs} == {"fake"} and {r["file"] for r in recs} == {"pass.wast"}
 
 
+@pytest.mark.parametrize("fail_list", [False, True], ids=["summaries", "whole-records"])
+def test_parallel_runs_write_what_a_single_process_writes(capsys, env, fail_list):
+    """-j 2 sends summaries and encoded lines (or, with a fail list, whole records) to the parent: the results
+    file and the summary are those of -j 1, record for record."""
+    files = [str(DATA / "pass.wast"), str(DATA / "fail.wast"), str(DATA / "errors.wast"), str(DATA / "broken.wast")]
+    extra = []
+    if fail_list:
+        (env / "fails.txt").write_text("fail.wast:10:assert_return\n")
+        extra = ["--fail-list", str(env / "fails.txt")]
+    runs = []
+    for jobs in ("1", "2"):
+        results = env / f"r{jobs}.jsonl"
+        status, out, _ = run(capsys, *files, "--results", str(results), "-j", jobs, *extra)
+        records = sorted((json.loads(x) for x in results.read_text().splitlines()),
+                         key=lambda r: (r["file"], r["line"], r["kind"]))
+        runs.append((status, summary(out), records))
+    assert runs[0] == runs[1]
+    assert runs[0][1][1] > 0 and len(runs[0][2]) > 30
+    assert any(r.get("listed") for r in runs[0][2]) == fail_list
+
+
 def test_fail_list_known_failures_and_stale_entries(capsys, env):
     results = env / "r.jsonl"
     run(capsys, FAIL, "--results", str(results))

@@ -49,6 +49,11 @@ def make_record(ctx: FileContext, line: int, kind: str, outcome: str, detail: st
     return rec
 
 
+def encode_record(rec: dict) -> str:
+    """A record as its line of the results file (without the newline)."""
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+
+
 class ResultsWriter:
     """Appends records to a JSON Lines file (``-`` = stdout), flushing after each."""
 
@@ -64,9 +69,19 @@ class ResultsWriter:
             self._f = open(path, "w", encoding="utf-8")
             self._own = True
 
+    @property
+    def enabled(self) -> bool:
+        """Whether records go anywhere."""
+        return self._f is not None
+
     def write(self, rec: dict) -> None:
         if self._f is not None:
-            self._f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+            self.write_encoded(encode_record(rec))
+
+    def write_encoded(self, line: str) -> None:
+        """Write a record already encoded by ``encode_record`` (a worker process encodes its own)."""
+        if self._f is not None:
+            self._f.write(line + "\n")
             self._f.flush()
 
     def close(self) -> None:

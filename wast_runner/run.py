@@ -189,10 +189,18 @@ def run_with_big_stack(fn: Callable[..., Any], *args: Any) -> Any:
 # -- running many files -------------------------------------------------------------------------------------------
 
 class Listener:
-    """What the driver reports to (the parent's single writer and progress display)."""
+    """What the driver reports to (the parent's single writer and progress display).
+
+    A listener that needs no more of a record than its outcome (and its results line) says so with
+    ``summaries``: parallel workers then send ``summary`` calls, which spares the parent decoding every record.
+    """
+
+    #: None: give me every record (``record``); else whether ``summary`` needs the encoded results line.
+    summaries: bool | None = None
 
     def file_started(self, index: int, job: Job) -> None: ...
     def record(self, index: int, rec: dict) -> None: ...
+    def summary(self, index: int, outcome: str, skip_reason: str | None, line: str | None) -> None: ...
     def file_done(self, index: int, job: Job, stats: JobStats) -> None: ...
 
 
@@ -234,8 +242,15 @@ class _Timed(Listener):
     def file_started(self, index: int, job: Job) -> None:
         self.inner.file_started(index, job)
 
+    @property
+    def summaries(self) -> bool | None:   # type: ignore[override]
+        return self.inner.summaries
+
     def record(self, index: int, rec: dict) -> None:
         self.inner.record(index, rec)
+
+    def summary(self, index: int, outcome: str, skip_reason: str | None, line: str | None) -> None:
+        self.inner.summary(index, outcome, skip_reason, line)
 
     def file_done(self, index: int, job: Job, stats: JobStats) -> None:
         if stats.seconds > 0:

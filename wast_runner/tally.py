@@ -22,13 +22,15 @@ class Counts:
     skip_reasons: Counter = field(default_factory=Counter)
 
     def add(self, rec: dict) -> None:
-        outcome = rec["outcome"]
+        self.add_outcome(rec["outcome"], rec.get("skip_reason"), is_known_failure(rec))
+
+    def add_outcome(self, outcome: str, skip_reason: str | None, known: bool = False) -> None:
         if outcome == "passed":
             self.passed += 1
         elif outcome == "skipped":
             self.skipped += 1
-            self.skip_reasons[rec.get("skip_reason", "other")] += 1
-        elif is_known_failure(rec):
+            self.skip_reasons[skip_reason or "other"] += 1
+        elif known:
             self.known += 1
         else:
             self.failed += 1
@@ -59,6 +61,18 @@ class Tally(Listener):
         self.total.add(rec)
         self.per_file.setdefault(index, Counts()).add(rec)
         self.writer.write(rec)
+        self.progress.record(self.total)
+
+    @property
+    def summaries(self) -> bool | None:   # type: ignore[override]
+        # A fail list marks records (``listed``, ``detail``): then it needs them whole.
+        return None if self.fail_list is not None else self.writer.enabled
+
+    def summary(self, index: int, outcome: str, skip_reason: str | None, line: str | None) -> None:
+        self.total.add_outcome(outcome, skip_reason)
+        self.per_file.setdefault(index, Counts()).add_outcome(outcome, skip_reason)
+        if line is not None:
+            self.writer.write_encoded(line)
         self.progress.record(self.total)
 
     def file_done(self, index: int, job: Job, stats: JobStats) -> None:

@@ -1,12 +1,17 @@
 """Running files in worker processes (``-j N``).
 
-Each worker has two pipes to the parent. Down, the parent hands out one file at a time (so it always knows which
-file each worker is running). Up, the worker writes every record as soon as its command finishes, as one frame (a
-4-byte length, then the message: records marshalled, being plain JSON-like data, other messages pickled) written straight to the pipe, so a record is never lost in a buffer when
-a worker dies. The parent reads whatever has arrived in one go and takes the frames apart itself: one system call
-per wake-up, not two per record, which kept the parent busy enough to slow a 2-core run. A worker that dies (a
-crash of the engine, the OOM killer) costs only the rest of its file: the parent records an ``error`` for it and
-starts a replacement.
+Each worker has two pipes to the parent. Down, the parent hands out files, keeping one queued behind the one the
+worker runs, so a worker never waits for the parent between files (the parent knows which file each worker runs:
+the first of those it sent). Up, the worker writes every record as soon as its command finishes, as one frame (a
+4-byte length, a kind byte, then the message), straight to the pipe, so nothing it finished is lost in a buffer
+when it dies. The message is the record marshalled (plain JSON-like data), or, for a listener that takes
+summaries (``Listener.summaries``: the usual run, counting and writing the results file), just the outcome and the
+results line the worker encoded; other messages are pickled.
+
+The parent reads whatever has gathered every few milliseconds and takes the frames apart in place: on 2 cores, a
+parent waking for every record competed with the workers enough to cost a third of the speed-up. A worker that
+dies (a crash of the engine, the OOM killer) costs only the rest of its file: the parent records an ``error`` for
+it, hands the files it had queued to others and starts a replacement.
 """
 from __future__ import annotations
 
@@ -24,14 +29,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .engines import parse_engine_spec
-from .results import FileContext, make_record
+from .results import FileContext, encode_record, make_record
 from .run import EngineSpec, Job, JobStats, Listener, run_job, run_with_big_stack
 from .suites import SuiteError
 
 
 _FRAME = struct.Struct("<I")   # the length of the message that follows
 _INDEX = struct.Struct("<I")
-_HEAD = struct.Struct("<IBI")   # a record's frame: length, "R", the index of its file
+_HEAD = struct.Struct("<IBI")   # a record's frame: length, "R" or "S", the index of its file
 _READ_SIZE = 1 << 20
 #: Files queued in a worker's pipe beyond the one it runs, so it never waits for the parent between files.
 PREFETCH = 1
@@ -48,6 +53,13 @@ class _Up:
     def send(self, msg: tuple) -> None:
         data = pickle.dumps(msg, pickle.HIGHEST_PROTOCOL)
         self._write(b"P" + data)
+
+    def summary(self, index: int, rec: dict, lines: bool) -> None:
+        """What a listener taking summaries needs of a record: outcome, skip reason, line number, and the encoded
+        results line when it writes one (the worker encodes it, so the parent need not decode and re-encode)."""
+        data = marshal.dumps((rec["outcome"], rec.get("skip_reason"), rec.get("line", 0),
+                              encode_record(rec) if lines else None))
+        self._write(b"S" + _INDEX.pack(index) + data)
 
     def record(self, index: int, rec: dict) -> None:
         """A record: marshalled (several times faster to read back than a pickle), its file's index first."""
@@ -73,8 +85,14 @@ def _widen(conn: Connection) -> None:
         pass   # the default size only means a worker may wait a little
 
 
-def _worker(spec: EngineSpec, cache: Path | None, down: Connection, up_conn: Connection) -> None:
+def _worker(spec: EngineSpec, cache: Path | None, down: Connection, up_conn: Connection,
+            summaries: bool | None) -> None:
     up = _Up(up_conn)
+    if summaries is None:
+        send = up.record
+    else:
+        def send(i: int, rec: dict) -> None:
+            up.summary(i, rec, summaries)
     try:
         try:
             engine = spec.make()
@@ -86,7 +104,7 @@ def _worker(spec: EngineSpec, cache: Path | None, down: Connection, up_conn: Con
             up.send(("ready",))
             while (item := down.recv()) is not None:
                 i, job = item
-                stats = run_with_big_stack(run_job, job, engine, version, lambda r: up.record(i, r), cache)
+                stats = run_with_big_stack(run_job, job, engine, version, lambda r: send(i, r), cache)
                 up.send(("done", i, stats))
         finally:
             engine.close()
@@ -95,10 +113,10 @@ def _worker(spec: EngineSpec, cache: Path | None, down: Connection, up_conn: Con
 
 
 class _Worker:
-    def __init__(self, ctx: Any, spec: EngineSpec, cache: Path | None):
+    def __init__(self, ctx: Any, spec: EngineSpec, cache: Path | None, summaries: bool | None):
         down_r, self.down = ctx.Pipe(duplex=False)
         self.up, up_w = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_worker, args=(spec, cache, down_r, up_w), daemon=True,
+        self.proc = ctx.Process(target=_worker, args=(spec, cache, down_r, up_w, summaries), daemon=True,
                                 name="wast-runner-worker")
         self.proc.start()
         down_r.close()
@@ -134,6 +152,8 @@ class _Worker:
                     break
                 if kind == 0x52:   # "R": a record
                     out.append(("rec", index, marshal.loads(view[pos + _HEAD.size:stop])))
+                elif kind == 0x53:   # "S": a record's summary
+                    out.append(("sum", index, marshal.loads(view[pos + _HEAD.size:stop])))
                 else:
                     out.append(pickle.loads(view[pos + _FRAME.size + 1:stop]))
                 pos = stop
@@ -149,10 +169,11 @@ def run_parallel(jobs: Sequence[Job], order: Sequence[int], spec: EngineSpec, li
     if spec.against:
         preload(parse_engine_spec(spec.against)[0])
     queue = list(reversed(order))        # pop() takes the next file
+    summaries = getattr(listener, "summaries", None)
     # Objects the workers inherit stay out of their garbage collections, which would otherwise write to (and so
     # copy) every page of the inherited heap in every worker.
     gc.freeze()
-    workers = [_Worker(ctx, spec, cache) for _ in range(n)]
+    workers = [_Worker(ctx, spec, cache, summaries) for _ in range(n)]
     remaining = len(jobs)
 
     def assign(w: _Worker) -> None:
@@ -190,7 +211,7 @@ def run_parallel(jobs: Sequence[Job], order: Sequence[int], spec: EngineSpec, li
                         poller.unregister(fd)
                         del by_fd[fd]
                     if queue and remaining:
-                        workers.append(_Worker(ctx, spec, cache))   # replace a worker that died
+                        workers.append(_Worker(ctx, spec, cache, summaries))   # replace a worker that died
                         watch(workers[-1])
             workers = [w for w in workers if w.alive]
             # Let records gather: one wake-up per few milliseconds, not one per record, leaves both cores to
@@ -216,7 +237,10 @@ def _serve(w: _Worker, jobs: Sequence[Job], listener: Listener, assign: Any, que
     try:
         for msg in msgs:
             tag = msg[0]
-            if tag == "rec":
+            if tag == "sum":
+                outcome, skip_reason, w.last_line, line = msg[2]
+                listener.summary(msg[1], outcome, skip_reason, line)
+            elif tag == "rec":
                 w.last_line = msg[2].get("line", 0)
                 listener.record(msg[1], msg[2])
             elif tag == "done":
