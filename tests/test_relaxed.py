@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter_helpers import run_cli
+from adapter_helpers import needs_wasmtime, run_cli
 from oracle.exec.numerics import f32_fma, f64_fma
 from oracle.exec.relaxed import RELAXED_INSTRUCTIONS, allowed_results
 from oracle.exec.vector import SIMD_SHAPES, v128_from_lanes, v128_lanes
@@ -257,3 +257,17 @@ def test_diff_flags_a_result_outside_the_allowed_set(tmp_path, monkeypatch):
     engine = dict(ref, engine="x", actual=v(5, 0x8000_0000, 0x8000_0000, 1))
     merged = merge(action, engine, ref)
     assert merged["outcome"] == "failed" and merged["diff"] == "engine"
+
+
+@needs_wasmtime
+@pytest.mark.skipif(not RELAXED_FILES, reason="the 3.0 test suite is not there")
+def test_wasmtime_relaxed_results_are_all_allowed(tmp_path, capsys):
+    """Wasmtime uses the host's relaxed instructions (fused madd, x86 min/max, ...): against the oracle each of
+    its results is one a choice of the parameters gives, and the diff names that choice."""
+    files = [*map(str, RELAXED_FILES), str(DATA / "relaxed_trunc.wast")]
+    status, records, out = _run_all(tmp_path, capsys, "--features", "wasm-3.0", "--engine", "wasmtime",
+                                    "--against", "oracle", *files)
+    diff = next(line for line in out if line.startswith("against oracle"))
+    assert status == 0 and " 0 engine, 0 oracle," in diff, diff
+    assert any(r["diff"] == "allowed" and "relaxed operations" in r.get("diff_detail", "")
+               for r in records.values())
