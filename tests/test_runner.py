@@ -197,3 +197,32 @@ def test_results_are_json_lines_with_the_documented_keys(cache, tmp_path):
     with open(out, "a") as f:
         f.write('{"suite": nu')
     assert len(list(read_results(out))) == len(records)
+
+
+def test_an_interrupted_parallel_run_passes_on_what_was_already_sent():
+    """Records a worker wrote but the parent had not handled when Ctrl-C came -- read and queued, or still in the
+    pipe -- reach the listener before the run stops (wast_runner.workers._drain)."""
+    import multiprocessing as mp
+    from collections import deque
+    from types import SimpleNamespace
+    from wast_runner.workers import _drain, _Up, _Worker
+    reader, writer = mp.Pipe(duplex=False)
+    up = _Up(writer)
+    up.record(0, {"line": 1, "outcome": "passed"})
+    up.summary(0, {"line": 2, "outcome": "failed"}, lines=False)
+    up.send(("done", 0, None))
+    writer.close()
+    w = object.__new__(_Worker)
+    w.up, w.buffer, w.proc = reader, bytearray(), SimpleNamespace(is_alive=lambda: False)
+    w.pending = deque([("rec", 0, {"line": 0, "outcome": "passed"})])   # read before the interruption
+    got = []
+
+    class Listen(Listener):
+        def record(self, index, rec):
+            got.append(("rec", rec["line"]))
+
+        def summary(self, index, outcome, skip_reason, line):
+            got.append(("sum", outcome))
+
+    _drain(w, Listen())
+    assert got == [("rec", 0), ("rec", 1), ("sum", "failed")]

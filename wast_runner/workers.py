@@ -126,6 +126,7 @@ class _Worker:
         self.assigned: deque[int] = deque()
         self.last_line = 0
         self.buffer = bytearray()
+        self.pending: deque[tuple] = deque()   # messages read and not yet handled
         _widen(self.up)
         self.fds = (self.up.fileno(), self.proc.sentinel)   # what the parent polls: messages, and its exit
 
@@ -138,12 +139,13 @@ class _Worker:
     def alive(self) -> bool:
         return self.up is not None
 
-    def messages(self) -> tuple[list[tuple], bool]:
-        """The messages that have arrived (reading once), and whether the worker has closed its end."""
+    def receive(self) -> bool:
+        """Read what has arrived (once) and queue its messages in ``pending``; whether the worker has closed its
+        end. Messages wait there until handled, so an interruption loses none that was read."""
         data = os.read(self.up.fileno(), _READ_SIZE)
         buf = self.buffer
         buf += data
-        out, pos, end = [], 0, len(buf)
+        pos, end = 0, len(buf)
         with memoryview(buf) as view:
             while end - pos >= _HEAD.size:
                 n, kind, index = _HEAD.unpack_from(buf, pos)
@@ -151,14 +153,14 @@ class _Worker:
                 if stop > end:
                     break
                 if kind == 0x52:   # "R": a record
-                    out.append(("rec", index, marshal.loads(view[pos + _HEAD.size:stop])))
+                    self.pending.append(("rec", index, marshal.loads(view[pos + _HEAD.size:stop])))
                 elif kind == 0x53:   # "S": a record's summary
-                    out.append(("sum", index, marshal.loads(view[pos + _HEAD.size:stop])))
+                    self.pending.append(("sum", index, marshal.loads(view[pos + _HEAD.size:stop])))
                 else:
-                    out.append(pickle.loads(view[pos + _FRAME.size + 1:stop]))
+                    self.pending.append(pickle.loads(view[pos + _FRAME.size + 1:stop]))
                 pos = stop
         del buf[:pos]
-        return out, not data
+        return not data
 
 
 def run_parallel(jobs: Sequence[Job], order: Sequence[int], spec: EngineSpec, listener: Listener, n: int,
@@ -225,17 +227,40 @@ def run_parallel(jobs: Sequence[Job], order: Sequence[int], spec: EngineSpec, li
                 w.proc.terminate()
         for w in workers:
             w.proc.join(timeout=5)
+            if w.alive:
+                _drain(w, listener)
+
+
+def _drain(w: _Worker, listener: Listener) -> None:
+    """Pass on the records a stopped worker wrote that were not handled yet (a run interrupted by Ctrl-C keeps
+    every command that finished)."""
+    closed = w.proc.is_alive()   # a worker that would not stop: do not wait for its pipe
+    while True:
+        while w.pending:
+            msg = w.pending.popleft()
+            if msg[0] == "sum":
+                outcome, skip_reason, _, line = msg[2]
+                listener.summary(msg[1], outcome, skip_reason, line)
+            elif msg[0] == "rec":
+                listener.record(msg[1], msg[2])
+        if closed:
+            return
+        try:
+            closed = w.receive()
+        except OSError:
+            return
 
 
 def _serve(w: _Worker, jobs: Sequence[Job], listener: Listener, assign: Any, queue: list[int]) -> int:
     """Handle everything a worker has sent; returns how many files it finished (or lost)."""
     finished = 0
     try:
-        msgs, closed = w.messages()
+        closed = w.receive()
     except OSError:
-        msgs, closed = [], True
+        closed = True
     try:
-        for msg in msgs:
+        while w.pending:
+            msg = w.pending.popleft()
             tag = msg[0]
             if tag == "sum":
                 outcome, skip_reason, w.last_line, line = msg[2]
