@@ -6,7 +6,8 @@ class Op(NamedTuple):
     """A pure instruction: a Python expression template and whether it may trap.
 
     ``{0}``, ``{1}``, ... stand for the operands in push order and ``{i0}``, ``{i1}``, ... for the instruction's
-    immediates; the template may call the public functions of ``oracle.exec.numerics`` and ``oracle.exec.vector``.
+    immediates; the template may call the public functions of ``oracle.exec.numerics``, ``oracle.exec.vector`` and
+    ``oracle.exec.relaxed`` (the last with ``RELAXED``, the store's relaxed parameters).
     """
 
     template: str

@@ -2,8 +2,9 @@
 
 ``VECTOR_OPS`` covers every vector instruction without a memory operand except ``v128.const``; ``VECTOR_MEMORY``
 the vector loads and stores other than plain ``v128.load``/``v128.store``. All templates call the functions of
-``oracle.exec.vector``, whose names are the mnemonics with ``.`` replaced by ``_``. No vector instruction traps
-(spec ``exec/instructions.rst``, "Vector Instructions").
+``oracle.exec.vector``, whose names are the mnemonics with ``.`` replaced by ``_``; the relaxed instructions call
+those of ``oracle.exec.relaxed`` with the store's relaxed parameters (``RELAXED``) as the last argument. No vector
+instruction traps (spec ``exec/instructions.rst``, "Vector Instructions").
 """
 from __future__ import annotations
 
