@@ -261,13 +261,37 @@ def test_diff_flags_a_result_outside_the_allowed_set(tmp_path, monkeypatch):
 
 @needs_wasmtime
 @pytest.mark.skipif(not RELAXED_FILES, reason="the 3.0 test suite is not there")
-def test_wasmtime_relaxed_results_are_all_allowed(tmp_path, capsys):
-    """Wasmtime uses the host's relaxed instructions (fused madd, x86 min/max, ...): against the oracle each of
-    its results is one a choice of the parameters gives, and the diff names that choice."""
+def test_wasmtime_relaxed_results(tmp_path, capsys):
+    """Wasmtime uses the host's relaxed instructions (fused madd, x86 min/max, blendv): against the oracle each of
+    its results is one a choice of the parameters gives, and the diff names that choice. On x86-64 its laneselect
+    follows the mask's top bit for i8x16 and i32x4 but every bit for i16x8: no single R_laneselect gives both,
+    and the spec has one for all lane widths -- the only departures."""
     files = [*map(str, RELAXED_FILES), str(DATA / "relaxed_trunc.wast")]
     status, records, out = _run_all(tmp_path, capsys, "--features", "wasm-3.0", "--engine", "wasmtime",
                                     "--against", "oracle", *files)
-    diff = next(line for line in out if line.startswith("against oracle"))
-    assert status == 0 and " 0 engine, 0 oracle," in diff, diff
+    assert status == 0
     assert any(r["diff"] == "allowed" and "relaxed operations" in r.get("diff_detail", "")
                for r in records.values())
+    departures = [r for r in records.values() if r["diff"] not in ("agree", "allowed")]
+    for r in departures:
+        assert r["file"] == "relaxed_laneselect.wast" and r["outcome"] == "passed"
+        assert "no one choice of the parameters" in r["diff_detail"]
+
+
+def _tracker_choice(**given):
+    return tuple(sorted((n, i) for n, i in given.items() if i))
+
+
+def test_one_choice_must_give_every_result():
+    from wast_runner.relaxed import ChoiceTracker
+    c = _tracker_choice
+    t = ChoiceTracker()
+    fmin = {c(), c(fmin=1), c(fmin=2), c(fmin=3)}
+    assert t.observe(10, {c(fmin=1), c(fmin=3)}, fmin)
+    assert t.observe(11, {c(fmin=3), c(fmin=2)}, fmin)              # fmin=3 explains both
+    # fmax joins: the earlier results did not depend on it, so any fmax goes with fmin=3
+    both = {c(fmin=i, fmax=j) for i in range(4) for j in range(4)}
+    assert t.observe(12, {c(fmin=3, fmax=1), c(fmin=0, fmax=2)}, both)
+    assert t.possible == {(0, 3, 1, 0, 0, 0, 0, 0, 0)}
+    assert not t.observe(13, {c(fmin=1, fmax=1)}, both)             # needs fmin=1: inconsistent with line 11
+    assert t.since == 13 and t.observe(14, {c(fmin=1, fmax=1), c(fmin=2)}, both)

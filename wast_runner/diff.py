@@ -22,7 +22,7 @@ engine returning other results ``failed`` (unless the difference is allowed).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from oracle.features import Features
 
@@ -31,6 +31,9 @@ from .results import FileContext
 from .run import Job, JobStats, Listener
 from .script import ScriptRun, script_engine_records
 from .values import LANES, parse_int
+
+if TYPE_CHECKING:
+    from .relaxed import ChoiceTracker
 
 CLASSES = ("agree", "allowed", "message", "engine", "oracle", "script", "all-differ", "unjudged")
 
@@ -70,15 +73,35 @@ def run_pair(pair: EnginePair, ctx: FileContext, json_path: Any, module_bytes: C
     side_o = _Side(pair.reference, ref_ctx, json_path, module_bytes, commands, features)
     modules = ModuleTracker(module_bytes, features)
     # The outcomes the reference's other choices of the relaxed parameters give (when it is the oracle).
-    from .relaxed import RelaxedExplorer
+    from .relaxed import ChoiceTracker, RelaxedExplorer
     explorer = (RelaxedExplorer.for_engine(pair.reference, ref_ctx, module_bytes, list(commands), features)
                 if side_o.run is not None else None)
+    tracker = ChoiceTracker()
     for k, cmd in enumerate(commands):
         rec_e, rec_o = side_e.record(k, cmd), side_o.record(k, cmd)
         if explorer is not None and not side_o.failure:
             explorer.annotate(k, cmd, rec_o)
-        emit(merge(cmd, rec_e, rec_o, modules))
+        rec = merge(cmd, rec_e, rec_o, modules)
+        if explorer is not None and explorer.last is not None and explorer.last[0] == k:
+            _check_one_choice(rec, explorer.last[1], tracker, modules.reached_ops(cmd))
+        emit(rec)
         modules.step(cmd)
+
+
+def _check_one_choice(rec: dict, outcomes: dict | None, tracker: "ChoiceTracker", ops: frozenset[str]) -> None:
+    """An engine result the relaxed choices allow must come from the same choice as its earlier ones (the spec
+    fixes the parameters for a whole run): else the record is the engine's departure."""
+    actual = rec.get("actual")
+    if outcomes is None or rec["diff"] not in ("agree", "allowed") or not isinstance(actual, list):
+        return
+    matching = {c for c, alt in outcomes.items() if _relation(actual, alt, ops)[0] in ("same", "allowed")}
+    if not matching:
+        return
+    since = tracker.since
+    if not tracker.observe(rec["line"], matching, set(outcomes)):
+        rec["diff"] = "engine"
+        rec["diff_detail"] = (f"relaxed operations: no one choice of the parameters gives both this result and the "
+                              f"engine's earlier ones (from line {since}); the spec fixes them for the whole run")
 
 
 class _Side:

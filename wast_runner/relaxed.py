@@ -63,6 +63,11 @@ def _unused(rec: dict) -> None:
     raise AssertionError("choice runs return their records")
 
 
+def describe(choice: Choice) -> str:
+    """``fmin=2,fmadd=1``, or ``deterministic`` when every parameter is 0."""
+    return ",".join(f"{n}={i}" for n, i in choice) or "deterministic"
+
+
 def _key(actual: Any) -> str:
     return json.dumps(actual, sort_keys=True)
 
@@ -76,6 +81,9 @@ class RelaxedExplorer:
         self.ctx, self.module_bytes, self.commands, self.features = ctx, module_bytes, commands, features
         self.base: dict[str, int] = dict(engine.relaxed)
         self.runs: dict[Choice, _ChoiceRun] = {}
+        #: The last annotated command: its index, and every choice explored (the run's own included) with the
+        #: ``actual`` it gives; None when the exploration stopped at ``MAX_CHOICES``.
+        self.last: tuple[int, dict[Choice, Any] | None] | None = None
 
     @classmethod
     def for_engine(cls, engine: Any, ctx: FileContext, module_bytes: Callable[[str], bytes],
@@ -93,6 +101,8 @@ class RelaxedExplorer:
         if not consulted:
             return
         params, outcomes, complete = self._explore(k, consulted)
+        self.last = (k, {self._choice({}): rec["actual"], **{c: alt.get("actual") for c, alt in outcomes}}
+                     if complete else None)
         rec["relaxed"] = sorted(params)
         seen = {_key(rec["actual"])}
         allowed = []
@@ -101,8 +111,7 @@ class RelaxedExplorer:
             if key in seen:
                 continue
             seen.add(key)
-            allowed.append({"relaxed": ",".join(f"{n}={i}" for n, i in choice) or "deterministic",
-                            "outcome": alt["outcome"], "actual": alt.get("actual")})
+            allowed.append({"relaxed": describe(choice), "outcome": alt["outcome"], "actual": alt.get("actual")})
         if allowed:
             rec["allowed"] = allowed
         if not complete:
@@ -136,7 +145,52 @@ class RelaxedExplorer:
         run = self.runs.get(choice)
         if run is None:
             from .engines.oracle import OracleEngine
-            engine = OracleEngine(EngineOptions(args=",".join(f"{n}={i}" for n, i in choice),
+            engine = OracleEngine(EngineOptions(args=describe(choice) if choice else "",
                                                 max_call_depth=self.engine.max_call_depth))
             run = self.runs[choice] = _ChoiceRun(engine, self.ctx, self.module_bytes, self.commands, self.features)
         return run
+
+
+class ChoiceTracker:
+    """Whether one choice of the relaxed parameters gives every result an engine returned so far in a script.
+
+    The spec fixes the parameters for the whole execution of a program, so an engine whose relaxed results need
+    different choices in different commands (say a fused multiply-add in one and an unfused one in the next) departs
+    from it even though each result alone is allowed. ``possible`` holds the choices (every parameter's index, in
+    ``PARAMETERS`` order) that agree with all results so far, as far as the parameters in ``varied`` go (the
+    others had no say yet); None before the first relaxed result.
+    """
+
+    def __init__(self) -> None:
+        self.possible: set[tuple[int, ...]] | None = None
+        self.varied: set[int] = set()
+        self.since = 0   # line of the first result ``possible`` accounts for
+
+    def observe(self, line: int, matching: set[Choice], explored: set[Choice]) -> bool:
+        """Narrow to the choices in ``matching`` (of those ``explored`` for this command); False when none is
+        left -- then start again from this command's."""
+        matching_full = {_full(c) for c in matching}
+        explored_full = {_full(c) for c in explored}
+        varied_now = {k for k in range(len(_NAMES)) if len({c[k] for c in explored_full}) > 1}
+        if self.possible is not None:
+            earlier = {_project(p, self.varied) for p in self.possible}
+            narrowed = {c for c in matching_full if _project(c, self.varied) in earlier}
+            if narrowed:
+                self.possible, self.varied = narrowed, self.varied | varied_now
+                return True
+        consistent = self.possible is None
+        self.possible, self.varied, self.since = matching_full, varied_now, line
+        return consistent
+
+
+_NAMES = list(PARAMETERS)
+
+
+def _full(choice: Choice) -> tuple[int, ...]:
+    given = dict(choice)
+    return tuple(given.get(n, 0) for n in _NAMES)
+
+
+def _project(c: tuple[int, ...], params: set[int]) -> tuple[int, ...]:
+    """The indices of the parameters ``params``."""
+    return tuple(c[k] for k in sorted(params))
