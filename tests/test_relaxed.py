@@ -295,3 +295,16 @@ def test_one_choice_must_give_every_result():
     assert t.possible == {(0, 3, 1, 0, 0, 0, 0, 0, 0)}
     assert not t.observe(13, {c(fmin=1, fmax=1)}, both)             # needs fmin=1: inconsistent with line 11
     assert t.since == 13 and t.observe(14, {c(fmin=1, fmax=1), c(fmin=2)}, both)
+
+
+@pytest.mark.skipif(not RELAXED_FILES, reason="the 3.0 test suite is not there")
+@pytest.mark.parametrize("choice", ["fmin=2,fmadd=1,laneselect=1,idot=1,swizzle=1,iq15mulr=1,fmax=3,trunc_s=1",
+                                    "fmin=3,fmax=1,trunc_u=1"])
+def test_an_oracle_with_another_fixed_choice_departs_nowhere(choice, tmp_path, capsys):
+    """The oracle under any one choice is a conforming implementation: against the deterministic oracle every
+    difference is allowed, and one choice explains all of them (no false departures from the consistency check)."""
+    files = [*map(str, RELAXED_FILES), str(DATA / "relaxed_trunc.wast")]
+    status, records, out = _run_all(tmp_path, capsys, "--features", "wasm-3.0", "--engine", f"oracle:{choice}",
+                                    "--against", "oracle", *files)
+    assert status == 0
+    assert {r["diff"] for r in records.values()} == {"agree", "allowed"}
