@@ -11,7 +11,8 @@ verdict against the script); the reference's outcome is added under ``against``,
                 ``memory.grow`` / ``table.grow`` failing on one side, a result the reference gives under
                 another choice of the relaxed operations' parameters (``wast_runner.relaxed``)
 ``message``     same outcome, different failure message (messages are not normative)
-``engine``      the engine departs from the script and from the reference
+``engine``      the engine departs from the script and from the reference (or, with relaxed SIMD, its results need
+                more than one choice of the parameters the spec fixes for a whole run)
 ``oracle``      the reference departs from the script and the engine does not -- a bug in the oracle (loud)
 ``script``      both engines agree with each other but not with the script
 ``all-differ``  the script, the engine and the reference all say different things
@@ -374,7 +375,7 @@ class DiffTally(Listener):
         c = self.counts
         lines = [f"against {self.reference}: " + ", ".join(f"{c[k]} {k}" for k in CLASSES)]
         if c["engine"]:
-            lines.append(f"engine departs from the script and {self.reference}: "
+            lines.append(f"engine departs from {self.reference} and the spec: "
                          + _ids(self.engine_ids, self.SHOW))
         if c["oracle"]:
             lines.append(f"!!! {self.reference.upper()} DEPARTS FROM THE SCRIPT where the engine does not "
