@@ -101,6 +101,21 @@ def test_parallel_runs_write_what_a_single_process_writes(capsys, env, fail_list
     assert any(r.get("listed") for r in runs[0][2]) == fail_list
 
 
+def test_a_dying_worker_in_a_summarised_run(capsys, env):
+    """-j 2 writing a results file (workers send summaries and encoded lines): a worker that dies keeps the
+    records it finished, its file gets an error record, and the file it had queued runs on another worker."""
+    results = env / "r.jsonl"
+    status, out, _ = run(capsys, str(DATA / "crash" / "crash.wast"), PASS, FAIL, "--results", str(results),
+                         "-j", "2")
+    recs = [json.loads(x) for x in results.read_text().splitlines()]
+    crash = [r for r in recs if r["file"] == "crash.wast"]
+    assert [r["outcome"] for r in crash] == ["passed", "passed", "error"]
+    assert "worker process died (exit code 3) after line 3" in crash[-1]["detail"]
+    assert sum(r["file"] == "pass.wast" and r["outcome"] == "passed" for r in recs) > 20
+    assert sum(r["file"] == "fail.wast" and r["outcome"] == "failed" for r in recs) == 12
+    assert status == 1 and summary(out)[1] == 13
+
+
 def test_fail_list_known_failures_and_stale_entries(capsys, env):
     results = env / "r.jsonl"
     run(capsys, FAIL, "--results", str(results))
