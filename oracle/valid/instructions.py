@@ -13,8 +13,7 @@ loads and stores with their natural alignment; the remaining instructions have o
 
 Operand types keep concrete heap types as the module's type indices; matching interprets them in the context's
 defined types (``Context.deftypes``, ``oracle.valid.matching``), so equivalent types from different recursive
-groups match. Aggregate (GC) instructions take their field types from ``Context.types`` (``structtype``,
-``arraytype``); casts (``ref.test``, ``ref.cast``, ``br_on_cast[_fail]``) follow spec ``appendix/algorithm.rst``.
+groups match. The aggregate (GC) instructions' rules are in ``oracle.valid.aggregate``; casts (``ref.test``, ``ref.cast``, ``br_on_cast[_fail]``) follow spec ``appendix/algorithm.rst``.
 
 Errors are ``Invalid`` with the reference interpreter's messages (``"type mismatch: instruction requires [i32]
 but stack has [i64]"``, ``"unknown label 3"``, ``"invalid lane index"``, ...).
@@ -25,8 +24,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import Invalid
 from ..syntax.module import Instr
-from ..syntax.types import (FUNCREF, I32, I64, PACKED_TYPES, V128, FieldType, FuncType, RefType, ValType,
-                            unpack)
+from ..syntax.types import FUNCREF, I32, I64, V128, FuncType, RefType, ValType
 from .context import Context, check_heaptype, check_valtype
 from .matching import BOT, match_reftype, match_resulttype, match_valtype, top_heaptype
 from .signatures import ADDR, LANE_OPS, MAX_ALIGN, MEMORY_OPS, SIGNATURES
@@ -34,7 +32,6 @@ from .signatures import ADDR, LANE_OPS, MAX_ALIGN, MEMORY_OPS, SIGNATURES
 EXNREF = RefType(True, "exn")
 EXN_NONNULL = RefType(False, "exn")  # what catch_ref and catch_all_ref pass to their label
 EQREF = RefType(True, "eq")
-ARRAYREF = RefType(True, "array")
 
 # ---------------------------------------------------------------------------------------------------------------
 # The algorithm
@@ -50,7 +47,7 @@ def _min_addrtype(a: str, b: str) -> str:
     return I32 if I32 in (a, b) else a
 
 
-def _defaultable(t: ValType) -> bool:
+def defaultable(t: ValType) -> bool:
     """Spec ``valid/types.rst``: every type but a non-nullable reference type has a default value."""
     return type(t) is not RefType or t.nullable
 
@@ -69,11 +66,11 @@ class _Frame:
         self.unreachable = False
 
 
-_Handler = Callable[["_Checker", tuple], None]
+_Handler = Callable[["Checker", tuple], None]
 _HANDLERS: dict[str, _Handler] = {}
 
 
-def _handles(*ops: str) -> Callable[[_Handler], _Handler]:
+def handles(*ops: str) -> Callable[[_Handler], _Handler]:
     def register(fn: _Handler) -> _Handler:
         for op in ops:
             _HANDLERS[op] = fn
@@ -81,7 +78,7 @@ def _handles(*ops: str) -> Callable[[_Handler], _Handler]:
     return register
 
 
-class _Checker:
+class Checker:
     """The state of the algorithm for one function body or constant expression."""
 
     __slots__ = ("c", "vals", "ctrls", "locals", "locals_init", "inits", "op")
@@ -93,10 +90,10 @@ class _Checker:
         self.locals = locals_
         self.op = ""
         # Initialization tracking only when some local has no default value (function references).
-        if all(map(_defaultable, locals_)):
+        if all(map(defaultable, locals_)):
             self.locals_init = None
         else:
-            self.locals_init = [i < nparams or _defaultable(t) for i, t in enumerate(locals_)]
+            self.locals_init = [i < nparams or defaultable(t) for i, t in enumerate(locals_)]
         self.inits: list[int] = []
 
     # -- operand stack ----------------------------------------------------------------------------------------
@@ -255,18 +252,18 @@ _FAST = {op: (list(p), list(r)) for op, (p, r) in SIGNATURES.items() if op not i
 # Parametric instructions ----------------------------------------------------------------------------------------
 
 
-@_handles("unreachable")
-def _unreachable(k: _Checker, args: tuple) -> None:
+@handles("unreachable")
+def _unreachable(k: Checker, args: tuple) -> None:
     k.unreachable()
 
 
-@_handles("drop")
-def _drop(k: _Checker, args: tuple) -> None:
+@handles("drop")
+def _drop(k: Checker, args: tuple) -> None:
     k.pop_any()
 
 
-@_handles("select")
-def _select(k: _Checker, args: tuple) -> None:
+@handles("select")
+def _select(k: Checker, args: tuple) -> None:
     if args:                                   # select t*: exactly one type
         types = args[0]
         if len(types) != 1:
@@ -291,31 +288,31 @@ def _select(k: _Checker, args: tuple) -> None:
 # Control instructions -------------------------------------------------------------------------------------------
 
 
-@_handles("block", "loop")
-def _block(k: _Checker, args: tuple) -> None:
+@handles("block", "loop")
+def _block(k: Checker, args: tuple) -> None:
     params, results = k.blocktype(args[0])
     k.pop_vals(params)
     k.push_ctrl(k.op, params, results)
 
 
-@_handles("if")
-def _if(k: _Checker, args: tuple) -> None:
+@handles("if")
+def _if(k: Checker, args: tuple) -> None:
     params, results = k.blocktype(args[0])
     k.pop(I32)
     k.pop_vals(params)
     k.push_ctrl("if", params, results)
 
 
-@_handles("else")
-def _else(k: _Checker, args: tuple) -> None:
+@handles("else")
+def _else(k: Checker, args: tuple) -> None:
     frame = k.pop_ctrl()
     if frame.op != "if":
         raise Invalid("else without matching if")
     k.push_ctrl("else", frame.start, frame.end)
 
 
-@_handles("end")
-def _end(k: _Checker, args: tuple) -> None:
+@handles("end")
+def _end(k: Checker, args: tuple) -> None:
     frame = k.pop_ctrl()
     # An if without else has an implicit empty else branch, which passes the block's parameters through.
     if frame.op == "if" and not match_resulttype(frame.start, frame.end, k.c.deftypes):
@@ -324,22 +321,22 @@ def _end(k: _Checker, args: tuple) -> None:
     k.vals.extend(frame.end)
 
 
-@_handles("br")
-def _br(k: _Checker, args: tuple) -> None:
+@handles("br")
+def _br(k: Checker, args: tuple) -> None:
     k.pop_vals(k.label_types(args[0]))
     k.unreachable()
 
 
-@_handles("br_if")
-def _br_if(k: _Checker, args: tuple) -> None:
+@handles("br_if")
+def _br_if(k: Checker, args: tuple) -> None:
     types = k.label_types(args[0])
     k.pop(I32)
     k.pop_vals(types)
     k.vals.extend(types)
 
 
-@_handles("br_table")
-def _br_table(k: _Checker, args: tuple) -> None:
+@handles("br_table")
+def _br_table(k: Checker, args: tuple) -> None:
     labels, default = args
     default_types = k.label_types(default)
     label_types = [k.label_types(n) for n in labels]
@@ -354,8 +351,8 @@ def _br_table(k: _Checker, args: tuple) -> None:
     k.unreachable()
 
 
-@_handles("br_on_null")
-def _br_on_null(k: _Checker, args: tuple) -> None:
+@handles("br_on_null")
+def _br_on_null(k: Checker, args: tuple) -> None:
     types = k.label_types(args[0])
     rt = k.pop_ref()
     k.pop_vals(types)
@@ -363,8 +360,8 @@ def _br_on_null(k: _Checker, args: tuple) -> None:
     k.push(RefType(False, rt.heap))
 
 
-@_handles("br_on_non_null")
-def _br_on_non_null(k: _Checker, args: tuple) -> None:
+@handles("br_on_non_null")
+def _br_on_non_null(k: Checker, args: tuple) -> None:
     types = k.label_types(args[0])
     if not types or type(types[-1]) is not RefType:
         raise Invalid("type mismatch: br_on_non_null requires a label whose last type is a reference type")
@@ -374,15 +371,15 @@ def _br_on_non_null(k: _Checker, args: tuple) -> None:
     k.vals.extend(types[:-1])
 
 
-@_handles("return")
-def _return(k: _Checker, args: tuple) -> None:
+@handles("return")
+def _return(k: Checker, args: tuple) -> None:
     if k.c.return_ is None:
         raise Invalid("return outside of a function")
     k.pop_vals(k.c.return_)
     k.unreachable()
 
 
-def _call(k: _Checker, ft: FuncType, tail: bool) -> None:
+def _call(k: Checker, ft: FuncType, tail: bool) -> None:
     k.pop_vals(ft.params)
     if tail:
         # return_call*: the callee's results become the caller's results.
@@ -394,13 +391,13 @@ def _call(k: _Checker, ft: FuncType, tail: bool) -> None:
         k.vals.extend(ft.results)
 
 
-@_handles("call", "return_call")
-def _call_direct(k: _Checker, args: tuple) -> None:
+@handles("call", "return_call")
+def _call_direct(k: Checker, args: tuple) -> None:
     _call(k, k.c.func_type(args[0]), k.op == "return_call")
 
 
-@_handles("call_indirect", "return_call_indirect")
-def _call_indirect(k: _Checker, args: tuple) -> None:
+@handles("call_indirect", "return_call_indirect")
+def _call_indirect(k: Checker, args: tuple) -> None:
     x, y = args
     tt = k.c.table(x)
     ft = k.c.functype(y)
@@ -410,8 +407,8 @@ def _call_indirect(k: _Checker, args: tuple) -> None:
     _call(k, ft, k.op == "return_call_indirect")
 
 
-@_handles("call_ref", "return_call_ref")
-def _call_ref(k: _Checker, args: tuple) -> None:
+@handles("call_ref", "return_call_ref")
+def _call_ref(k: Checker, args: tuple) -> None:
     x = args[0]
     ft = k.c.functype(x)
     k.pop(RefType(True, x))
@@ -421,20 +418,20 @@ def _call_ref(k: _Checker, args: tuple) -> None:
 # Exceptions -----------------------------------------------------------------------------------------------------
 
 
-@_handles("throw")
-def _throw(k: _Checker, args: tuple) -> None:
+@handles("throw")
+def _throw(k: Checker, args: tuple) -> None:
     k.pop_vals(k.c.tag_type(args[0]).params)
     k.unreachable()
 
 
-@_handles("throw_ref")
-def _throw_ref(k: _Checker, args: tuple) -> None:
+@handles("throw_ref")
+def _throw_ref(k: Checker, args: tuple) -> None:
     k.pop(EXNREF)
     k.unreachable()
 
 
-@_handles("try_table")
-def _try_table(k: _Checker, args: tuple) -> None:
+@handles("try_table")
+def _try_table(k: Checker, args: tuple) -> None:
     """Spec ``appendix/algorithm.rst``, ``try_table``: each handler's values must fit its target label."""
     bt, catches = args
     params, results = k.blocktype(bt)
@@ -453,15 +450,15 @@ def _try_table(k: _Checker, args: tuple) -> None:
 # Legacy exception handling (``try`` ... ``catch x`` / ``catch_all`` ... ``end`` or ``delegate l``; ``rethrow``).
 
 
-@_handles("try")
-def _try(k: _Checker, args: tuple) -> None:
+@handles("try")
+def _try(k: Checker, args: tuple) -> None:
     params, results = k.blocktype(args[0])
     k.pop_vals(params)
     k.push_ctrl("try", params, results)
 
 
-@_handles("catch", "catch_all")
-def _catch(k: _Checker, args: tuple) -> None:
+@handles("catch", "catch_all")
+def _catch(k: Checker, args: tuple) -> None:
     frame = k.pop_ctrl()
     if frame.op not in ("try", "catch"):          # nothing may follow catch_all
         raise Invalid(f"{k.op} without matching try")
@@ -472,8 +469,8 @@ def _catch(k: _Checker, args: tuple) -> None:
         k.push_ctrl("catch_all", (), frame.end)
 
 
-@_handles("delegate")
-def _delegate(k: _Checker, args: tuple) -> None:
+@handles("delegate")
+def _delegate(k: Checker, args: tuple) -> None:
     frame = k.pop_ctrl()
     if frame.op != "try":
         raise Invalid("delegate without matching try")
@@ -481,8 +478,8 @@ def _delegate(k: _Checker, args: tuple) -> None:
     k.vals.extend(frame.end)
 
 
-@_handles("rethrow")
-def _rethrow(k: _Checker, args: tuple) -> None:
+@handles("rethrow")
+def _rethrow(k: Checker, args: tuple) -> None:
     k.label_types(args[0])
     if k.ctrls[-1 - args[0]].op not in ("catch", "catch_all"):
         raise Invalid("invalid rethrow label")
@@ -492,31 +489,31 @@ def _rethrow(k: _Checker, args: tuple) -> None:
 # Reference instructions -----------------------------------------------------------------------------------------
 
 
-@_handles("ref.null")
-def _ref_null(k: _Checker, args: tuple) -> None:
+@handles("ref.null")
+def _ref_null(k: Checker, args: tuple) -> None:
     check_heaptype(k.c, args[0])
     k.push(RefType(True, args[0]))
 
 
-@_handles("ref.is_null")
-def _ref_is_null(k: _Checker, args: tuple) -> None:
+@handles("ref.is_null")
+def _ref_is_null(k: Checker, args: tuple) -> None:
     k.pop_ref()
     k.push(I32)
 
 
-@_handles("ref.eq")
-def _ref_eq(k: _Checker, args: tuple) -> None:
+@handles("ref.eq")
+def _ref_eq(k: Checker, args: tuple) -> None:
     k.pop_vals((EQREF, EQREF))
     k.push(I32)
 
 
-@_handles("ref.as_non_null")
-def _ref_as_non_null(k: _Checker, args: tuple) -> None:
+@handles("ref.as_non_null")
+def _ref_as_non_null(k: Checker, args: tuple) -> None:
     k.push(RefType(False, k.pop_ref().heap))
 
 
-@_handles("ref.func")
-def _ref_func(k: _Checker, args: tuple) -> None:
+@handles("ref.func")
+def _ref_func(k: Checker, args: tuple) -> None:
     x = args[0]
     typeidx = k.c.func_typeidx(x)
     if x not in k.c.refs:
@@ -525,14 +522,14 @@ def _ref_func(k: _Checker, args: tuple) -> None:
     k.push(RefType(False, typeidx) if "function-references" in k.c.features else FUNCREF)
 
 
-# Casts and aggregate (GC) instructions ------------------------------------------------------------------------------
+# Casts (GC) ------------------------------------------------------------------------------
 
 
-def _check_reftype(k: _Checker, rt: RefType) -> None:
+def _check_reftype(k: Checker, rt: RefType) -> None:
     check_heaptype(k.c, rt.heap)
 
 
-def _top_of(k: _Checker, rt: RefType) -> RefType:
+def _top_of(k: Checker, rt: RefType) -> RefType:
     """``ref null top(ht)``: the type every reference of ``rt``'s hierarchy matches (spec ``appendix/algorithm.rst``,
     ``top_heap_type``)."""
     return RefType(True, top_heaptype(rt.heap, k.c.deftypes))
@@ -543,23 +540,23 @@ def _diff_reftype(rt1: RefType, rt2: RefType) -> RefType:
     return RefType(False, rt1.heap) if rt2.nullable else rt1
 
 
-@_handles("ref.test")
-def _ref_test(k: _Checker, args: tuple) -> None:
+@handles("ref.test")
+def _ref_test(k: Checker, args: tuple) -> None:
     rt = args[0]
     _check_reftype(k, rt)
     k.pop(_top_of(k, rt))
     k.push(I32)
 
 
-@_handles("ref.cast")
-def _ref_cast(k: _Checker, args: tuple) -> None:
+@handles("ref.cast")
+def _ref_cast(k: Checker, args: tuple) -> None:
     rt = args[0]
     _check_reftype(k, rt)
     k.pop(_top_of(k, rt))
     k.push(rt)
 
 
-def _cast_label(k: _Checker, label: int, rt: RefType) -> Sequence[ValType]:
+def _cast_label(k: Checker, label: int, rt: RefType) -> Sequence[ValType]:
     """The types of ``label``, whose last one must be a supertype of ``rt`` (what the branch passes)."""
     types = k.label_types(label)
     if not types or not match_valtype(rt, types[-1], k.c.deftypes):
@@ -567,8 +564,8 @@ def _cast_label(k: _Checker, label: int, rt: RefType) -> Sequence[ValType]:
     return types
 
 
-@_handles("br_on_cast", "br_on_cast_fail")
-def _br_on_cast(k: _Checker, args: tuple) -> None:
+@handles("br_on_cast", "br_on_cast_fail")
+def _br_on_cast(k: Checker, args: tuple) -> None:
     """``br_on_cast l rt1 rt2 : [t* rt1] -> [t* (rt1 \\ rt2)]``, branching with ``rt2``; ``br_on_cast_fail``
     branches with ``rt1 \\ rt2`` and continues with ``rt2``. ``rt2`` must match ``rt1``."""
     label, rt1, rt2 = args
@@ -586,203 +583,11 @@ def _br_on_cast(k: _Checker, args: tuple) -> None:
     k.push(fallthrough)
 
 
-def _field(k: _Checker, x: int, i: int) -> FieldType:
-    fields = k.c.structtype(x).fields
-    if not 0 <= i < len(fields):
-        raise Invalid(f"unknown field {i}")
-    return fields[i]
-
-
-def _check_packing(storage: Any, op: str, what: str) -> None:
-    """``get`` reads an unpacked field, ``get_s``/``get_u`` a packed one."""
-    extends = op.endswith(("_s", "_u"))
-    if extends != (storage in PACKED_TYPES):
-        raise Invalid(f"{what} is {'unpacked' if extends else 'packed'}")
-
-
-def _defaultable_storage(storage: Any) -> bool:
-    return storage in PACKED_TYPES or _defaultable(storage)
-
-
-@_handles("struct.new")
-def _struct_new(k: _Checker, args: tuple) -> None:
-    x = args[0]
-    k.pop_vals([unpack(f.storage) for f in k.c.structtype(x).fields])
-    k.push(RefType(False, x))
-
-
-@_handles("struct.new_default")
-def _struct_new_default(k: _Checker, args: tuple) -> None:
-    x = args[0]
-    for f in k.c.structtype(x).fields:
-        if not _defaultable_storage(f.storage):
-            raise Invalid(f"field type {f} is not defaultable")
-    k.push(RefType(False, x))
-
-
-@_handles("struct.get", "struct.get_s", "struct.get_u")
-def _struct_get(k: _Checker, args: tuple) -> None:
-    x, i = args
-    f = _field(k, x, i)
-    _check_packing(f.storage, k.op, "field")
-    k.pop(RefType(True, x))
-    k.push(unpack(f.storage))
-
-
-@_handles("struct.set")
-def _struct_set(k: _Checker, args: tuple) -> None:
-    x, i = args
-    f = _field(k, x, i)
-    if not f.mutable:
-        raise Invalid("immutable field")
-    k.pop_vals((RefType(True, x), unpack(f.storage)))
-
-
-def _mutable_array(k: _Checker, x: int) -> FieldType:
-    f = k.c.arraytype(x).field
-    if not f.mutable:
-        raise Invalid("immutable array")
-    return f
-
-
-def _numeric_array(f: FieldType) -> None:
-    """``array.new_data``/``array.init_data`` copy bytes: the elements must be numbers or vectors."""
-    if type(unpack(f.storage)) is RefType:
-        raise Invalid("array type is not numeric or vector")
-
-
-def _elem_into_array(k: _Checker, f: FieldType, y: int) -> None:
-    rt = k.c.elem(y)
-    if not match_valtype(rt, unpack(f.storage), k.c.deftypes):
-        raise Invalid(f"type mismatch: element segment's type {rt} does not match array's field type {f}")
-
-
-@_handles("array.new")
-def _array_new(k: _Checker, args: tuple) -> None:
-    x = args[0]
-    f = k.c.arraytype(x).field
-    k.pop_vals((unpack(f.storage), I32))
-    k.push(RefType(False, x))
-
-
-@_handles("array.new_default")
-def _array_new_default(k: _Checker, args: tuple) -> None:
-    x = args[0]
-    f = k.c.arraytype(x).field
-    if not _defaultable_storage(f.storage):
-        raise Invalid(f"array type {f} is not defaultable")
-    k.pop(I32)
-    k.push(RefType(False, x))
-
-
-@_handles("array.new_fixed")
-def _array_new_fixed(k: _Checker, args: tuple) -> None:
-    x, n = args
-    f = k.c.arraytype(x).field
-    k.pop_vals([unpack(f.storage)] * n)
-    k.push(RefType(False, x))
-
-
-@_handles("array.new_data")
-def _array_new_data(k: _Checker, args: tuple) -> None:
-    x, y = args
-    f = k.c.arraytype(x).field
-    k.c.data(y)
-    _numeric_array(f)
-    k.pop_vals((I32, I32))
-    k.push(RefType(False, x))
-
-
-@_handles("array.new_elem")
-def _array_new_elem(k: _Checker, args: tuple) -> None:
-    x, y = args
-    f = k.c.arraytype(x).field
-    _elem_into_array(k, f, y)
-    k.pop_vals((I32, I32))
-    k.push(RefType(False, x))
-
-
-@_handles("array.get", "array.get_s", "array.get_u")
-def _array_get(k: _Checker, args: tuple) -> None:
-    x = args[0]
-    f = k.c.arraytype(x).field
-    _check_packing(f.storage, k.op, "array")
-    k.pop_vals((RefType(True, x), I32))
-    k.push(unpack(f.storage))
-
-
-@_handles("array.set")
-def _array_set(k: _Checker, args: tuple) -> None:
-    x = args[0]
-    f = _mutable_array(k, x)
-    k.pop_vals((RefType(True, x), I32, unpack(f.storage)))
-
-
-@_handles("array.len")
-def _array_len(k: _Checker, args: tuple) -> None:
-    k.pop(ARRAYREF)
-    k.push(I32)
-
-
-@_handles("array.fill")
-def _array_fill(k: _Checker, args: tuple) -> None:
-    x = args[0]
-    f = _mutable_array(k, x)
-    k.pop_vals((RefType(True, x), I32, unpack(f.storage), I32))
-
-
-@_handles("array.copy")
-def _array_copy(k: _Checker, args: tuple) -> None:
-    x, y = args
-    fd = _mutable_array(k, x)
-    fs = k.c.arraytype(y).field
-    if not match_valtype(fs.storage, fd.storage, k.c.deftypes):
-        raise Invalid("array types do not match")
-    k.pop_vals((RefType(True, x), I32, RefType(True, y), I32, I32))
-
-
-@_handles("array.init_data")
-def _array_init_data(k: _Checker, args: tuple) -> None:
-    x, y = args
-    f = _mutable_array(k, x)
-    k.c.data(y)
-    _numeric_array(f)
-    k.pop_vals((RefType(True, x), I32, I32, I32))
-
-
-@_handles("array.init_elem")
-def _array_init_elem(k: _Checker, args: tuple) -> None:
-    x, y = args
-    f = _mutable_array(k, x)
-    _elem_into_array(k, f, y)
-    k.pop_vals((RefType(True, x), I32, I32, I32))
-
-
-@_handles("ref.i31")
-def _ref_i31(k: _Checker, args: tuple) -> None:
-    k.pop(I32)
-    k.push(RefType(False, "i31"))
-
-
-@_handles("i31.get_s", "i31.get_u")
-def _i31_get(k: _Checker, args: tuple) -> None:
-    k.pop(RefType(True, "i31"))
-    k.push(I32)
-
-
-@_handles("any.convert_extern", "extern.convert_any")
-def _convert(k: _Checker, args: tuple) -> None:
-    """``any.convert_extern : [ref null? extern] -> [ref null? any]`` keeping nullness; and back."""
-    source, target = ("extern", "any") if k.op == "any.convert_extern" else ("any", "extern")
-    t = k.pop(RefType(True, source))
-    k.push(RefType(type(t) is RefType and t.nullable, target))  # from an unreachable stack: non-null
-
-
 # Variable instructions ------------------------------------------------------------------------------------------
 
 
-@_handles("local.get")
-def _local_get(k: _Checker, args: tuple) -> None:
+@handles("local.get")
+def _local_get(k: Checker, args: tuple) -> None:
     x = args[0]
     t = k.c.local(x)
     if k.locals_init is not None and not k.locals_init[x]:
@@ -790,15 +595,15 @@ def _local_get(k: _Checker, args: tuple) -> None:
     k.vals.append(t)
 
 
-@_handles("local.set")
-def _local_set(k: _Checker, args: tuple) -> None:
+@handles("local.set")
+def _local_set(k: Checker, args: tuple) -> None:
     x = args[0]
     k.pop(k.c.local(x))
     k.set_local(x)
 
 
-@_handles("local.tee")
-def _local_tee(k: _Checker, args: tuple) -> None:
+@handles("local.tee")
+def _local_tee(k: Checker, args: tuple) -> None:
     x = args[0]
     t = k.c.local(x)
     k.pop(t)
@@ -806,8 +611,8 @@ def _local_tee(k: _Checker, args: tuple) -> None:
     k.set_local(x)
 
 
-@_handles("global.get")
-def _global_get(k: _Checker, args: tuple) -> None:
+@handles("global.get")
+def _global_get(k: Checker, args: tuple) -> None:
     k.vals.append(k.c.global_(args[0]).type)
 
 
@@ -816,8 +621,8 @@ def immutable_global_message(features: Any) -> str:
     return "immutable global" if "gc" in features else "global is immutable"
 
 
-@_handles("global.set")
-def _global_set(k: _Checker, args: tuple) -> None:
+@handles("global.set")
+def _global_set(k: Checker, args: tuple) -> None:
     gt = k.c.global_(args[0])
     if not gt.mutable:
         raise Invalid(f"{immutable_global_message(k.c.features)} {args[0]}")
@@ -827,40 +632,40 @@ def _global_set(k: _Checker, args: tuple) -> None:
 # Table instructions ---------------------------------------------------------------------------------------------
 
 
-@_handles("table.get")
-def _table_get(k: _Checker, args: tuple) -> None:
+@handles("table.get")
+def _table_get(k: Checker, args: tuple) -> None:
     tt = k.c.table(args[0])
     k.pop(tt.limits.addrtype)
     k.push(tt.elem)
 
 
-@_handles("table.set")
-def _table_set(k: _Checker, args: tuple) -> None:
+@handles("table.set")
+def _table_set(k: Checker, args: tuple) -> None:
     tt = k.c.table(args[0])
     k.pop_vals((tt.limits.addrtype, tt.elem))
 
 
-@_handles("table.size")
-def _table_size(k: _Checker, args: tuple) -> None:
+@handles("table.size")
+def _table_size(k: Checker, args: tuple) -> None:
     k.push(k.c.table(args[0]).limits.addrtype)
 
 
-@_handles("table.grow")
-def _table_grow(k: _Checker, args: tuple) -> None:
+@handles("table.grow")
+def _table_grow(k: Checker, args: tuple) -> None:
     tt = k.c.table(args[0])
     k.pop_vals((tt.elem, tt.limits.addrtype))
     k.push(tt.limits.addrtype)
 
 
-@_handles("table.fill")
-def _table_fill(k: _Checker, args: tuple) -> None:
+@handles("table.fill")
+def _table_fill(k: Checker, args: tuple) -> None:
     tt = k.c.table(args[0])
     at = tt.limits.addrtype
     k.pop_vals((at, tt.elem, at))
 
 
-@_handles("table.copy")
-def _table_copy(k: _Checker, args: tuple) -> None:
+@handles("table.copy")
+def _table_copy(k: Checker, args: tuple) -> None:
     x, y = args
     t1, t2 = k.c.table(x), k.c.table(y)
     if not match_reftype(t2.elem, t1.elem, k.c.deftypes):
@@ -869,8 +674,8 @@ def _table_copy(k: _Checker, args: tuple) -> None:
     k.pop_vals((at1, at2, _min_addrtype(at1, at2)))
 
 
-@_handles("table.init")
-def _table_init(k: _Checker, args: tuple) -> None:
+@handles("table.init")
+def _table_init(k: Checker, args: tuple) -> None:
     x, y = args
     tt = k.c.table(x)
     et = k.c.elem(y)
@@ -879,15 +684,15 @@ def _table_init(k: _Checker, args: tuple) -> None:
     k.pop_vals((tt.limits.addrtype, I32, I32))
 
 
-@_handles("elem.drop")
-def _elem_drop(k: _Checker, args: tuple) -> None:
+@handles("elem.drop")
+def _elem_drop(k: Checker, args: tuple) -> None:
     k.c.elem(args[0])
 
 
 # Memory instructions --------------------------------------------------------------------------------------------
 
 
-def _memarg(k: _Checker, memarg: Any, width: int) -> str:
+def _memarg(k: Checker, memarg: Any, width: int) -> str:
     """Check a memarg against its memory; returns the memory's address type."""
     at = k.c.mem(memarg.memidx).limits.addrtype
     if memarg.align > MAX_ALIGN[width]:
@@ -897,7 +702,7 @@ def _memarg(k: _Checker, memarg: Any, width: int) -> str:
     return at
 
 
-def _memory_access(k: _Checker, args: tuple) -> None:
+def _memory_access(k: Checker, args: tuple) -> None:
     params, results, width, lanes = MEMORY_OPS[k.op]
     at = _memarg(k, args[0], width)
     if lanes and not args[1] < lanes:
@@ -906,45 +711,45 @@ def _memory_access(k: _Checker, args: tuple) -> None:
     k.vals.extend(results)
 
 
-_handles(*MEMORY_OPS)(_memory_access)
+handles(*MEMORY_OPS)(_memory_access)
 
 
-@_handles("memory.size")
-def _memory_size(k: _Checker, args: tuple) -> None:
+@handles("memory.size")
+def _memory_size(k: Checker, args: tuple) -> None:
     k.push(k.c.mem(args[0]).limits.addrtype)
 
 
-@_handles("memory.grow")
-def _memory_grow(k: _Checker, args: tuple) -> None:
+@handles("memory.grow")
+def _memory_grow(k: Checker, args: tuple) -> None:
     at = k.c.mem(args[0]).limits.addrtype
     k.pop(at)
     k.push(at)
 
 
-@_handles("memory.fill")
-def _memory_fill(k: _Checker, args: tuple) -> None:
+@handles("memory.fill")
+def _memory_fill(k: Checker, args: tuple) -> None:
     at = k.c.mem(args[0]).limits.addrtype
     k.pop_vals((at, I32, at))
 
 
-@_handles("memory.copy")
-def _memory_copy(k: _Checker, args: tuple) -> None:
+@handles("memory.copy")
+def _memory_copy(k: Checker, args: tuple) -> None:
     x, y = args
     at1 = k.c.mem(x).limits.addrtype
     at2 = k.c.mem(y).limits.addrtype
     k.pop_vals((at1, at2, _min_addrtype(at1, at2)))
 
 
-@_handles("memory.init")
-def _memory_init(k: _Checker, args: tuple) -> None:
+@handles("memory.init")
+def _memory_init(k: Checker, args: tuple) -> None:
     x, y = args
     at = k.c.mem(x).limits.addrtype
     k.c.data(y)
     k.pop_vals((at, I32, I32))
 
 
-@_handles("data.drop")
-def _data_drop(k: _Checker, args: tuple) -> None:
+@handles("data.drop")
+def _data_drop(k: Checker, args: tuple) -> None:
     k.c.data(args[0])
 
 
@@ -973,7 +778,7 @@ def _add_atomic_ops() -> None:
 _add_atomic_ops()
 
 
-def _atomic_access(k: _Checker, args: tuple) -> None:
+def _atomic_access(k: Checker, args: tuple) -> None:
     params, results, width = ATOMIC_OPS[k.op]
     memarg = args[0]
     k.c.mem(memarg.memidx)   # "unknown memory" first
@@ -984,18 +789,18 @@ def _atomic_access(k: _Checker, args: tuple) -> None:
     k.vals.extend(results)
 
 
-_handles(*ATOMIC_OPS)(_atomic_access)
+handles(*ATOMIC_OPS)(_atomic_access)
 
 
-@_handles("atomic.fence")
-def _atomic_fence(k: _Checker, args: tuple) -> None:
+@handles("atomic.fence")
+def _atomic_fence(k: Checker, args: tuple) -> None:
     pass
 
 
 # Vector instructions with immediates ----------------------------------------------------------------------------
 
 
-def _lane_op(k: _Checker, args: tuple) -> None:
+def _lane_op(k: Checker, args: tuple) -> None:
     if not args[0] < LANE_OPS[k.op]:
         raise Invalid(f"invalid lane index {args[0]}")
     params, results = SIGNATURES[k.op]
@@ -1003,11 +808,11 @@ def _lane_op(k: _Checker, args: tuple) -> None:
     k.vals.extend(results)
 
 
-_handles(*LANE_OPS)(_lane_op)
+handles(*LANE_OPS)(_lane_op)
 
 
-@_handles("i8x16.shuffle")
-def _shuffle(k: _Checker, args: tuple) -> None:
+@handles("i8x16.shuffle")
+def _shuffle(k: Checker, args: tuple) -> None:
     for lane in args[0]:
         if not lane < 32:
             raise Invalid(f"invalid lane index {lane}")
@@ -1034,7 +839,7 @@ def check_func_body(c: Context, ft: FuncType, locals_: Sequence[ValType], body: 
     saved = c.locals, c.return_
     c.locals, c.return_ = all_locals, ft.results
     try:
-        k = _Checker(c, all_locals, len(ft.params))
+        k = Checker(c, all_locals, len(ft.params))
         k.push_ctrl("block", (), ft.results)
         k.run(body)
     except Invalid:
@@ -1072,6 +877,11 @@ def check_const_expr(c: Context, expr: Sequence[Instr], t: ValType) -> None:
         if (extended and op in _EXTENDED_CONST_OPS) or (gc and op in _GC_CONST_OPS):
             continue
         raise Invalid("constant expression required")
-    k = _Checker(c, (), 0)
+    k = Checker(c, (), 0)
     k.push_ctrl("block", (), (t,))
     k.run(expr)
+
+
+# The aggregate, scalar and external reference instructions' rules live in their own module; importing it
+# registers them with ``handles``.
+from . import aggregate  # noqa: E402,F401
