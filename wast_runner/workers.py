@@ -48,7 +48,7 @@ class _Up:
     """The worker's end of the upward pipe: each message one frame, written before ``send`` returns."""
 
     def __init__(self, conn: Connection):
-        self.conn, self.fd = conn, conn.fileno()
+        self.conn, self.fd = conn, conn.fileno()   # the Connection is kept so its descriptor stays open
 
     def send(self, msg: tuple) -> None:
         data = pickle.dumps(msg, pickle.HIGHEST_PROTOCOL)
@@ -237,18 +237,26 @@ def _drain(w: _Worker, listener: Listener) -> None:
     closed = w.proc.is_alive()   # a worker that would not stop: do not wait for its pipe
     while True:
         while w.pending:
-            msg = w.pending.popleft()
-            if msg[0] == "sum":
-                outcome, skip_reason, _, line = msg[2]
-                listener.summary(msg[1], outcome, skip_reason, line)
-            elif msg[0] == "rec":
-                listener.record(msg[1], msg[2])
+            _pass_on(w, w.pending.popleft(), listener)   # files done or started no longer matter
         if closed:
             return
         try:
             closed = w.receive()
         except OSError:
             return
+
+
+def _pass_on(w: _Worker, msg: tuple, listener: Listener) -> bool:
+    """Hand a record (or its summary) to the listener, noting its line; False for any other message."""
+    if msg[0] == "sum":
+        outcome, skip_reason, w.last_line, line = msg[2]
+        listener.summary(msg[1], outcome, skip_reason, line)
+    elif msg[0] == "rec":
+        w.last_line = msg[2].get("line", 0)
+        listener.record(msg[1], msg[2])
+    else:
+        return False
+    return True
 
 
 def _serve(w: _Worker, jobs: Sequence[Job], listener: Listener, assign: Any, queue: list[int]) -> int:
@@ -262,13 +270,9 @@ def _serve(w: _Worker, jobs: Sequence[Job], listener: Listener, assign: Any, que
         while w.pending:
             msg = w.pending.popleft()
             tag = msg[0]
-            if tag == "sum":
-                outcome, skip_reason, w.last_line, line = msg[2]
-                listener.summary(msg[1], outcome, skip_reason, line)
-            elif tag == "rec":
-                w.last_line = msg[2].get("line", 0)
-                listener.record(msg[1], msg[2])
-            elif tag == "done":
+            if _pass_on(w, msg, listener):
+                continue
+            if tag == "done":
                 listener.file_done(msg[1], jobs[msg[1]], msg[2])
                 finished += 1
                 w.assigned.popleft()
