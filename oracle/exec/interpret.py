@@ -49,6 +49,7 @@ trapping one; compiled code may have counted fewer. Counts agree for executions 
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any, Callable
 
 from ..errors import Exhaustion, Trap
@@ -71,10 +72,9 @@ from .table_instr import (call_indirect_target, return_call_indirect_target, tab
 END, ELSE, FUNC_END = 0, 1, 2
 (LOCAL_GET, LOCAL_SET, LOCAL_TEE, CONST, UNARY, BINARY, PURE, LOAD, STORE, BR_IF, BR, BR_TABLE, BLOCK, LOOP, IF,
  CALL, CALL_INDIRECT, CALL_REF, RETURN, GLOBAL_GET, GLOBAL_SET, DROP, SELECT, NOP, UNREACHABLE, REF_IS_NULL,
- VECTOR_LOAD, VECTOR_LOAD_LANE, VECTOR_STORE, MEMORY_SIZE, MEMORY_GROW, MEMORY_FILL, MEMORY_COPY, MEMORY_INIT,
- DATA_DROP, TABLE_GET, TABLE_SET, TABLE_SIZE, TABLE_GROW, TABLE_FILL, TABLE_COPY, TABLE_INIT, ELEM_DROP,
- JUMP, BR_ON_NULL, BR_ON_NON_NULL, RETURN_CALL, RETURN_CALL_INDIRECT, RETURN_CALL_REF, THROW, THROW_REF, RETHROW,
- REF_AS_NON_NULL, REF_EQ, EFFECT, VARIADIC, BR_ON_CAST, ATOMIC, UNSUPPORTED) = range(3, 62)
+ VECTOR_LOAD, VECTOR_LOAD_LANE, VECTOR_STORE, DATA_DROP, ELEM_DROP, JUMP, BR_ON_NULL, BR_ON_NON_NULL, RETURN_CALL,
+ RETURN_CALL_INDIRECT, RETURN_CALL_REF, THROW, THROW_REF, RETHROW, REF_AS_NON_NULL, REF_EQ, EFFECT, VARIADIC,
+ BR_ON_CAST, ATOMIC, UNSUPPORTED) = range(3, 50)
 
 # Handlers a label may carry (its fourth entry), as ``(kind, data)``.
 H_TRY_TABLE = 0   # data: the catch clauses, ((tag or None for catch_all, labelidx, with the exnref?), ...)
@@ -225,6 +225,19 @@ def call_with_stack(n: int) -> Callable:
 
 
 _CALLERS: dict[int, Callable] = {}
+
+
+def _segment_init(init: Callable, target: Any, inst: Any, segments: str, x: int) -> Callable:
+    """``memory.init``/``table.init`` (``init``) bound to its memory or table: ``(d, s, n) -> None``, reading
+    segment ``x`` of ``inst.datas``/``inst.elems`` when run (``data.drop``/``elem.drop`` replace it)."""
+    def run(d: int, s: int, n: int) -> None:
+        init(target, getattr(inst, segments)[x], d, s, n)
+    return run
+
+
+def _table_size(tab: Any) -> int:
+    """``table.size``, as compiled code computes it."""
+    return len(tab.elem)
 
 
 def trampoline(body: Callable, n: int) -> Callable:
@@ -443,23 +456,34 @@ def prepare(func: FuncInst) -> list[tuple]:
             code.append((ATOMIC, fn, args[0].offset, inst.mems[args[0].memidx], operands, results))
         elif op == "atomic.fence":
             code.append((NOP,))   # one agent: every access is already sequentially consistent
-        elif op == "memory.size" or op == "memory.grow" or op == "memory.fill":
-            kind = {"memory.size": MEMORY_SIZE, "memory.grow": MEMORY_GROW, "memory.fill": MEMORY_FILL}[op]
-            code.append((kind, inst.mems[args[0]]))
+        # Bulk memory and table instructions: the helpers compiled code calls, bound to their memories or tables
+        # here and then run as any other operator (their remaining parameters are the operands in stack order).
+        elif op == "memory.size":
+            code.append((PURE, partial(memory_size, inst.mems[args[0]]), 0))
+        elif op == "memory.grow":
+            code.append((UNARY, partial(memory_grow, inst.mems[args[0]])))
+        elif op == "memory.fill":
+            code.append((EFFECT, partial(memory_fill, inst.mems[args[0]]), 3))
         elif op == "memory.copy":
-            code.append((MEMORY_COPY, inst.mems[args[0]], inst.mems[args[1]]))
+            code.append((EFFECT, partial(memory_copy, inst.mems[args[0]], inst.mems[args[1]]), 3))
         elif op == "memory.init":
-            code.append((MEMORY_INIT, inst.mems[args[0]], args[1]))
+            code.append((EFFECT, _segment_init(memory_init, inst.mems[args[0]], inst, "datas", args[1]), 3))
         elif op == "data.drop":
             code.append((DATA_DROP, args[0]))
-        elif op in ("table.get", "table.set", "table.size", "table.grow", "table.fill"):
-            kind = {"table.get": TABLE_GET, "table.set": TABLE_SET, "table.size": TABLE_SIZE,
-                    "table.grow": TABLE_GROW, "table.fill": TABLE_FILL}[op]
-            code.append((kind, inst.tables[args[0]]))
+        elif op == "table.get":
+            code.append((UNARY, partial(table_get, inst.tables[args[0]])))
+        elif op == "table.set":
+            code.append((EFFECT, partial(table_set, inst.tables[args[0]]), 2))
+        elif op == "table.size":
+            code.append((PURE, partial(_table_size, inst.tables[args[0]]), 0))
+        elif op == "table.grow":
+            code.append((BINARY, partial(table_grow, inst.tables[args[0]])))
+        elif op == "table.fill":
+            code.append((EFFECT, partial(table_fill, inst.tables[args[0]]), 3))
         elif op == "table.copy":
-            code.append((TABLE_COPY, inst.tables[args[0]], inst.tables[args[1]]))
+            code.append((EFFECT, partial(table_copy, inst.tables[args[0]], inst.tables[args[1]]), 3))
         elif op == "table.init":
-            code.append((TABLE_INIT, inst.tables[args[0]], args[1]))
+            code.append((EFFECT, _segment_init(table_init, inst.tables[args[0]], inst, "elems", args[1]), 3))
         elif op == "elem.drop":
             code.append((ELEM_DROP, args[0]))
         else:
@@ -728,7 +752,7 @@ def _catch(exn: ExnInst, labels: list, stack: list) -> int:
 
 
 def _execute_other(ins: tuple, stack: list, inst) -> None:
-    """The rarer instructions: vector memory access, bulk memory, tables, references, exceptions, traps."""
+    """The rarer instructions: vector memory access, references, exceptions, effects, segment drops, traps."""
     kind = ins[0]
     if kind == VECTOR_LOAD:
         stack[-1] = ins[1](ins[3].data, stack[-1] + ins[2])
@@ -771,40 +795,8 @@ def _execute_other(ins: tuple, stack: list, inst) -> None:
             stack.append(result)
     elif kind == UNREACHABLE:
         raise Trap("unreachable executed")
-    elif kind == MEMORY_SIZE:
-        stack.append(memory_size(ins[1]))
-    elif kind == MEMORY_GROW:
-        stack[-1] = memory_grow(ins[1], stack[-1])
-    elif kind == MEMORY_FILL:
-        n, v, d = stack.pop(), stack.pop(), stack.pop()
-        memory_fill(ins[1], d, v, n)
-    elif kind == MEMORY_COPY:
-        n, s, d = stack.pop(), stack.pop(), stack.pop()
-        memory_copy(ins[1], ins[2], d, s, n)
-    elif kind == MEMORY_INIT:
-        n, s, d = stack.pop(), stack.pop(), stack.pop()
-        memory_init(ins[1], inst.datas[ins[2]], d, s, n)
     elif kind == DATA_DROP:
         inst.datas[ins[1]] = b""
-    elif kind == TABLE_GET:
-        stack[-1] = table_get(ins[1], stack[-1])
-    elif kind == TABLE_SET:
-        v, i = stack.pop(), stack.pop()
-        table_set(ins[1], i, v)
-    elif kind == TABLE_SIZE:
-        stack.append(len(ins[1].elem))
-    elif kind == TABLE_GROW:
-        n, v = stack.pop(), stack.pop()
-        stack.append(table_grow(ins[1], v, n))
-    elif kind == TABLE_FILL:
-        n, v, i = stack.pop(), stack.pop(), stack.pop()
-        table_fill(ins[1], i, v, n)
-    elif kind == TABLE_COPY:
-        n, s, d = stack.pop(), stack.pop(), stack.pop()
-        table_copy(ins[1], ins[2], d, s, n)
-    elif kind == TABLE_INIT:
-        n, s, d = stack.pop(), stack.pop(), stack.pop()
-        table_init(ins[1], inst.elems[ins[2]], d, s, n)
     elif kind == ELEM_DROP:
         inst.elems[ins[1]] = []
     elif kind == UNSUPPORTED:
