@@ -24,6 +24,8 @@ from oracle.exec.numerics import f32_fma, f64_fma
 from oracle.exec.vector import (
     SIMD_SHAPES,
     SimdShape,
+    _dot,
+    _sat,
     f32x4_add,
     f32x4_max,
     f32x4_min,
@@ -46,7 +48,7 @@ from oracle.exec.vector import (
     v128_from_lanes,
     v128_lanes,
 )
-from oracle.runtime.relaxed import RelaxedParameters
+from oracle.runtime.relaxed import PARAMETERS, RelaxedParameters
 
 _I8X16, _I16X8, _I32X4, _I64X2, _F32X4, _F64X2 = (SIMD_SHAPES[s] for s in
                                                   ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"))
@@ -58,24 +60,25 @@ def _is_negative(z: float) -> bool:
 
 # --- frelaxed_madd, frelaxed_nmadd --------------------------------------------------------------------------------
 
-def _madd(shape: SimdShape, unfused: Callable[[int, int, int], int], fma: Callable, negate: Callable | None):
+def _madd(shape: SimdShape, fadd: Callable[[int, int], int], fmul: Callable[[int, int], int], fma: Callable,
+          negate: Callable | None):
     """``frelaxed_madd_N(z_1, z_2, z_3) = relaxed(R_fmadd)[fadd(fmul(z_1, z_2), z_3), fma(z_1, z_2, z_3)]``;
     ``frelaxed_nmadd_N(z_1, z_2, z_3) = frelaxed_madd_N(-z_1, z_2, z_3)``."""
 
     def op(a: int, b: int, c: int, R: RelaxedParameters) -> int:
         if negate is not None:
             a = negate(a)
-        lanes0 = v128_lanes(unfused(a, b, c), shape)
+        lanes0 = v128_lanes(fadd(fmul(a, b), c), shape)
         fused = map(fma, v128_lanes(a, shape), v128_lanes(b, shape), v128_lanes(c, shape))
         return v128_from_lanes([R.relaxed("fmadd", x, y) for x, y in zip(lanes0, fused)], shape)
 
     return op
 
 
-f32x4_relaxed_madd = _madd(_F32X4, lambda a, b, c: f32x4_add(f32x4_mul(a, b), c), f32_fma, None)
-f32x4_relaxed_nmadd = _madd(_F32X4, lambda a, b, c: f32x4_add(f32x4_mul(a, b), c), f32_fma, f32x4_neg)
-f64x2_relaxed_madd = _madd(_F64X2, lambda a, b, c: f64x2_add(f64x2_mul(a, b), c), f64_fma, None)
-f64x2_relaxed_nmadd = _madd(_F64X2, lambda a, b, c: f64x2_add(f64x2_mul(a, b), c), f64_fma, f64x2_neg)
+f32x4_relaxed_madd = _madd(_F32X4, f32x4_add, f32x4_mul, f32_fma, None)
+f32x4_relaxed_nmadd = _madd(_F32X4, f32x4_add, f32x4_mul, f32_fma, f32x4_neg)
+f64x2_relaxed_madd = _madd(_F64X2, f64x2_add, f64x2_mul, f64_fma, None)
+f64x2_relaxed_nmadd = _madd(_F64X2, f64x2_add, f64x2_mul, f64_fma, f64x2_neg)
 
 
 # --- frelaxed_min, frelaxed_max -----------------------------------------------------------------------------------
@@ -166,18 +169,16 @@ def i8x16_relaxed_swizzle(a: int, s: int, R: RelaxedParameters) -> int:
 
 # --- relaxed_dot, relaxed_dot_add ---------------------------------------------------------------------------------
 
+# ``ivdot_sat_16`` of the lanes of ``a`` extended signed and those of ``b`` extended signed / unsigned.
+_DOT_SAT_S = _dot(_I8X16, _I16X8, _sat(16, signed=True))
+_DOT_SAT_U = _dot(_I8X16, _I16X8, _sat(16, signed=True), second_signed=False)
+
+
 def i16x8_relaxed_dot_i8x16_i7x16_s(a: int, b: int, R: RelaxedParameters) -> int:
     """``relaxed_dot_s`` (``vextbinop``): ``ivdot_sat_16`` of the lanes of ``a`` extended signed and of ``b``
-    extended ``relaxed(R_idot)[s, u]``: products summed pairwise with signed saturation."""
-    xs = list(_I8X16.signed.unpack(a.to_bytes(16, "little")))
-    signed_b = list(_I8X16.signed.unpack(b.to_bytes(16, "little")))
-    unsigned_b = v128_lanes(b, _I8X16)
-    out = []
-    for k in range(0, 16, 2):
-        alternatives = [max(-0x8000, min(0x7FFF, xs[k] * ys[k] + xs[k + 1] * ys[k + 1]))
-                        for ys in (signed_b, unsigned_b)]
-        out.append(R.relaxed("idot", *alternatives))
-    return v128_from_lanes(out, _I16X8)
+    extended ``relaxed(R_idot)[s, u]``: products summed pairwise with signed saturation. (One choice extends all
+    of ``b``, so it is made once for the vector.)"""
+    return R.relaxed("idot", _DOT_SAT_S(a, b), _DOT_SAT_U(a, b))
 
 
 def i32x4_relaxed_dot_i8x16_i7x16_add_s(a: int, b: int, c: int, R: RelaxedParameters) -> int:
@@ -227,7 +228,6 @@ def allowed_results(mnemonic: str, *operands: int) -> list[int]:
 
     (NaN results stand for the NaNs "NaN Propagation" allows, as everywhere in the oracle.)
     """
-    from oracle.runtime.relaxed import PARAMETERS
     fn = globals()[mnemonic.replace(".", "_")]
     probe = RelaxedParameters()
     results = [fn(*operands, probe)]

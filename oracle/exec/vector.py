@@ -268,11 +268,15 @@ def _extadd_pairwise(src: SimdShape, dst: SimdShape, signed: bool) -> V128Op:
     return lambda v: v128_from_lanes(_pairwise_sums(decode(v, src)), dst)
 
 
-def _dot(src: SimdShape, dst: SimdShape, sat: Callable[[int], int] = lambda x: x) -> V128Op:
-    """``ivdot`` (``sat`` the identity) or ``ivdot_sat``: sums of adjacent signed products."""
+def _dot(src: SimdShape, dst: SimdShape, sat: Callable[[int], int] = lambda x: x,
+         second_signed: bool = True) -> V128Op:
+    """``ivdot`` (``sat`` the identity) or ``ivdot_sat``: sums of adjacent products of the signed lanes of the
+    first operand and the lanes of the second, signed unless ``second_signed`` is false (``relaxed_dot``'s
+    unsigned alternative, ``oracle.exec.relaxed``)."""
+    decode_second = _decoder(second_signed)
 
     def op(a: int, b: int) -> int:
-        products = list(map(operator.mul, _signed_lanes(a, src), _signed_lanes(b, src)))
+        products = list(map(operator.mul, _signed_lanes(a, src), decode_second(b, src)))
         return v128_from_lanes([sat(x) for x in _pairwise_sums(products)], dst)
 
     return op

@@ -70,10 +70,6 @@ class RelaxedParameters:
                 self.consulted.add(name)
         return alternatives[self.choice[name]]
 
-    def describe(self) -> str:
-        """The non-zero parameters as ``name=index,...`` (empty for the deterministic profile)."""
-        return ",".join(f"{name}={index}" for name, index in self.choice.items() if index)
-
 
 def parse_relaxed(text: str) -> dict[str, int]:
     """``"fmin=2,fmadd=1"`` as a choice for ``RelaxedParameters`` (raises ``ValueError`` saying what is wrong)."""
