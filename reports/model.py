@@ -166,16 +166,10 @@ def feature_rollup(rows: Sequence[SuiteRow], nruns: int) -> list[FeatureRow]:
 
 # -- comparing runs of one engine -------------------------------------------------------------------------------
 
-@dataclass
-class Change:
-    key: Key
-    old: dict | None
-    new: dict | None
+class _Keyed:
+    """The parts of a command's ``key`` the pages show (for the dataclasses keyed by one)."""
 
-    @property
-    def suite(self) -> str | None:
-        rec = self.new or self.old
-        return rec.get("suite") if rec else None
+    key: Key
 
     @property
     def file(self) -> str:
@@ -190,8 +184,24 @@ class Change:
         return self.key[3]
 
     @property
+    def anchor(self) -> str:
+        return anchor(self.key)
+
+
+@dataclass
+class Change(_Keyed):
+    key: Key
+    old: dict | None
+    new: dict | None
+
+    @property
+    def suite(self) -> str | None:
+        rec = self.new or self.old
+        return rec.get("suite") if rec else None
+
+    @property
     def href(self) -> str:
-        return f"files/{slug(self.suite, self.file)}.html#{anchor(self.key)}"
+        return f"files/{slug(self.suite, self.file)}.html#{self.anchor}"
 
     @property
     def detail(self) -> str:
@@ -263,7 +273,7 @@ class Cell:
 
 
 @dataclass
-class FailingCommand:
+class FailingCommand(_Keyed):
     key: Key
     field: str
     invocation: str                           # ``add(f32:1.0, f32:2.0)``, ``$M.get g``, or empty
@@ -273,18 +283,6 @@ class FailingCommand:
     reference: Cell | None = None             # the ``--against`` engine's side, when a record carries it
     reference_label: str = ""
     diff: str = ""                            # the three-way diff's class (``engine``, ``oracle``, ...)
-
-    @property
-    def line(self) -> int:
-        return self.key[2]
-
-    @property
-    def kind(self) -> str:
-        return self.key[3]
-
-    @property
-    def anchor(self) -> str:
-        return anchor(self.key)
 
 
 @dataclass
