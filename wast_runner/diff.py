@@ -34,7 +34,7 @@ from .script import ScriptRun, script_engine_records
 from .values import LANES, parse_int
 
 if TYPE_CHECKING:
-    from .relaxed import ChoiceTracker
+    from .relaxed import ChoiceTracker, Outcomes
 
 CLASSES = ("agree", "allowed", "message", "engine", "oracle", "script", "all-differ", "unjudged")
 
@@ -80,26 +80,26 @@ def run_pair(pair: EnginePair, ctx: FileContext, json_path: Any, module_bytes: C
     tracker = ChoiceTracker()
     for k, cmd in enumerate(commands):
         rec_e, rec_o = side_e.record(k, cmd), side_o.record(k, cmd)
-        if explorer is not None and not side_o.failure:
-            explorer.annotate(k, cmd, rec_o)
+        outcomes = explorer.explore(k, cmd, rec_o) if explorer is not None and not side_o.failure else None
         rec = merge(cmd, rec_e, rec_o, modules)
-        if explorer is not None and explorer.last is not None and explorer.last[0] == k:
-            _check_one_choice(rec, explorer.last[1], tracker, modules.reached_ops(cmd))
+        if outcomes is not None:
+            _check_one_choice(rec, outcomes, tracker, modules.reached_ops(cmd))
         emit(rec)
         modules.step(cmd)
 
 
-def _check_one_choice(rec: dict, outcomes: dict | None, tracker: "ChoiceTracker", ops: frozenset[str]) -> None:
+def _check_one_choice(rec: dict, outcomes: "Outcomes", tracker: "ChoiceTracker", ops: frozenset[str]) -> None:
     """An engine result the relaxed choices allow must come from the same choice as its earlier ones (the spec
     fixes the parameters for a whole run): else the record is the engine's departure."""
     actual = rec.get("actual")
-    if outcomes is None or rec["diff"] not in ("agree", "allowed") or not isinstance(actual, list):
+    if rec["diff"] not in ("agree", "allowed") or not isinstance(actual, list):
         return
-    matching = {c for c, alt in outcomes.items() if _relation(actual, alt, ops)[0] in ("same", "allowed")}
+    matching = {c for alt, choices in outcomes if _relation(actual, alt, ops)[0] in ("same", "allowed")
+                for c in choices}
     if not matching:
         return
     since = tracker.since
-    if not tracker.observe(rec["line"], matching, set(outcomes)):
+    if not tracker.observe(rec["line"], matching, {c for _, choices in outcomes for c in choices}):
         rec["diff"] = "engine"
         rec["diff_detail"] = (f"relaxed operations: no one choice of the parameters gives both this result and the "
                               f"engine's earlier ones (from line {since}); the spec fixes them for the whole run")

@@ -72,6 +72,11 @@ def _key(actual: Any) -> str:
     return json.dumps(actual, sort_keys=True)
 
 
+#: What the choices explored for one command give: each distinct ``actual`` (the run's own first) with the
+#: choices giving it.
+Outcomes = list[tuple[Any, list[Choice]]]
+
+
 class RelaxedExplorer:
     """Explores the other choices of the relaxed parameters for the commands of one script run on an oracle."""
 
@@ -81,9 +86,6 @@ class RelaxedExplorer:
         self.ctx, self.module_bytes, self.commands, self.features = ctx, module_bytes, commands, features
         self.base: dict[str, int] = dict(engine.relaxed)
         self.runs: dict[Choice, _ChoiceRun] = {}
-        #: The last annotated command: its index, and every choice explored (the run's own included) with the
-        #: ``actual`` it gives; None when the exploration stopped at ``MAX_CHOICES``.
-        self.last: tuple[int, dict[Choice, Any] | None] | None = None
 
     @classmethod
     def for_engine(cls, engine: Any, ctx: FileContext, module_bytes: Callable[[str], bytes],
@@ -94,28 +96,36 @@ class RelaxedExplorer:
         return cls(engine, ctx, module_bytes, commands, features)
 
     def annotate(self, k: int, cmd: Command, rec: dict) -> None:
-        """Add ``relaxed`` / ``allowed`` / ``allowed_incomplete`` to the record of command ``k`` (an action)."""
+        """``explore`` as the hook of ``ScriptRun.run``."""
+        self.explore(k, cmd, rec)
+
+    def explore(self, k: int, cmd: Command, rec: dict) -> Outcomes | None:
+        """Add ``relaxed`` / ``allowed`` / ``allowed_incomplete`` to the record of command ``k`` (an action) and
+        return the outcomes of the choices explored; None when there were none (or more than ``MAX_CHOICES``)."""
         if cmd.action is None or "actual" not in rec:
-            return
+            return None
         consulted = self.engine.relaxed_consulted()
         if not consulted:
-            return
-        params, outcomes, complete = self._explore(k, consulted)
-        self.last = (k, {self._choice({}): rec["actual"], **{c: alt.get("actual") for c, alt in outcomes}}
-                     if complete else None)
+            return None
+        params, explored, complete = self._explore(k, consulted)
         rec["relaxed"] = sorted(params)
-        seen = {_key(rec["actual"])}
+        # Grouped once by value: the record lists each further outcome once, the diff judges each once.
+        groups: dict[str, tuple[Any, list[Choice]]] = {_key(rec["actual"]): (rec["actual"], [self._choice({})])}
         allowed = []
-        for choice, alt in outcomes:
-            key = _key(alt.get("actual"))
-            if key in seen:
+        for choice, alt in explored:
+            actual = alt.get("actual")
+            key = _key(actual)
+            if key in groups:
+                groups[key][1].append(choice)
                 continue
-            seen.add(key)
-            allowed.append({"relaxed": describe(choice), "outcome": alt["outcome"], "actual": alt.get("actual")})
+            groups[key] = (actual, [choice])
+            allowed.append({"relaxed": describe(choice), "outcome": alt["outcome"], "actual": actual})
         if allowed:
             rec["allowed"] = allowed
         if not complete:
             rec["allowed_incomplete"] = True
+            return None
+        return list(groups.values())
 
     def _explore(self, k: int, consulted: frozenset[str]) -> tuple[set[str], list[tuple[Choice, dict]], bool]:
         params = set(consulted)
