@@ -107,31 +107,29 @@ class ModuleBuilder:
             self.types.append(t)
         return self.types.index(t)
 
-    def _check_order(self) -> None:
+    def _import(self, module: str, field: str, desc: bytes) -> None:
+        """Add an import with ``desc`` (kind byte and type)."""
         if self.funcs or self.tables or self.mems or self.globals:
             raise AssertionError("imports must come before definitions (index spaces)")
+        self.imports.append(name(module) + name(field) + desc)
 
     def import_func(self, module: str, field: str, t: FuncType) -> int:
-        self._check_order()
-        self.imports.append(name(module) + name(field) + b"\x00" + uleb(self.type_index(t)))
+        self._import(module, field, b"\x00" + uleb(self.type_index(t)))
         self.nfunc_imports += 1
         return self.nfunc_imports - 1
 
     def import_table(self, module: str, field: str, t: TableType) -> int:
-        self._check_order()
-        self.imports.append(name(module) + name(field) + b"\x01" + tabletype(t))
+        self._import(module, field, b"\x01" + tabletype(t))
         self.ntable_imports += 1
         return self.ntable_imports - 1
 
     def import_memory(self, module: str, field: str, t: MemType) -> int:
-        self._check_order()
-        self.imports.append(name(module) + name(field) + b"\x02" + memtype(t))
+        self._import(module, field, b"\x02" + memtype(t))
         self.nmem_imports += 1
         return self.nmem_imports - 1
 
     def import_global(self, module: str, field: str, t: GlobalType) -> int:
-        self._check_order()
-        self.imports.append(name(module) + name(field) + b"\x03" + globaltype(t))
+        self._import(module, field, b"\x03" + globaltype(t))
         self.nglobal_imports += 1
         return self.nglobal_imports - 1
 

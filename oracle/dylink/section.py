@@ -124,22 +124,11 @@ class DylinkInfo:
 
     def export_flags(self, name: str) -> int | None:
         """The OR of the export-info flags given for ``name``, or None when it has none."""
-        found = [e.flags for e in self.export_info if e.name == name]
-        if not found:
-            return None
-        out = 0
-        for f in found:
-            out |= f
-        return out
+        return _union([e.flags for e in self.export_info if e.name == name])
 
     def import_flags(self, module: str, field_: str) -> int | None:
-        found = [i.flags for i in self.import_info if i.module == module and i.field == field_]
-        if not found:
-            return None
-        out = 0
-        for f in found:
-            out |= f
-        return out
+        """The OR of the import-info flags given for ``module.field_``, or None when it has none."""
+        return _union([i.flags for i in self.import_info if i.module == module and i.field == field_])
 
     def is_weak_import(self, name: str) -> bool:
         """Whether the module declares its undefined symbol ``name`` weak. wasm-ld names the module ``env`` for
@@ -147,6 +136,16 @@ class DylinkInfo:
         an entry for ``GOT.mem``/``GOT.func`` counts too."""
         return any(i.field == name and i.module in ("env", "GOT.mem", "GOT.func")
                    and i.flags & WASM_SYM_BINDING_MASK == WASM_SYM_BINDING_WEAK for i in self.import_info)
+
+
+def _union(flags: list[int]) -> int | None:
+    """The OR of ``flags``; None for none (an entry may be given more than once: its flags add up)."""
+    if not flags:
+        return None
+    out = 0
+    for f in flags:
+        out |= f
+    return out
 
 
 @dataclass(frozen=True)

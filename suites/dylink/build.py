@@ -22,7 +22,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
@@ -87,36 +89,31 @@ def wat(src: Path, out_folder: Path) -> None:
 
 
 def build_c(out_root: Path) -> None:
-    def folder(name: str):
-        return tempfile.TemporaryDirectory(prefix=f"dylink-{name}-"), out_root / name
+    @contextmanager
+    def folder(name: str) -> Iterator[Builder]:
+        """A ``Builder`` for ``out_root/<name>`` working in a fresh temporary folder."""
+        with tempfile.TemporaryDirectory(prefix=f"dylink-{name}-") as work:
+            yield Builder(out_root / name, Path(work))
 
     # basic: a PIE main module and two libraries (also built for wasm64 as mem64c).
     for name, target, ld in (("basic", TARGET32, []), ("mem64c", TARGET64, ["-mwasm64"])):
-        tmp, out = folder(name)
-        with tmp as w:
-            b = Builder(out, Path(w))
+        with folder(name) as b:
             b.link("libb.so", [b.cc("basic/libb.c", target=target)], flags=ld + SHARED)
             b.link("liba.so", [b.cc("basic/liba.c", target=target)], ["libb.so"], ld + SHARED + IMPORT_DYNAMIC)
             b.link("main.wasm", [b.cc("basic/main.c", target=target)], ["liba.so", "libb.so"], ld + PIE)
 
     # unresolved: a libb.so without b_func (used with basic/main.wasm and basic/liba.so).
-    tmp, out = folder("unresolved")
-    with tmp as w:
-        b = Builder(out, Path(w))
+    with folder("unresolved") as b:
         b.link("libb.so", [b.cc("unresolved/libb.c")], flags=SHARED)
 
     # weak: weak definitions overridden by a strong one loaded later.
-    tmp, out = folder("weak")
-    with tmp as w:
-        b = Builder(out, Path(w))
+    with folder("weak") as b:
         b.link("libweak.so", [b.cc("weak/libweak.c")], flags=SHARED)
         b.link("libstrong.so", [b.cc("weak/libstrong.c")], flags=SHARED)
         b.link("main.wasm", [b.cc("weak/main.c")], ["libweak.so", "libstrong.so"], PIE)
 
     # ctors: constructor order and relocations before constructors.
-    tmp, out = folder("ctors")
-    with tmp as w:
-        b = Builder(out, Path(w))
+    with folder("ctors") as b:
         b.link("liblog.so", [b.cc("ctors/liblog.c")], flags=SHARED)
         b.link("libc1.so", [b.cc("ctors/libc1.c")], ["liblog.so"], SHARED)
         b.link("libc2.so", [b.cc("ctors/libc2.c")], ["libc1.so", "liblog.so"], SHARED)
@@ -124,16 +121,12 @@ def build_c(out_root: Path) -> None:
                PIE + ["--export=__wasm_call_ctors"])
 
     # stack: the shared __stack_pointer.
-    tmp, out = folder("stack")
-    with tmp as w:
-        b = Builder(out, Path(w))
+    with folder("stack") as b:
         b.link("libfill.so", [b.cc("stack/libfill.c")], flags=SHARED)
         b.link("main.wasm", [b.cc("stack/main.c")], ["libfill.so"], PIE)
 
     # nopie: a main module that is not position-independent (it owns memory, table and stack pointer).
-    tmp, out = folder("nopie")
-    with tmp as w:
-        b = Builder(out, Path(w))
+    with folder("nopie") as b:
         b.link("libnp.so", [b.cc("nopie/libnp.c")], flags=SHARED + IMPORT_DYNAMIC)
         main_obj = b.cc("nopie/main.c", flags=["-fno-PIC"])
         b.link("main.wasm", [main_obj], ["libnp.so"],
@@ -142,25 +135,19 @@ def build_c(out_root: Path) -> None:
 
     # symbolic / extconst: -Bsymbolic libraries (internal GOT globals), the second with extended constants.
     for name, extra in (("symbolic", []), ("extconst", ["-mextended-const"])):
-        tmp, out = folder(name)
-        with tmp as w:
-            b = Builder(out, Path(w))
+        with folder(name) as b:
             b.link("libsym.so", [b.cc("symbolic/libsym.c", extra)], flags=SHARED + ["-Bsymbolic"])
             b.link("main.wasm", [b.cc("symbolic/main.c", extra)], ["libsym.so"], PIE)
 
     # rpath: libraries found only through runtime-path entries with $ORIGIN.
-    tmp, out = folder("rpath")
-    with tmp as w:
-        b = Builder(out, Path(w))
+    with folder("rpath") as b:
         b.link("libr2.so", [b.cc("rpath/libr2.c")], flags=SHARED, dest="deps")
         b.link("libr1.so", [b.cc("rpath/libr1.c")], ["libr2.so"], SHARED + ["-rpath", "$ORIGIN/../deps"],
                dest="lib")
         b.link("main.wasm", [b.cc("rpath/main.c")], ["libr1.so"], PIE + ["-rpath", "$ORIGIN/lib"])
 
     # tls: compiled thread-local storage (needs shared memory and atomics).
-    tmp, out = folder("tls")
-    with tmp as w:
-        b = Builder(out, Path(w))
+    with folder("tls") as b:
         tls_exports = ["--export=__wasm_init_tls", "--export=__tls_size", "--export=__tls_align",
                        "--export=__tls_base"]
         b.link("libtls.so", [b.cc("tls/libtls.c", TLS_CFLAGS)], flags=SHARED + ["--shared-memory"] + tls_exports)
@@ -168,9 +155,7 @@ def build_c(out_root: Path) -> None:
                PIE + ["--shared-memory", "--max-memory=1048576"])
 
     # duplicate: two strong definitions of one function.
-    tmp, out = folder("duplicate")
-    with tmp as w:
-        b = Builder(out, Path(w))
+    with folder("duplicate") as b:
         b.link("libdup1.so", [b.cc("duplicate/libdup1.c")], flags=SHARED)
         b.link("libdup2.so", [b.cc("duplicate/libdup2.c")], flags=SHARED)
         b.link("main.wasm", [b.cc("duplicate/main.c")], ["libdup1.so", "libdup2.so"], PIE)

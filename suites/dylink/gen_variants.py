@@ -12,10 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from wast_runner.dylink_wasm import sleb, uleb as leb  # the LEB128 encoders of the lowered-module writer
+
 HEADER = b"\x00asm\x01\x00\x00\x00"
-
-
-from wast_runner.dylink_wasm import uleb as leb  # noqa: E402  (one LEB128 encoder for both generators)
 
 
 def name(s: str | bytes) -> bytes:
@@ -59,20 +58,9 @@ def library(dylink: bytes, value: int, *, late: bool = False) -> bytes:
 
 
 def _code(value: int) -> bytes:
-    expr = b"\x41" + _sleb(value) + b"\x0b"
+    expr = b"\x41" + sleb(value) + b"\x0b"
     func = leb(0) + expr
     return leb(len(func)) + func
-
-
-def _sleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
 
 
 def main_module(needed: list, dylink: bytes | None = None) -> bytes:
