@@ -9,7 +9,7 @@ adapter must not inherit the oracle's bugs. It assumes a module the engine has a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Iterator, Union
 
 NUMERIC = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128"}
 #: Abstract heap types by their one-byte encoding (also the shorthand reference types, e.g. 0x70 = funcref).
@@ -51,24 +51,19 @@ class _Reader:
         return b
 
     def u(self) -> int:
-        result = shift = 0
-        while True:
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return result
+        return self._leb(signed=False)
 
     def s33(self) -> int:
+        return self._leb(signed=True)
+
+    def _leb(self, signed: bool) -> int:
         result = shift = 0
         while True:
             b = self.byte()
             result |= (b & 0x7F) << shift
             shift += 7
             if not b & 0x80:
-                if b & 0x40:
-                    result -= 1 << shift
-                return result
+                return result - (1 << shift) if signed and b & 0x40 else result
 
     def name(self) -> str:
         n = self.u()
@@ -101,6 +96,26 @@ class _Reader:
         self.u()
         if flags & 1:
             self.u()
+
+    def importdesc(self) -> int | None:
+        """An import's description: the type index of a function; other kinds are skipped (None)."""
+        kind = self.byte()
+        if kind == 0x00:
+            return self.u()
+        if kind == 0x01:
+            self.valtype()
+            self.limits()
+        elif kind == 0x02:
+            self.limits()
+        elif kind == 0x03:
+            self.valtype()
+            self.byte()
+        elif kind == 0x04:
+            self.byte()
+            self.u()
+        else:
+            raise BinaryTypeError(f"unknown import kind 0x{kind:02x}")
+        return None
 
 
 def _comptype(r: _Reader) -> FuncSig | str:
@@ -154,17 +169,23 @@ class ModuleTypes:
         return "any"
 
 
-def module_types(data: bytes) -> ModuleTypes:
-    """The types and exported function signatures of a binary module."""
+def _sections(data: bytes) -> Iterator[tuple[int, _Reader]]:
+    """Each section's id and a reader over its payload."""
     r = _Reader(data, 8)
-    types: list = []
-    funcs: list[int] = []
-    exports: dict[str, FuncSig] = {}
     while r.pos < r.end:
         sid = r.byte()
         size = r.u()
         end = r.pos + size
-        s = _Reader(data, r.pos, end)
+        yield sid, _Reader(data, r.pos, end)
+        r.pos = end
+
+
+def module_types(data: bytes) -> ModuleTypes:
+    """The types and exported function signatures of a binary module."""
+    types: list = []
+    funcs: list[int] = []
+    exports: dict[str, FuncSig] = {}
+    for sid, s in _sections(data):
         if sid == 1:
             for _ in range(s.u()):
                 if s.data[s.pos] == 0x4E:   # a recursion group
@@ -176,22 +197,9 @@ def module_types(data: bytes) -> ModuleTypes:
             for _ in range(s.u()):
                 s.name()
                 s.name()
-                kind = s.byte()
-                if kind == 0x00:
-                    funcs.append(s.u())
-                elif kind == 0x01:
-                    s.valtype()
-                    s.limits()
-                elif kind == 0x02:
-                    s.limits()
-                elif kind == 0x03:
-                    s.valtype()
-                    s.byte()
-                elif kind == 0x04:
-                    s.byte()
-                    s.u()
-                else:
-                    raise BinaryTypeError(f"unknown import kind 0x{kind:02x}")
+                typeidx = s.importdesc()
+                if typeidx is not None:
+                    funcs.append(typeidx)
         elif sid == 3:
             funcs.extend(s.u() for _ in range(s.u()))
         elif sid == 7:
@@ -204,7 +212,6 @@ def module_types(data: bytes) -> ModuleTypes:
                     if not isinstance(t, FuncSig):
                         raise BinaryTypeError(f"function {idx} has a non-function type")
                     exports[name] = t
-        r.pos = end
     return ModuleTypes(types, exports)
 
 
@@ -212,33 +219,13 @@ def import_module_names(data: bytes) -> set[str]:
     """The module names a binary module imports from (empty when the binary cannot be read that far)."""
     names: set[str] = set()
     try:
-        r = _Reader(data, 8)
-        while r.pos < r.end:
-            sid = r.byte()
-            size = r.u()
+        for sid, s in _sections(data):
             if sid == 2:
-                s = _Reader(data, r.pos, r.pos + size)
                 for _ in range(s.u()):
                     names.add(s.name())
                     s.name()
-                    kind = s.byte()
-                    if kind == 0x00:
-                        s.u()
-                    elif kind == 0x01:
-                        s.valtype()
-                        s.limits()
-                    elif kind == 0x02:
-                        s.limits()
-                    elif kind == 0x03:
-                        s.valtype()
-                        s.byte()
-                    elif kind == 0x04:
-                        s.byte()
-                        s.u()
-                    else:
-                        break
+                    s.importdesc()
                 return names
-            r.pos += size
     except (BinaryTypeError, IndexError):
         pass
     return names
