@@ -2,7 +2,7 @@
 "Aggregate Reference Instructions", "Scalar Reference Instructions", "External Reference Instructions"):
 ``struct.*``, ``array.*``, ``ref.i31``, ``i31.get_sx``, ``any.convert_extern`` and ``extern.convert_any``.
 
-Each rule is a handler of the checker in ``oracle.valid.instructions`` (the algorithm of spec
+Each rule is a handler of the checker in ``oracle.valid.checker`` (the algorithm of spec
 ``appendix/algorithm.rst``), registered with ``handles``; field types come from ``Context.structtype`` and
 ``Context.arraytype``.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import Invalid
 from ..syntax.types import I32, PACKED_TYPES, FieldType, RefType, unpack
-from .instructions import Checker, defaultable, handles
+from .checker import Checker, defaultable, handles
 from .matching import match_valtype
 
 ARRAYREF = RefType(True, "array")

@@ -13,18 +13,19 @@ loads and stores with their natural alignment; the remaining instructions have o
 
 Operand types keep concrete heap types as the module's type indices; matching interprets them in the context's
 defined types (``Context.deftypes``, ``oracle.valid.matching``), so equivalent types from different recursive
-groups match. The aggregate (GC) instructions' rules are in ``oracle.valid.aggregate``; casts (``ref.test``, ``ref.cast``, ``br_on_cast[_fail]``) follow spec ``appendix/algorithm.rst``.
+groups match. The aggregate (GC) instructions' rules are in ``oracle.valid.aggregate``; the algorithm's state (the checker) is in ``oracle.valid.checker``; casts (``ref.test``, ``ref.cast``, ``br_on_cast[_fail]``) follow spec ``appendix/algorithm.rst``.
 
 Errors are ``Invalid`` with the reference interpreter's messages (``"type mismatch: instruction requires [i32]
 but stack has [i64]"``, ``"unknown label 3"``, ``"invalid lane index"``, ...).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from ..errors import Invalid
 from ..syntax.module import Instr
 from ..syntax.types import FUNCREF, I32, I64, V128, FuncType, RefType, ValType
+from .checker import Checker, fmt_types, handles, min_addrtype
 from .context import Context, check_heaptype, check_valtype
 from .matching import BOT, match_reftype, match_resulttype, match_valtype, top_heaptype
 from .signatures import ADDR, LANE_OPS, MAX_ALIGN, MEMORY_OPS, SIGNATURES
@@ -33,217 +34,6 @@ EXNREF = RefType(True, "exn")
 EXN_NONNULL = RefType(False, "exn")  # what catch_ref and catch_all_ref pass to their label
 EQREF = RefType(True, "eq")
 
-# ---------------------------------------------------------------------------------------------------------------
-# The algorithm
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _fmt(types: Sequence[Any]) -> str:
-    return "[" + " ".join(str(t) for t in types) + "]"
-
-
-def _min_addrtype(a: str, b: str) -> str:
-    """The smaller of two address types (memory64: ``memory.copy``/``table.copy`` between i32 and i64)."""
-    return I32 if I32 in (a, b) else a
-
-
-def defaultable(t: ValType) -> bool:
-    """Spec ``valid/types.rst``: every type but a non-nullable reference type has a default value."""
-    return type(t) is not RefType or t.nullable
-
-
-class _Frame:
-    """A control frame (spec ``appendix/algorithm.rst``, ``ctrl_frame``)."""
-
-    __slots__ = ("op", "start", "end", "height", "init_height", "unreachable")
-
-    def __init__(self, op: str, start: Sequence[ValType], end: Sequence[ValType], height: int, init_height: int):
-        self.op = op
-        self.start = start
-        self.end = end
-        self.height = height
-        self.init_height = init_height
-        self.unreachable = False
-
-
-_Handler = Callable[["Checker", tuple], None]
-_HANDLERS: dict[str, _Handler] = {}
-
-
-def handles(*ops: str) -> Callable[[_Handler], _Handler]:
-    def register(fn: _Handler) -> _Handler:
-        for op in ops:
-            _HANDLERS[op] = fn
-        return fn
-    return register
-
-
-class Checker:
-    """The state of the algorithm for one function body or constant expression."""
-
-    __slots__ = ("c", "vals", "ctrls", "locals", "locals_init", "inits", "op")
-
-    def __init__(self, c: Context, locals_: Sequence[ValType], nparams: int):
-        self.c = c
-        self.vals: list = []
-        self.ctrls: list[_Frame] = []
-        self.locals = locals_
-        self.op = ""
-        # Initialization tracking only when some local has no default value (function references).
-        if all(map(defaultable, locals_)):
-            self.locals_init = None
-        else:
-            self.locals_init = [i < nparams or defaultable(t) for i, t in enumerate(locals_)]
-        self.inits: list[int] = []
-
-    # -- operand stack ----------------------------------------------------------------------------------------
-
-    def mismatch(self, required: Sequence[Any]) -> Invalid:
-        frame = self.ctrls[-1]
-        n = len(required)
-        have = self.vals[max(frame.height, len(self.vals) - n):] if n else []
-        return Invalid(f"type mismatch: instruction requires {_fmt(required)} but stack has {_fmt(have)}")
-
-    def push(self, t: Any) -> None:
-        self.vals.append(t)
-
-    def pop_any(self) -> Any:
-        """``pop_val()``: any operand, ``BOT`` on an empty polymorphic stack."""
-        frame = self.ctrls[-1]
-        if len(self.vals) == frame.height:
-            if frame.unreachable:
-                return BOT
-            raise Invalid("type mismatch: instruction requires a value but stack has []")
-        return self.vals.pop()
-
-    def pop(self, expect: ValType) -> Any:
-        """``pop_val(expect)``: an operand matching ``expect``; returns the actual type."""
-        vals = self.vals
-        frame = self.ctrls[-1]
-        if len(vals) == frame.height:
-            if frame.unreachable:
-                return BOT
-            raise self.mismatch((expect,))
-        actual = vals[-1]
-        if actual != expect and not match_valtype(actual, expect, self.c.deftypes):
-            raise self.mismatch((expect,))
-        return vals.pop()
-
-    def pop_vals(self, types: Sequence[ValType]) -> list:
-        """``pop_vals(types)``: operands matching ``types`` (last on top); returns the actual types."""
-        vals = self.vals
-        frame = self.ctrls[-1]
-        n = len(types)
-        top = len(vals) - n
-        if top >= frame.height:
-            popped = vals[top:]
-        elif frame.unreachable:
-            top = frame.height
-            popped = [BOT] * (n - (len(vals) - top)) + vals[top:]
-        else:
-            raise self.mismatch(types)
-        for actual, expect in zip(popped, types):
-            if actual != expect and not match_valtype(actual, expect, self.c.deftypes):
-                raise self.mismatch(types)
-        del vals[top:]
-        return popped
-
-    def pop_ref(self) -> Any:
-        """``pop_ref()``: an operand of some reference type; ``ref bot`` on an empty polymorphic stack."""
-        t = self.pop_any()
-        if t == BOT:
-            return _BOT_REF
-        if type(t) is not RefType:
-            raise Invalid(f"type mismatch: instruction requires reference type but stack has {_fmt([t])}")
-        return t
-
-    # -- control stack ----------------------------------------------------------------------------------------
-
-    def push_ctrl(self, op: str, start: Sequence[ValType], end: Sequence[ValType]) -> None:
-        self.ctrls.append(_Frame(op, start, end, len(self.vals), len(self.inits)))
-        self.vals.extend(start)
-
-    def pop_ctrl(self) -> _Frame:
-        frame = self.ctrls[-1]
-        self.pop_vals(frame.end)
-        if len(self.vals) != frame.height:
-            raise Invalid(f"type mismatch: block requires {_fmt(frame.end)} but stack has "
-                          f"{_fmt(self.vals[frame.height:] + list(frame.end))}")
-        if len(self.inits) > frame.init_height:
-            self.reset_locals(frame.init_height)
-        self.ctrls.pop()
-        return frame
-
-    def label_types(self, n: int) -> Sequence[ValType]:
-        if not 0 <= n < len(self.ctrls):
-            raise Invalid(f"unknown label {n}")
-        frame = self.ctrls[-1 - n]
-        return frame.start if frame.op == "loop" else frame.end
-
-    def unreachable(self) -> None:
-        frame = self.ctrls[-1]
-        del self.vals[frame.height:]
-        frame.unreachable = True
-
-    # -- locals -----------------------------------------------------------------------------------------------
-
-    def set_local(self, x: int) -> None:
-        init = self.locals_init
-        if init is not None and not init[x]:
-            self.inits.append(x)
-            init[x] = True
-
-    def reset_locals(self, height: int) -> None:
-        inits, init = self.inits, self.locals_init
-        while len(inits) > height:
-            init[inits.pop()] = False
-
-    # -- the main loop ----------------------------------------------------------------------------------------
-
-    def run(self, code: Sequence[Instr]) -> None:
-        """Validate the instructions of ``code``; the first control frame has already been pushed."""
-        vals, ctrls = self.vals, self.ctrls
-        signatures, handlers = _FAST, _HANDLERS
-        for op, args in code:
-            if not ctrls:
-                raise Invalid(f"unexpected instruction {op} after the final end")
-            sig = signatures.get(op)
-            if sig is not None:
-                params, results = sig
-                if params:
-                    top = len(vals) - len(params)
-                    if top >= ctrls[-1].height and vals[top:] == params:
-                        del vals[top:]
-                    else:
-                        self.op = op
-                        self.pop_vals(params)
-                if results:
-                    vals += results
-                continue
-            handler = handlers.get(op)
-            if handler is None:
-                raise Invalid(f"unknown operator {op}")
-            self.op = op
-            handler(self, args)
-        if ctrls:
-            raise Invalid("unexpected end of function body: missing end")
-
-    # -- helpers for handlers ---------------------------------------------------------------------------------
-
-    def blocktype(self, bt: Any) -> tuple[Sequence[ValType], Sequence[ValType]]:
-        """Spec ``valid/types.rst``, "Block Types": ``typeidx`` or ``valtype?`` to ``[t_1*] -> [t_2*]``."""
-        if bt is None:
-            return (), ()
-        if type(bt) is int:
-            ft = self.c.functype(bt)
-            return ft.params, ft.results
-        check_valtype(self.c, bt)
-        return (), (bt,)
-
-
-_BOT_REF = RefType(False, BOT)
-#: ``SIGNATURES`` without the lane instructions, with lists for fast comparison with the operand stack.
-_FAST = {op: (list(p), list(r)) for op, (p, r) in SIGNATURES.items() if op not in LANE_OPS}
 
 # ---------------------------------------------------------------------------------------------------------------
 # Handlers (spec ``valid/instructions.rst``)
@@ -281,7 +71,7 @@ def _select(k: Checker, args: tuple) -> None:
     # Untyped select: both operands of the same number or vector type (strings; BOT is a string too).
     if type(t1) is not str or type(t2) is not str or (t1 != t2 and t1 != BOT and t2 != BOT):
         raise Invalid(f"type mismatch: select requires operands of the same numeric or vector type, "
-                      f"got {_fmt([t2, t1])}")
+                      f"got {fmt_types([t2, t1])}")
     k.push(t2 if t1 == BOT else t1)
 
 
@@ -316,8 +106,8 @@ def _end(k: Checker, args: tuple) -> None:
     frame = k.pop_ctrl()
     # An if without else has an implicit empty else branch, which passes the block's parameters through.
     if frame.op == "if" and not match_resulttype(frame.start, frame.end, k.c.deftypes):
-        raise Invalid(f"type mismatch: if without else requires {_fmt(frame.end)} "
-                      f"but has parameters {_fmt(frame.start)}")
+        raise Invalid(f"type mismatch: if without else requires {fmt_types(frame.end)} "
+                      f"but has parameters {fmt_types(frame.start)}")
     k.vals.extend(frame.end)
 
 
@@ -345,7 +135,7 @@ def _br_table(k: Checker, args: tuple) -> None:
     for types in label_types:
         if len(types) != arity:
             raise Invalid(f"type mismatch: br_table targets have different arities "
-                          f"{_fmt(types)} and {_fmt(default_types)}")
+                          f"{fmt_types(types)} and {fmt_types(default_types)}")
         k.vals.extend(k.pop_vals(types))
     k.pop_vals(default_types)
     k.unreachable()
@@ -384,8 +174,8 @@ def _call(k: Checker, ft: FuncType, tail: bool) -> None:
     if tail:
         # return_call*: the callee's results become the caller's results.
         if k.c.return_ is None or not match_resulttype(ft.results, k.c.return_, k.c.deftypes):
-            raise Invalid(f"type mismatch: tail call returns {_fmt(ft.results)} "
-                          f"but function returns {_fmt(k.c.return_ or ())}")
+            raise Invalid(f"type mismatch: tail call returns {fmt_types(ft.results)} "
+                          f"but function returns {fmt_types(k.c.return_ or ())}")
         k.unreachable()
     else:
         k.vals.extend(ft.results)
@@ -560,7 +350,7 @@ def _cast_label(k: Checker, label: int, rt: RefType) -> Sequence[ValType]:
     """The types of ``label``, whose last one must be a supertype of ``rt`` (what the branch passes)."""
     types = k.label_types(label)
     if not types or not match_valtype(rt, types[-1], k.c.deftypes):
-        raise Invalid(f"type mismatch: instruction requires type {rt} but label has {_fmt(types)}")
+        raise Invalid(f"type mismatch: instruction requires type {rt} but label has {fmt_types(types)}")
     return types
 
 
@@ -671,7 +461,7 @@ def _table_copy(k: Checker, args: tuple) -> None:
     if not match_reftype(t2.elem, t1.elem, k.c.deftypes):
         raise Invalid(f"type mismatch: table.copy from {t2.elem} table to {t1.elem} table")
     at1, at2 = t1.limits.addrtype, t2.limits.addrtype
-    k.pop_vals((at1, at2, _min_addrtype(at1, at2)))
+    k.pop_vals((at1, at2, min_addrtype(at1, at2)))
 
 
 @handles("table.init")
@@ -737,7 +527,7 @@ def _memory_copy(k: Checker, args: tuple) -> None:
     x, y = args
     at1 = k.c.mem(x).limits.addrtype
     at2 = k.c.mem(y).limits.addrtype
-    k.pop_vals((at1, at2, _min_addrtype(at1, at2)))
+    k.pop_vals((at1, at2, min_addrtype(at1, at2)))
 
 
 @handles("memory.init")
