@@ -44,7 +44,7 @@ def load_kernels() -> bytes:
 
 
 def run(binary: bytes, name: str, arg: int, engine: str, count: bool):
-    store = embedding.store_init(engine=engine, count_instructions=count)
+    store = embedding.store_init(machine=engine, count_instructions=count)
     module = embedding.module_decode(binary, WASM_2_0)
     embedding.module_validate(module, WASM_2_0)
     inst = embedding.module_instantiate(store, module, [])

@@ -15,11 +15,18 @@ from .features import WASM_2_0, Features
 from .syntax.module import Module
 
 
-def store_init(max_call_depth: int = 10_000, **options: Any) -> "Store":
-    """A fresh store. ``max_call_depth`` is the depth budget after which a call is ``Exhaustion``; other options
-    are those of ``oracle.runtime.store.Store`` (resource limits, instruction counting, execution engine)."""
+def store_init(max_call_depth: int = 10_000, machine: Any = "compile", **options: Any) -> "Store":
+    """A fresh store. ``max_call_depth`` is the depth budget after which a call is ``Exhaustion``; ``machine`` runs
+    the functions (``"compile"``, ``"interpret"`` or a machine object, ``oracle.machine.machines``); other options
+    are those of ``oracle.runtime.store.Store`` (resource limits, instruction counting, coverage, relaxed choice).
+
+    The machine is resolved here, so an unknown one is a ``ValueError`` now, and Python's recursion limit is raised
+    to what the depth budget needs on that machine (``oracle.machine.machines``)."""
+    from .machine.machines import machine_for
     from .runtime.store import Store
-    return Store(max_call_depth=max_call_depth, **options)
+    store = Store(max_call_depth=max_call_depth, machine=machine, **options)
+    machine_for(store)
+    return store
 
 
 def module_decode(data: bytes, features: Features = WASM_2_0) -> Module:

@@ -109,7 +109,7 @@ def wat(tmp_path: Path, text: str, check: bool = True) -> bytes:
 
 
 def instantiate(data: bytes, features: Features = THREADS):
-    store = Store(engine="compile")
+    store = Store(machine="compile")
     m = embedding.module_decode(data, features)
     embedding.module_validate(m, features)
     inst = embedding.module_instantiate(store, m, [])

@@ -281,7 +281,12 @@ def test_templates_name_only_gc_functions():
         called = re.findall(r"([A-Za-z_][A-Za-z_0-9]*)\(", entry.template)
         assert called and all(c in names for c in called), op
         pure = op in ("ref.test", "ref.i31", "any.convert_extern", "extern.convert_any")
-        assert entry.traps is not pure, op
+        assert entry.pure is pure and entry.statement is not pure, op
+        # allocations and heap accesses have effects; only what may trap is marked as trapping
+        allocates = op in ("struct.new", "struct.new_default", "array.new", "array.new_default", "array.new_fixed")
+        heap = op.startswith(("struct.", "array.")) and op != "array.len"
+        assert entry.effects is (allocates or heap), op
+        assert entry.traps is not (pure or op in ("struct.new", "struct.new_default", "array.new_fixed")), op
     assert {op for op, e in GC_OPS.items() if e.results == 0} == {
         "struct.set", "array.set", "array.fill", "array.copy", "array.init_data", "array.init_elem"}
     assert variadic_arity("struct.new", (0,), [S]) == 5

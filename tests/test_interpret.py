@@ -1,4 +1,4 @@
-"""The plain interpreter (``oracle.exec.interpret``) against the compiler (``oracle.exec.compile``).
+"""The plain interpreter (``oracle.machine.interpret``) against the compiler (``oracle.machine.compile``).
 
 Hand-built modules run on a store of each engine; results, traps and instruction counts must agree. Bodies
 nested deeper than Python source allows must fall back to the interpreter on the compile engine, and still work.
@@ -14,7 +14,7 @@ import pytest
 
 from oracle import embedding
 from oracle.errors import Exhaustion, Trap
-from oracle.exec.interpret import match_blocks
+from oracle.machine.blocks import match_blocks
 from oracle.runtime.store import Store
 from oracle.syntax.module import Data, Elem, Export, Func, Global, Instr, Mem, MemArg, Module, Table
 from oracle.syntax.types import FUNCREF, FuncType, GlobalType, Limits, MemType, TableType
@@ -44,7 +44,7 @@ def module(types: list[FuncType], funcs: list[tuple[int, list, list]], **parts) 
 def run(mod: Module, engine: str, calls: list[tuple[str, list]], max_call_depth: int = 10_000):
     """Instantiate on a fresh counting store and invoke each ``(export, args)``: the outcomes (results or
     ``(error class, message)``), the instruction count of the completed calls, and the instance."""
-    store = Store(max_call_depth=max_call_depth, count_instructions=True, engine=engine)
+    store = Store(max_call_depth=max_call_depth, count_instructions=True, machine=engine)
     inst = embedding.module_instantiate(store, mod, [])
     outcomes = []
     counted = 0
@@ -79,20 +79,30 @@ def engine_of(inst, name: str) -> str:
 def test_match_blocks():
     body = [I("block", None), I("if", None), I("nop"), I("else"), I("end"), I("loop", None), I("end"), I("end"),
             I("end")]
-    end_of, else_of, catches_of = match_blocks(body)
+    end_of, else_of, catches_of, targeted = match_blocks(body)
     assert end_of == {0: 7, 1: 4, 3: 4, 5: 6}
     assert else_of == {1: 3}
     assert catches_of == {}
+    assert targeted == frozenset()
 
 
 def test_match_blocks_exception_handling():
     # legacy try with two handlers, a try ... delegate inside a try_table: delegate ends its try
     body = [I("try", None), I("try_table", None, ()), I("try", None), I("nop"), I("delegate", 0), I("end"),
             I("catch", 0), I("nop"), I("catch_all"), I("end"), I("end")]
-    end_of, else_of, catches_of = match_blocks(body)
+    end_of, else_of, catches_of, targeted = match_blocks(body)
     assert end_of == {0: 9, 1: 5, 2: 4, 6: 9, 8: 9}
     assert else_of == {}
     assert catches_of == {0: [6, 8]}
+    assert targeted == frozenset()
+
+
+def test_match_blocks_branch_targets():
+    # the one pre-pass both machines use: which labels some branch targets (-1: the function's own label)
+    body = [I("block", None), I("loop", None), I("br_if", 1), I("br", 0), I("end"), I("end"),
+            I("block", None), I("br_table", (0, 1), 0), I("end"), I("try_table", None, (("catch_all", None, 0),)),
+            I("end"), I("end")]
+    assert match_blocks(body).targeted == frozenset({0, 1, 6, -1})
 
 
 def test_recursion_and_if_else():
@@ -413,16 +423,46 @@ def test_benchmark_kernels_agree(tmp_path):
 
 # -- engine selection -------------------------------------------------------------------------------------------
 
-def test_engine_selection(monkeypatch):
+def test_machine_selection(monkeypatch):
+    # The store takes its machine as an argument and ignores the environment, which is the runner's business.
     monkeypatch.setenv("WAST_ORACLE_ENGINE", "interpret")
-    assert Store().engine == "interpret"
-    assert Store(engine="compile").engine == "compile"
-    assert embedding.store_init().engine == "interpret"
-    monkeypatch.delenv("WAST_ORACLE_ENGINE")
-    assert Store().engine == "compile"
-    assert embedding.store_init(engine="interpret").engine == "interpret"
+    assert Store().machine == "compile"
+    assert embedding.store_init().machine == "compile"
+    assert Store(machine="interpret").machine == "interpret"
+    assert embedding.store_init(machine="interpret").machine == "interpret"
     with pytest.raises(ValueError):
-        Store(engine="jit")
+        embedding.store_init(machine="jit")
+    with pytest.raises(ValueError):   # only compiled code counts opcodes
+        embedding.store_init(machine="interpret", coverage=True)
+    from wast_runner.engines.oracle import oracle_machine
+    assert oracle_machine() == "interpret"
+    monkeypatch.delenv("WAST_ORACLE_ENGINE")
+    assert oracle_machine() == "compile"
+
+
+def test_machine_object_is_injected_into_functions():
+    # A machine object works as well as a name: the instance injects its ``entries`` into each function.
+    from oracle.machine.interpret import interpret_entries
+    from oracle.machine.machines import Machine
+    seen = []
+
+    def entries(func):
+        seen.append(func.index)
+        return interpret_entries(func)
+
+    mod = module([ft("i32", "i32")], [(0, [], [I("local.get", 0), I("i32.const", 1), I("i32.add")])])
+    store = embedding.store_init(machine=Machine("traced", entries, collects_coverage=False))
+    inst = embedding.module_instantiate(store, mod, [])
+    assert embedding.func_invoke(store, embedding.instance_export(inst, "f0"), [41]) == [42]
+    assert seen == [0] and engine_of(inst, "f0") == "interpret"
+
+
+def test_machine_reserves_the_recursion_limit():
+    import sys
+    from oracle.machine.machines import COMPILE
+    depth = sys.getrecursionlimit()
+    COMPILE.reserve_stack(depth)   # two Python frames per wasm call at most: raises the limit
+    assert sys.getrecursionlimit() >= 2 * depth
 
 
 def test_counts_match_on_a_busy_function():

@@ -1,4 +1,4 @@
-"""The plain interpreter (``oracle.exec.interpret``) against the compiler on the Wasm 3.0 control instructions:
+"""The plain interpreter (``oracle.machine.interpret``) against the compiler on the Wasm 3.0 control instructions:
 tail calls, typed function references, exception handling (``try_table``, ``throw``, ``throw_ref``) and legacy
 exception handling (``try``, ``catch``, ``catch_all``, ``delegate``, ``rethrow``).
 
@@ -45,7 +45,7 @@ def run(mod: Module, engine: str, calls: list[tuple[str, list]], imports=(), max
     """Instantiate on a fresh counting store and invoke each ``(export, args)``: the outcomes (results, an error's
     ``(class name, message)``, or ``("exception", tag index, fields)`` for an uncaught exception), the instruction
     count of all calls, and the instance."""
-    store = Store(max_call_depth=max_call_depth, count_instructions=True, engine=engine)
+    store = Store(max_call_depth=max_call_depth, count_instructions=True, machine=engine)
     inst = embedding.module_instantiate(store, mod, list(imports))
     outcomes = []
     for name, args in calls:

@@ -1,4 +1,4 @@
-"""The plain path (``oracle.exec.interpret``) over every suite: it runs the same instruction templates as the
+"""The plain path (``oracle.machine.interpret``) over every suite: it runs the same instruction templates as the
 compiled path, and this keeps the two from drifting apart (the suite items of the pytest plugin run the compiled
 path). Each suite runs in a subprocess with ``WAST_ORACLE_ENGINE=interpret``."""
 from __future__ import annotations

@@ -2,7 +2,7 @@
 validation rules they exercise, which traps they raise -- per suite and per file, next to the complete list of what
 the enabled features define, so a report can say what a suite never tests.
 
-The oracle collects it (``oracle.exec.coverage`` for execution, the ``coverage`` hook of
+The oracle collects it (``oracle.tooling.coverage`` for execution, the ``coverage`` hook of
 ``oracle.valid.module.validate_module`` for validation); ``OracleCoverage`` drives that for one engine, one file at
 a time; ``CoverageCollector`` gathers the files' coverage in the parent process (worker processes send it with each
 finished file); ``coverage_document`` writes it with the universe of opcodes, traps and rules, which only the runner
@@ -64,8 +64,8 @@ class OracleCoverage:
 
     @staticmethod
     def store_options() -> dict[str, Any]:
-        """``store_init`` options: the compiled engine (the one that counts opcodes) with coverage."""
-        return {"coverage": True, "engine": "compile"}
+        """``store_init`` options: the compile machine (the one that counts opcodes) with coverage."""
+        return {"coverage": True, "machine": "compile"}
 
     def validate(self, module: Any, features: Any) -> None:
         """``module_validate`` with the validator's coverage hook; raises ``Invalid`` as it does."""

@@ -210,7 +210,8 @@ class NativeSession:
 
     def __init__(self, plan: LinkPlan):
         self.plan = plan
-        self.loaded = link(plan, embedding.store_init())
+        # The oracle engine's machine choice (wast_runner.engines.oracle.oracle_machine), read here to add no import.
+        self.loaded = link(plan, embedding.store_init(machine=os.environ.get("WAST_ORACLE_ENGINE") or "compile"))
 
     def call(self, index: int, export: str, args: Sequence[Arg]):
         func = self.loaded.instances[index].exports[export]

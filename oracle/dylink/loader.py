@@ -182,10 +182,11 @@ class _Linker:
             fwd.target = self.instances[d.module.index].funcs[d.index]
         if self.table is not None:
             # A module that put an imported function into the table put the forwarder there: use the function.
-            elem = self.table.elem
-            for i, f in enumerate(elem):
+            table = self.table
+            for i in range(table.size):
+                f = table.get(i)
                 if isinstance(f, ForwardingFunc) and f.target is not None:
-                    elem[i] = f.target
+                    table.set(i, f.target)
         loaded = LoadedProgram(plan, self.store, self.instances, self.memory, self.table, self.sp, self.got)
         self._initialise(loaded)
         return loaded
@@ -239,7 +240,7 @@ class _Linker:
         inst = self.instances[mp.linked.index]
         for slot, d in self.plan.slot_fills.items():
             if d.module is mp.linked:
-                self.table.elem[slot] = inst.funcs[d.index]
+                self.table.set(slot, inst.funcs[d.index])
 
     def _call(self, mp: ModulePlan, name: str, args: list) -> None:
         f = self.instances[mp.linked.index].exports.get(name)

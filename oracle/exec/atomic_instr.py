@@ -8,7 +8,7 @@ nobody else to notify the waiter they return "not-equal" (1) or, after a finite 
 and a wait without timeout, which could only end by a notification, traps. ``memory.atomic.notify`` wakes nobody
 and returns 0.
 
-``ATOMIC_OPS`` hands the instructions to the compiler (``oracle.exec.compile``) as templates over the functions
+``ATOMIC_OPS`` hands the instructions to the compiler (``oracle.machine.compile``) as templates over the functions
 below: ``{m}`` is the memory instance, ``{ea}`` the effective address (operand plus ``memarg.offset``), ``{0}``,
 ``{1}`` the operands after the address.
 """
@@ -18,7 +18,6 @@ from typing import NamedTuple
 
 from ..errors import Trap
 from ..runtime.memory import MemInst
-from .memory_instr import OOB_MEMORY
 
 UNALIGNED = "unaligned atomic"
 NOT_SHARED = "expected shared memory"
@@ -40,8 +39,7 @@ class AtomicOp(NamedTuple):
 def _checked(mem: MemInst, ea: int, n: int) -> None:
     if ea % n:
         raise Trap(UNALIGNED)
-    if ea + n > len(mem.data):
-        raise Trap(OOB_MEMORY)
+    mem.check(ea, n)
 
 
 def atomic_load(mem: MemInst, ea: int, n: int) -> int:

@@ -1,7 +1,7 @@
 """Aggregate, scalar and cast reference instructions of WebAssembly 3.0 (spec ``exec/instructions.rst``,
 "Reference Instructions", "Aggregate Reference Instructions", "Scalar Reference Instructions").
 
-Module-level functions called from the code ``oracle.exec.compile`` generates (see ``oracle.exec.gc_ops`` for the
+Module-level functions called from the code ``oracle.machine.compile`` generates (see ``oracle.exec.gc_ops`` for the
 templates) and from constant expressions (``oracle.exec.const_expr``). The objects are those of
 ``oracle.runtime.gc``. Type immediates arrive as closed, interned defined types (``DefType``); cast targets as
 closed ``RefType`` values.
@@ -17,6 +17,8 @@ from typing import Any
 from ..errors import Exhaustion, Trap
 from ..runtime.exception import ExnInst
 from ..runtime.gc import ArrayInst, ExternalizedRef, HostRef, I31Ref, StructInst
+from ..runtime.memory import OOB_MEMORY
+from ..runtime.table import OOB_TABLE
 from ..runtime.values import ExternRef, f32_from_bits
 from ..syntax.types import ArrayType, DefType, FuncType, RefType, StructType, deftype_of
 from ..valid.matching import match_deftype, match_heaptype
@@ -25,8 +27,6 @@ NULL_STRUCT = "null structure reference"
 NULL_ARRAY = "null array reference"
 NULL_I31 = "null i31 reference"
 OOB_ARRAY = "out of bounds array access"
-OOB_MEMORY = "out of bounds memory access"
-OOB_TABLE = "out of bounds table access"
 CAST_FAILURE = "cast failure"
 
 #: Arrays longer than this are refused (the spec leaves allocation failure to the implementation; this keeps a

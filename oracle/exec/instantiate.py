@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ..errors import Unlinkable
+from ..machine.legend import bind_instance, instance_namespace
+from ..machine.machines import machine_for
 from ..runtime.function import FuncInst, HostFunc
 from ..runtime.global_ import GlobalInst
 from ..runtime.memory import MemInst
@@ -12,13 +14,10 @@ from ..runtime.tag import TagInst
 from ..syntax.module import Module
 from ..syntax.types import GlobalType, TableType, close_valtype
 from ..valid.matching import match_externtype
-from .compile import base_namespace
 from .const_expr import evaluate
 from .invoke import call_function
 from .memory_instr import memory_init
 from .table_instr import table_init
-
-_BASE_NS: dict | None = None
 
 
 def externtype_of(val) -> tuple[str, object] | None:
@@ -47,32 +46,14 @@ def close_externtype(kind: str, t, types: list):
     return t
 
 
-def _namespace_base() -> dict:
-    """The names every instance's code may use, built once."""
-    global _BASE_NS
-    if _BASE_NS is None:
-        _BASE_NS = base_namespace()
-    return _BASE_NS
-
-
-def _namespace(inst: ModuleInst) -> dict:
-    ns = dict(_namespace_base())
-    ns["MOD"] = inst
-    for i, t in enumerate(inst.types):
-        ns[f"TY{i}"] = t
-    return ns
-
-
 def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     if len(externvals) != len(module.imports):
         raise Unlinkable(f"wrong number of imports: {len(externvals)} for {len(module.imports)}")
     # Run-time types are closed, interned defined types (spec "Defined Types"): equivalence is identity.
     types = module.deftypes()
     inst = ModuleInst(types=types, store=store)
-    ns = inst.namespace = _namespace(inst)
-    ns["_C"] = store.instruction_counter
-    ns["RELAXED"] = store.relaxed   # the relaxed operations' parameters (oracle.exec.relaxed)
-    ns["_OPS"] = store.coverage.ops if store.coverage is not None else None
+    inst.namespace = instance_namespace(inst, store)   # the generated code's names (oracle.machine.legend)
+    machine = machine_for(store)
     for imp, val in zip(module.imports, externvals):
         expected = types[imp.desc] if imp.kind in ("func", "tag") else close_externtype(imp.kind, imp.desc, types)
         actual = externtype_of(val)
@@ -84,7 +65,7 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     # Allocation (spec "Allocation"): functions first, so constant expressions can take their references.
     nimported = len(inst.funcs)
     for k, f in enumerate(module.funcs):
-        inst.funcs.append(FuncInst(types[f.typeidx], inst, f, nimported + k))
+        inst.funcs.append(FuncInst(types[f.typeidx], inst, f, nimported + k, machine.entries))
     for t in module.tags:
         inst.tags.append(TagInst(types[t]))
     for g in module.globals:
@@ -96,7 +77,7 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
         inst.mems.append(MemInst(m.type, limit_pages=store.max_memory_pages))
     inst.elems = [[evaluate(e, inst) for e in seg.init] for seg in module.elems]
     inst.datas = [seg.init for seg in module.datas]
-    _bind(inst, ns)
+    bind_instance(inst)
     kinds = {"func": inst.funcs, "table": inst.tables, "mem": inst.mems, "global": inst.globals, "tag": inst.tags}
     inst.exports = {e.name: kinds[e.kind][e.index] for e in module.exports}
 
@@ -114,24 +95,6 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     if module.start is not None:
         call_function(store, inst.funcs[module.start], [])
     return inst
-
-
-def _bind(inst: ModuleInst, ns: dict) -> None:
-    """Give the instance's compiled code its names: ``F``/``FI`` functions, ``G`` globals, ``T`` tables, ``M``
-    memory buffers and ``MI`` memory instances, each suffixed with its index."""
-    for i, f in enumerate(inst.funcs):
-        f.bind(ns, f"F{i}")
-        f.bind(ns, f"FB{i}", "tail")
-        ns[f"FI{i}"] = f
-    for i, g in enumerate(inst.globals):
-        ns[f"G{i}"] = g
-    for i, t in enumerate(inst.tables):
-        ns[f"T{i}"] = t
-    for i, t in enumerate(inst.tags):
-        ns[f"TG{i}"] = t
-    for i, m in enumerate(inst.mems):
-        m.bind(ns, f"M{i}")
-        ns[f"MI{i}"] = m
 
 
 __all__ = ["instantiate", "externtype_of"]

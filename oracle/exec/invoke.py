@@ -1,30 +1,25 @@
 """Invocation of a function from outside (spec ``exec/modules.rst``, "Invocation")."""
 from __future__ import annotations
 
-import struct
-
 from ..errors import Exhaustion, Trap, UncaughtException
 from ..runtime.exception import ExnInst
-from .memory_instr import OOB_MEMORY
+from ..runtime.memory import ACCESS_ERRORS, access_trap
 
 
 def call_function(store, func, args: list):
     """Call ``func`` with ``args`` at depth 1 and return its Python result (None, a value, or a tuple).
 
-    Loads and stores signal an out-of-bounds access as ``struct.error`` (or, for a 64-bit address beyond Python's
-    index range, ``OverflowError`` or struct's "index-sized integer" ``IndexError``); here, at the boundary of wasm code, that becomes
-    the spec's trap.
+    Loads and stores signal an out-of-bounds access with ``struct``'s own exceptions (``oracle.runtime.memory``
+    says why); here, at the boundary of wasm code, ``access_trap`` turns them into the spec's trap.
     """
     try:
         try:
             return func.call(1, *args)
-        except (struct.error, OverflowError) as e:
-            raise Trap(OOB_MEMORY) from e
-        except IndexError as e:
-            # struct's offset argument past the C index range (a 64-bit address) is an IndexError.
-            if "index-sized integer" not in str(e):
+        except ACCESS_ERRORS as e:
+            trap = access_trap(e)
+            if trap is None:
                 raise
-            raise Trap(OOB_MEMORY) from e
+            raise trap from e
     except ExnInst as e:
         raise UncaughtException(e) from None
     except (Trap, Exhaustion) as e:

@@ -1,31 +1,15 @@
 """Memory instructions (spec ``exec/instructions.rst``, "Memory Instructions").
 
-Loads and stores are emitted inline by the compiler as ``struct`` calls on the memory's buffer: an access past the
-end raises ``struct.error`` (or ``OverflowError`` for a 64-bit address beyond Python's index range), which
-``oracle.exec.invoke`` turns into the trap "out of bounds memory access". ``struct`` checks the whole access before
-writing, so a store that is partly out of bounds writes nothing, as the spec requires.
+Loads and stores are given as accessor names (``oracle.runtime.memory.ACCESSORS``) plus a template converting
+between the number the accessor reads or writes and the value; the machines call the accessor on the memory's
+buffer inline. The bounds rule and the trap are the memory's (``oracle.runtime.memory``, which says why loads
+and stores use ``struct``'s own check of the same rule). The bulk instructions check through ``MemInst.check``
+before they write anything, as the spec requires.
 """
 from __future__ import annotations
 
-import struct
-
 from ..errors import Trap
-from ..runtime.memory import MemInst, PAGE_SIZE
-from .ops import Op
-
-OOB_MEMORY = "out of bounds memory access"
-
-# Packers and unpackers by access width and signedness, named for the generated code.
-_STRUCTS = {
-    "_u8": "<B", "_s8": "<b", "_u16": "<H", "_s16": "<h", "_u32": "<I", "_s32": "<i",
-    "_u64": "<Q", "_s64": "<q", "_f64": "<d", "_v128": "<16s",
-}
-NAMESPACE: dict = {}
-for _name, _fmt in _STRUCTS.items():
-    _s = struct.Struct(_fmt)
-    NAMESPACE["_ld" + _name] = _s.unpack_from
-    NAMESPACE["_st" + _name] = _s.pack_into
-
+from ..runtime.memory import OOB_MEMORY, MemInst
 
 # (load instruction) -> (unpacker, template turning the unpacked number {v} into the value)
 # Spec "t.load memarg" and "t.loadN_sx memarg": read the bytes, then extend_sx / reinterpret.
@@ -68,7 +52,7 @@ UNSIGNED_BY_WIDTH = {1: "_u8", 2: "_u16", 4: "_u32", 8: "_u64"}
 
 def memory_size(mem: MemInst) -> int:
     """``memory.size`` (spec "memory.size"): the size in pages."""
-    return len(mem.data) // PAGE_SIZE
+    return mem.pages
 
 
 def memory_grow(mem: MemInst, n: int) -> int:
@@ -81,25 +65,24 @@ def memory_grow(mem: MemInst, n: int) -> int:
 
 def memory_fill(mem: MemInst, d: int, val: int, n: int) -> None:
     """``memory.fill`` (spec "memory.fill"): bounds are checked before anything is written."""
-    data = mem.data
-    if d + n > len(data):
-        raise Trap(OOB_MEMORY)
+    mem.check(d, n)
     if n:
-        data[d:d + n] = bytes((val & 0xFF,)) * n
+        mem.data[d:d + n] = bytes((val & 0xFF,)) * n
 
 
 def memory_copy(dst: MemInst, src: MemInst, d: int, s: int, n: int) -> None:
     """``memory.copy`` (spec "memory.copy"): as if through a temporary buffer, so overlap is harmless."""
-    if s + n > len(src.data) or d + n > len(dst.data):
-        raise Trap(OOB_MEMORY)
+    src.check(s, n)
+    dst.check(d, n)
     if n:
         dst.data[d:d + n] = src.data[s:s + n]
 
 
 def memory_init(mem: MemInst, seg: bytes, d: int, s: int, n: int) -> None:
     """``memory.init`` (spec "memory.init"): copy from a data instance (empty once dropped)."""
-    if s + n > len(seg) or d + n > len(mem.data):
+    if s + n > len(seg):
         raise Trap(OOB_MEMORY)
+    mem.check(d, n)
     if n:
         mem.data[d:d + n] = seg[s:s + n]
 

@@ -1,7 +1,7 @@
 """Templates of the scalar numeric instructions (spec ``exec/instructions.rst``, "Numeric Instructions").
 
 ``SCALAR_OPS`` maps each scalar numeric instruction of WebAssembly 2.0 except ``*.const`` to an ``Op`` (see
-``oracle.exec.ops``): ``{0}``, ``{1}`` are the operands in push order, already parenthesised by the compiler.
+``oracle.machine.ops``): ``{0}``, ``{1}`` are the operands in push order, already parenthesised by the compiler.
 Each instruction applies the operator of ``exec/numerics.rst`` named after it (``i32.div_s`` is ``idiv_s_32``).
 
 Conventions of the templates:
@@ -16,7 +16,7 @@ Conventions of the templates:
 """
 from __future__ import annotations
 
-from oracle.exec.ops import Op
+from ..machine.ops import Op
 
 SCALAR_OPS: dict[str, Op] = {
     # --- exec/numerics.rst, "Integer Operations": ieqz (testop) -------------------------------------------------

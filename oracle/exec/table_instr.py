@@ -1,5 +1,5 @@
 """Table instructions and ``call_indirect`` (spec ``exec/instructions.rst``, "Table Instructions",
-"call_indirect")."""
+"call_indirect"). The bounds rule and its trap are the table's (``oracle.runtime.table``)."""
 from __future__ import annotations
 
 from typing import Callable
@@ -8,21 +8,15 @@ from ..errors import Trap
 from ..runtime.table import TableInst
 from ..valid.matching import match_deftype
 
-OOB_TABLE = "out of bounds table access"
-
 
 def table_get(tab: TableInst, i: int):
     """``table.get`` (spec "table.get")."""
-    if i >= len(tab.elem):
-        raise Trap(OOB_TABLE)
-    return tab.elem[i]
+    return tab.get(i)
 
 
 def table_set(tab: TableInst, i: int, ref) -> None:
     """``table.set`` (spec "table.set")."""
-    if i >= len(tab.elem):
-        raise Trap(OOB_TABLE)
-    tab.elem[i] = ref
+    tab.set(i, ref)
 
 
 def table_grow(tab: TableInst, ref, n: int) -> int:
@@ -35,23 +29,17 @@ def table_grow(tab: TableInst, ref, n: int) -> int:
 
 def table_fill(tab: TableInst, i: int, ref, n: int) -> None:
     """``table.fill`` (spec "table.fill"): bounds checked first."""
-    if i + n > len(tab.elem):
-        raise Trap(OOB_TABLE)
-    tab.elem[i:i + n] = [ref] * n
+    tab.fill(i, ref, n)
 
 
 def table_copy(dst: TableInst, src: TableInst, d: int, s: int, n: int) -> None:
     """``table.copy`` (spec "table.copy")."""
-    if s + n > len(src.elem) or d + n > len(dst.elem):
-        raise Trap(OOB_TABLE)
-    dst.elem[d:d + n] = src.elem[s:s + n]
+    dst.copy(src, d, s, n)
 
 
 def table_init(tab: TableInst, seg: list, d: int, s: int, n: int) -> None:
     """``table.init`` (spec "table.init"): copy from an element instance (empty once dropped)."""
-    if s + n > len(seg) or d + n > len(tab.elem):
-        raise Trap(OOB_TABLE)
-    tab.elem[d:d + n] = seg[s:s + n]
+    tab.init(d, seg, s, n)
 
 
 def call_indirect_target(tab: TableInst, i: int, ftype) -> Callable:

@@ -1,4 +1,4 @@
-"""Semantics templates of the SIMD instructions (0xFD prefix), for the compiler (``oracle.exec.compile``).
+"""Semantics templates of the SIMD instructions (0xFD prefix), for the compiler (``oracle.machine.compile``).
 
 ``VECTOR_OPS`` covers every vector instruction without a memory operand except ``v128.const``; ``VECTOR_MEMORY``
 the vector loads and stores other than plain ``v128.load``/``v128.store``. All templates call the functions of
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .ops import Op
+from ..machine.ops import Op
 from .relaxed import RELAXED_INSTRUCTIONS
 
 

@@ -21,7 +21,7 @@ class ExnInst(Exception):
 
 class TailCall:
     """What a function body returns for ``return_call*`` (spec "return_call"): the callee's body and arguments.
-    The caller's trampoline (``oracle.exec.compile``) runs it in its own frame, so tail calls use constant stack."""
+    The caller's trampoline (``oracle.machine.compile``) runs it in its own frame, so tail calls use constant stack."""
 
     __slots__ = ("fn", "args")
 

@@ -2,7 +2,8 @@
 
 Every function instance has ``call(depth, *args)``, the Python callable the compiled code invokes: it returns
 ``None`` for no result, the value for one, a tuple for several. ``depth`` is the caller's depth plus one, checked
-against the store's budget. A module function is compiled on its first call (``oracle.exec.compile``).
+against the store's budget. A module function gets its entries on its first call from the machine its instance
+injected (``oracle.machine.machines``: compiled to Python source, or interpreted).
 ``tail(depth, *args)`` is the entry a tail call uses: it may return a ``TailCall`` for the caller's trampoline to run
 (``oracle.runtime.exception.TailCall``); for functions without ``return_call*`` it is ``call``.
 """
@@ -16,14 +17,16 @@ from ..syntax.types import FuncType, deftype_of
 class FuncInst:
     """A module function ``{type, module, code}``."""
 
-    __slots__ = ("type", "module", "code", "index", "call", "tail", "_bindings")
+    __slots__ = ("type", "module", "code", "index", "call", "tail", "_bindings", "_machine")
 
-    def __init__(self, type: FuncType, module: Any, code: Any, index: int):
+    def __init__(self, type: FuncType, module: Any, code: Any, index: int,
+                 machine: Callable[["FuncInst"], tuple[Callable, Callable]]):
         self.type = type
         self.module = module   # the ModuleInst
         self.code = code       # the syntax.module.Func
         self.index = index     # index in its module's function index space
         self._bindings: list[tuple[dict, str, str]] = []
+        self._machine = machine   # func -> (call, tail): the store's machine's ``entries``
         self.call: Callable = self._compile_and_call
         self.tail: Callable = self._compile_and_tail
 
@@ -38,8 +41,7 @@ class FuncInst:
             ns[name] = getattr(self, entry)
 
     def _compile(self) -> None:
-        from ..exec.compile import compile_function
-        self.set_code(*compile_function(self))
+        self.set_code(*self._machine(self))
 
     def _compile_and_call(self, depth: int, *args: Any) -> Any:
         self._compile()

@@ -1,10 +1,20 @@
-"""Table instances (spec ``exec/runtime.rst``, "Table Instances"; ``exec/modules.rst``, "growtable")."""
+"""Table instances (spec ``exec/runtime.rst``, "Table Instances"; ``exec/modules.rst``, "growtable").
+
+The table owns its bounds rule: an access to ``n`` elements from index ``i`` is in bounds when
+``i + n <= size``, else the trap "out of bounds table access" (``TableInst.check``); every operation checks before
+it changes anything. ``call_indirect`` reads ``elem`` directly because its out-of-range case is a different trap
+("undefined element", ``oracle.exec.table_instr``).
+"""
 from __future__ import annotations
 
+from typing import Sequence
+
+from ..errors import Trap
 from ..syntax.types import TableType
 
 #: The oracle's resource limit for one table, in elements (growth beyond it fails, as the spec allows).
 DEFAULT_MAX_ELEMS = 10_000_000
+OOB_TABLE = "out of bounds table access"
 
 
 class TableInst:
@@ -16,6 +26,39 @@ class TableInst:
         self.type = type
         self.elem: list = [init] * type.limits.min
         self.limit = limit
+
+    @property
+    def size(self) -> int:
+        """The number of elements (spec "table.size")."""
+        return len(self.elem)
+
+    def check(self, i: int, n: int) -> None:
+        """The bounds rule: ``n`` elements from ``i`` lie inside the table, else the trap."""
+        if i + n > len(self.elem):
+            raise Trap(OOB_TABLE)
+
+    def get(self, i: int) -> object:
+        self.check(i, 1)
+        return self.elem[i]
+
+    def set(self, i: int, ref: object) -> None:
+        self.check(i, 1)
+        self.elem[i] = ref
+
+    def fill(self, i: int, ref: object, n: int) -> None:
+        self.check(i, n)
+        self.elem[i:i + n] = [ref] * n
+
+    def init(self, d: int, refs: Sequence, s: int, n: int) -> None:
+        """Copy ``refs[s:s+n]`` (an element segment, or another table's elements) to ``d``, all or nothing."""
+        if s + n > len(refs):
+            raise Trap(OOB_TABLE)
+        self.check(d, n)
+        self.elem[d:d + n] = refs[s:s + n]
+
+    def copy(self, src: "TableInst", d: int, s: int, n: int) -> None:
+        """Copy ``n`` elements of ``src`` from ``s`` to ``d`` of this table (overlap is harmless)."""
+        self.init(d, src.elem, s, n)
 
     def grow(self, delta: int, init: object) -> int:
         """``table.grow``: the old size, or -1 when growth fails."""

@@ -10,6 +10,7 @@ parameters (``oracle.runtime.relaxed``) instead of the deterministic profile.
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Sequence
 
 from oracle import embedding
@@ -60,8 +61,8 @@ class OracleEngine(Engine):
 
     def reset(self, features: Features = WASM_2_0) -> None:
         self.features = features
-        self.store = embedding.store_init(max_call_depth=self.max_call_depth, relaxed=self.relaxed,
-                                          **(self.coverage.store_options() if self.coverage else {}))
+        options = {"machine": oracle_machine(), **(self.coverage.store_options() if self.coverage else {})}
+        self.store = embedding.store_init(max_call_depth=self.max_call_depth, relaxed=self.relaxed, **options)
         self.registry = {}
         self._spectest_error = None
         try:
@@ -164,10 +165,16 @@ def preload() -> None:
     import oracle.binary.decode  # noqa: F401
     import oracle.host.spectest  # noqa: F401
     import oracle.valid.module  # noqa: F401
-    from oracle.exec import instantiate, interpret
-    instantiate._namespace_base()
-    interpret._namespace()
+    import oracle.exec.instantiate  # noqa: F401
+    from oracle.machine import legend, machines  # noqa: F401
+    legend.base_namespace()
     from .. import relaxed  # noqa: F401
+
+
+def oracle_machine() -> str:
+    """The oracle's execution machine for this run: ``WAST_ORACLE_ENGINE`` (``compile`` or ``interpret``), so a
+    whole test run can be repeated on the plain path; ``compile`` by default."""
+    return os.environ.get("WAST_ORACLE_ENGINE") or "compile"
 
 
 def make(options: EngineOptions) -> Engine:

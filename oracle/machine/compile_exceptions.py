@@ -2,21 +2,17 @@
 "try_table"; and the legacy exception-handling proposal's ``try``/``catch``/``catch_all``/``delegate``/
 ``rethrow``) to Python ``try``/``except``.
 
-A mixin of ``oracle.exec.compile.FunctionCompiler``: it uses that class's emitter, operand stack and control
-stack. Thrown exceptions are ``ExnInst`` Python exceptions; a ``delegate`` travels as ``DelegatedExn``, which only
+A mixin of ``oracle.machine.compile.FunctionCompiler``: it uses ``CompilerBase``'s emitter, operand stack and
+control stack. Thrown exceptions are ``ExnInst`` Python exceptions; a ``delegate`` travels as ``DelegatedExn``, which only
 the handler it targets unwraps.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .compile import Ctrl
+from .compile_base import Ctrl, Entry
 
 
-def _entry(code: str):
-    """A stable operand-stack entry (the class lives in ``oracle.exec.compile``, which imports this module)."""
-    from .compile import Entry
+def _entry(code: str) -> Entry:
+    """A stable operand-stack entry."""
     return Entry(code, True)
 
 

@@ -1,6 +1,6 @@
 """Execution coverage: which instructions ran and which traps were raised (for suite authors' gap reports).
 
-Collected when a store is created with ``coverage=True`` (compile engine): compiled code adds, at every control
+Tooling, not semantics. Collected when a store is created with ``coverage=True`` (compile machine): compiled code adds, at every control
 transfer, the opcodes of the straight-line run it just executed, so the cost is one ``Counter.update`` per run.
 """
 from __future__ import annotations

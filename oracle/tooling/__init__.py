@@ -1,0 +1,1 @@
+"""Tooling around the oracle's execution (not semantics): ``coverage``, what a run executed."""
