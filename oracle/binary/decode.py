@@ -425,6 +425,12 @@ def _opcode_tables(features: Features) -> tuple[list, dict[int, dict[int, tuple]
     return single, {prefix: table for prefix, table in prefixed.items() if table}
 
 
+def decoded_mnemonics(features: Features) -> frozenset[str]:
+    """The mnemonics the decoding tables for ``features`` hold (for the opcode table's test)."""
+    single, prefixed = _opcode_tables(features)
+    return frozenset([e[0] for e in single if e is not None] + [e[0] for t in prefixed.values() for e in t.values()])
+
+
 class _ModuleDecoder:
     def __init__(self, data: bytes, features: Features):
         self.r = Reader(data)

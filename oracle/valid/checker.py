@@ -227,3 +227,9 @@ class Checker:
 _BOT_REF = RefType(False, BOT)
 #: ``SIGNATURES`` without the lane instructions, with lists for fast comparison with the operand stack.
 _FAST = {op: (list(p), list(r)) for op, (p, r) in SIGNATURES.items() if op not in LANE_OPS}
+
+
+def validated_mnemonics() -> frozenset[str]:
+    """The instructions ``Checker.run`` has a rule for: typed from ``SIGNATURES`` or by a registered handler (the
+    rule modules register on import; ``oracle.valid.instructions`` imports them all)."""
+    return frozenset(_FAST) | frozenset(_HANDLERS)
