@@ -33,13 +33,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..runtime.memory import PAGE_SIZE
 from ..syntax.module import Module
 from ..syntax.types import FUNCREF, FuncType, GlobalType, Limits, MemType, TableType
 from .errors import DylinkError
 from .program import LinkedModule, Program
 from .section import WASM_SYM_ABSOLUTE, WASM_SYM_BINDING_LOCAL, WASM_SYM_BINDING_WEAK, WASM_SYM_TLS
 
-PAGE_SIZE = 65536
 RESERVED_LOW = 1024
 DEFAULT_STACK_SIZE = 64 * 1024
 STACK_ALIGN = 16

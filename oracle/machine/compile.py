@@ -36,13 +36,13 @@ from .blocks import OPENERS, match_blocks
 from .compile_base import CompileError, CompilerBase, Ctrl, paren, truth
 from .compile_exceptions import ExceptionInstructions
 from .compile_instrs import DataInstructions
-from .conventions import TEMPLATE_OPS, arity
+from .conventions import PURE_OPS, TEMPLATE_OPS, arity
 
 #: Instructions that can neither trap nor call nor have an effect: counting needs no flush before them.
 NEVER_TRAPS = frozenset({"nop", "drop", "select", "local.get", "local.set", "local.tee", "global.get", "global.set",
                          "i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func",
                          "ref.is_null", "ref.eq", "else", "end"}
-                        | {name for name, op in TEMPLATE_OPS.items() if not op.statement})
+                        | PURE_OPS)
 
 
 class FunctionCompiler(CompilerBase, ExceptionInstructions, DataInstructions):
