@@ -36,22 +36,27 @@ class AtomicOp(NamedTuple):
     results: int     # 0 or 1
 
 
-def _checked(mem: MemInst, ea: int, n: int) -> None:
+def _aligned(ea: int, n: int) -> None:
+    """An atomic access must be naturally aligned (checked before the memory's bounds rule)."""
     if ea % n:
         raise Trap(UNALIGNED)
+
+
+def _checked(mem: MemInst, ea: int, n: int) -> None:
+    _aligned(ea, n)
     mem.check(ea, n)
 
 
 def atomic_load(mem: MemInst, ea: int, n: int) -> int:
     """``t.atomic.load`` / ``t.atomic.loadN_u``: read ``n`` bytes little-endian, zero-extended."""
-    _checked(mem, ea, n)
-    return int.from_bytes(mem.data[ea:ea + n], "little")
+    _aligned(ea, n)
+    return int.from_bytes(mem.read(ea, n), "little")
 
 
 def atomic_store(mem: MemInst, ea: int, n: int, v: int) -> None:
     """``t.atomic.store`` / ``t.atomic.storeN``: wrap to ``n`` bytes and write them little-endian."""
-    _checked(mem, ea, n)
-    mem.data[ea:ea + n] = (v & ((1 << 8 * n) - 1)).to_bytes(n, "little")
+    _aligned(ea, n)
+    mem.write(ea, (v & ((1 << 8 * n) - 1)).to_bytes(n, "little"))
 
 
 _RMW = {
