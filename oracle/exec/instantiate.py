@@ -1,5 +1,9 @@
 """Module instantiation (spec ``exec/modules.rst``, "Instantiation", "Allocation"; import matching per
-``valid/matching.rst``, "External Types")."""
+``valid/matching.rst``, "External Types").
+
+The instance is where semantics meet the machine: it resolves the store's machine (``oracle.machine.machines``)
+and injects it into each function it allocates, and gives its generated code the names of the legend
+(``oracle.machine.legend``)."""
 from __future__ import annotations
 
 from ..errors import Unlinkable

@@ -1,8 +1,9 @@
 """Compile a function body to a Python function (spec ``exec/instructions.rst``).
 
 The operand stack of ``exec/instructions.rst`` exists only at compile time: each stack entry is a Python
-expression. Pure instructions (constants, ``local.get``, numeric operators) build expressions; anything that may
-trap or has an effect (loads, stores, calls, traps from division) is emitted as a statement in program order, its
+expression. Pure instructions (constants, ``local.get``, numeric operators; ``Op.pure``) build expressions; anything
+that may trap or has an effect (loads, stores, calls, division, allocation; ``Op.statement``) is emitted as a
+statement in program order, its
 result held in a fresh temporary ``tN``. So ``local.get 0; local.get 1; i32.add; local.set 2`` becomes one line
 ``l2 = (l0 + l1) & 0xFFFFFFFF``.
 
@@ -18,7 +19,13 @@ Structured control maps onto Python control:
 Every call passes the callee's depth ``d``; a function entered deeper than the store's budget raises
 ``Exhaustion`` (so Python's own recursion limit is never what stops a runaway recursion).
 
-The generated source is kept on the function (``__wasm_source__``) for inspection.
+The generated source is kept on the function (``__wasm_source__``) for inspection. Every name it uses is in the
+legend (``oracle.machine.legend``).
+
+This module holds the driver (the body loop, the dispatch of each instruction, structured control); the operand
+stack, emitter and labels are ``compile_base``; calls, references, variables, tables, memory, atomics and
+constants are ``compile_instrs``; exception handling is ``compile_exceptions``. Which ``block``/``if`` some branch
+targets comes from the pre-pass both machines share (``oracle.machine.blocks``).
 """
 from __future__ import annotations
 

@@ -19,6 +19,10 @@ from .compile_base import Entry, paren
 
 
 class DataInstructions:
+    """The ``op_*`` methods of the non-control instructions (and the helpers of those without one fixed method:
+    ``load``, ``store``, ``vector_memory``, ``variadic``, ``atomic``)."""
+
+    # Calls (spec "call", "call_indirect", "call_ref", "return_call*")
     def call_with(self, callee: str, ft) -> None:
         self.materialize(lambda e: e.globals)
         args = [e.code for e in self.pop_n(len(ft.params))]
@@ -210,6 +214,7 @@ class DataInstructions:
         return f"{paren(a.code)} + {memarg.offset}" if memarg.offset else a.code
 
     def load(self, op: str, memarg) -> None:
+        # Inline on the fast path: the accessor's own check is the memory's bounds rule (oracle.runtime.memory).
         unpack, conv = LOADS[op]
         ea = self.address(memarg)
         self.push_stmt(conv.format(v=f"{unpack}(M{memarg.memidx}, {ea})[0]"))
@@ -258,7 +263,7 @@ class DataInstructions:
     def op_data_drop(self, x: int) -> None:
         self.emit(f"MOD.datas[{x}] = b''")
 
-    # -- Atomic memory instructions (threads proposal; semantics and templates in oracle.exec.atomic_instr) ----
+    # Atomic memory instructions (threads proposal; semantics and templates in oracle.exec.atomic_instr)
     def atomic(self, op: str, memarg) -> None:
         template, operands, results = ATOMIC_OPS[op]
         values = [e.code for e in self.pop_n(operands)]
@@ -270,7 +275,6 @@ class DataInstructions:
 
     def op_atomic_fence(self) -> None:
         pass   # one agent: every access is already sequentially consistent
-    # -- end of the atomic instructions ------------------------------------------------------------------------
 
     # Numeric constants (spec "Numeric Instructions", "t.const")
     def op_i32_const(self, v: int) -> None:
