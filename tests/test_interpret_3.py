@@ -178,7 +178,7 @@ def test_tail_calls_keep_the_depth_of_the_caller():
 
 
 def test_many_locals_cost_more_depth():
-    # compile.frame_cost: 1 + (parameters + locals) // 16 per frame (here 3), on both engines
+    # conventions.frame_cost: 1 + (parameters + locals) // 16 per frame (here 3), on both engines
     body = [I("local.get", 0), I("if", None), I("local.get", 0), I("i32.const", 1), I("i32.sub"), I("call", 0),
             I("end")]
     mod = module([ft("i32", "")], [(0, ["i64"] * 40, body)])

@@ -34,10 +34,12 @@ name                      what
 
 Local names of a compiled function: ``d`` its call depth, ``l{k}`` local ``k``, ``s{h}`` the slot holding the
 operand at stack height ``h`` across a label, ``t{n}`` temporaries, ``_br`` the id of a branch target crossing
-Python loops, ``_e{id}`` the exception a handler caught.
+Python loops, ``_e{id}`` the exception a handler caught, ``_x`` a delegated exception leaving the function, ``r``
+the trampoline's result.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import Exhaustion, Trap
@@ -45,6 +47,16 @@ from ..runtime.exception import DelegatedExn, ExnInst, TailCall
 from ..runtime.memory import ACCESSORS
 
 _BASE: dict | None = None
+
+#: The per-instance and per-function names of the table above (the base names are ``base_namespace``'s keys).
+INSTANCE_NAMES = re.compile(r"(?:F|FB|FI|G|T|TG|M|MI|TY)\d+|MOD|RELAXED|_C|_OPS|K\d+_\d+|wasm_(?:func|body)_\d+")
+#: The local names of a compiled function (last paragraph above).
+LOCAL_NAMES = re.compile(r"d|[lst]\d+|_br|_e\d+|_x|r")
+
+
+def in_legend(name: str) -> bool:
+    """Whether generated code may use ``name`` as a global (for tests of the generated code)."""
+    return INSTANCE_NAMES.fullmatch(name) is not None or name in base_namespace()
 
 
 def base_namespace() -> dict:
@@ -102,4 +114,4 @@ def bind_instance(inst: Any) -> None:
         ns[f"MI{i}"] = m
 
 
-__all__ = ["base_namespace", "instance_namespace", "bind_instance"]
+__all__ = ["base_namespace", "instance_namespace", "bind_instance", "in_legend"]
