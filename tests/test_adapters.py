@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from adapter_helpers import ADAPTER_DATA, DATA, jsonl_spec, needs_node, needs_wasmtime, run_cli
+from helpers.cli import ADAPTER_DATA, DATA, jsonl_spec, needs_node, needs_wasmtime, run_cli
 from oracle.features import WASM_2_0
 from oracle.runtime.values import ExternRef, f32_from_bits, f32_to_bits
 from oracle.syntax.types import RefType
@@ -24,10 +24,8 @@ from wast_runner.engines.wire import decode_value, encode_arg
 ADAPTERS, HANG = str(ADAPTER_DATA / "adapters.wast"), str(ADAPTER_DATA / "hang.wast")
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
+#: Every test: its own runner cache, no testsuite on the search path (conftest ``env``).
+pytestmark = pytest.mark.usefixtures("env")
 
 
 def outcomes(records: dict) -> dict[int, str]:

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers.wasm_binary import HEADER, code, module, name, section, sleb, uleb, vec
 from oracle.binary.decode import decode_module
 from oracle.binary.reader import Reader
 from oracle.errors import Malformed
@@ -29,64 +30,9 @@ from oracle.syntax.instructions import BY_NAME, BY_OPCODE, IMMEDIATE_KINDS, INST
 from oracle.syntax.module import Instr, MemArg
 from oracle.syntax.types import EXTERNREF, FUNCREF, I32, I64, F32, FuncType, GlobalType, Limits, RefType
 
-HEADER = b"\x00asm\x01\x00\x00\x00"
-
-
-# -- encoding helpers ---------------------------------------------------------------------------------------------
-
-def uleb(n: int, pad_to: int = 0) -> bytes:
-    """Unsigned LEB128 of ``n``, padded with continuation bytes to at least ``pad_to`` bytes."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | 0x80)
-        if n == 0 and len(out) >= pad_to:
-            break
-    out[-1] &= 0x7F
-    return bytes(out)
-
-
-def sleb(n: int, pad_to: int = 0) -> bytes:
-    """Signed LEB128 of ``n``, padded with sign-extension bytes to at least ``pad_to`` bytes."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | 0x80)
-        done = (n == 0 and not b & 0x40) or (n == -1 and b & 0x40)
-        if done and len(out) >= pad_to:
-            break
-    out[-1] &= 0x7F
-    return bytes(out)
-
-
-def vec(items: list[bytes]) -> bytes:
-    return uleb(len(items)) + b"".join(items)
-
-
-def name(s: str) -> bytes:
-    raw = s.encode()
-    return uleb(len(raw)) + raw
-
-
-def section(sid: int, content: bytes) -> bytes:
-    return bytes([sid]) + uleb(len(content)) + content
-
-
-def module(*sections: bytes) -> bytes:
-    return HEADER + b"".join(sections)
-
-
 VOID_TYPE = section(1, vec([b"\x60\x00\x00"]))
 ONE_FUNC = section(3, vec([b"\x00"]))
 ONE_MEM = section(5, vec([b"\x00\x01"]))
-
-
-def code(body: bytes, locals_: bytes = b"\x00") -> bytes:
-    """A code section with one function whose body is ``body`` (without the final end)."""
-    entry = locals_ + body + b"\x0b"
-    return section(10, vec([uleb(len(entry)) + entry]))
 
 
 def func_module(body: bytes, *extra: bytes, locals_: bytes = b"\x00") -> bytes:

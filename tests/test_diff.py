@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from adapter_helpers import ADAPTER_DATA, DATA, jsonl_spec, run_cli
+from helpers.cli import ADAPTER_DATA, DATA, jsonl_spec, run_cli
 from wast_runner.commands import parse_command
 from wast_runner.diff import CLASSES, DiffTally, ModuleTracker, classify, merge, relation
 from wast_runner.run import Listener
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
+#: Every test: its own runner cache, no testsuite on the search path (conftest ``env``).
+pytestmark = pytest.mark.usefixtures("env")
 
 
 def f32(bits: int) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter_helpers import needs_wasmtime, run_cli
+from helpers.cli import needs_wasmtime, run_cli
 from oracle.exec.numerics import f32_fma, f64_fma
 from oracle.exec.relaxed import RELAXED_INSTRUCTIONS, allowed_results
 from oracle.exec.vector import SIMD_SHAPES, v128_from_lanes, v128_lanes
@@ -22,9 +22,9 @@ NAN = float("nan")
 F32_CANON = 0x7FC0_0000
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
+#: Every test: its own runner cache (conftest ``runner_cache``); the testsuite search path stays, so the official
+#: scripts run as files of their suite.
+pytestmark = pytest.mark.usefixtures("runner_cache")
 
 
 def vec(shape, *lanes) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from test_runner_engine import FakeEngine, make_fake
+from helpers.fake_engine import FakeEngine
 from wast_runner.convert import CONVERTERS, convert
 from wast_runner.engines import ENGINES
 from wast_runner.run import EngineSpec, JobStats, Listener, path_jobs, run_job, run_jobs
@@ -20,11 +20,9 @@ pytestmark = pytest.mark.skipif(shutil.which("wast2json") is None and not CONVER
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
-    monkeypatch.setitem(ENGINES, "fake", make_fake)
-    return tmp_path / "cache"
+def cache(env, runner_cache, fake_engine) -> Path:
+    """The runner's cache of this test (no testsuite on the search path, the fake engine registered)."""
+    return runner_cache
 
 
 def n_commands(wast: Path, cache: Path) -> int:

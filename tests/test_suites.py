@@ -19,14 +19,6 @@ C3 = "193e551ff22663995b1ac95dc62344133669e14b"
 SHARED = Path("/work/shared/testsuite")
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """An empty search path and cache."""
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
-    return tmp_path
-
-
 def make_checkout(root: Path, commit: str, files: list[str]) -> Path:
     for rel in files:
         p = root / commit / rel

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.wasm_binary import add_data_count_section
 from oracle.errors import Invalid, Malformed
 from oracle.features import WASM_2_0, WASM_3_0
 from oracle.syntax.module import (Data, Elem, Export, Func, Global, Import, Instr, Mem, MemArg, Module, Table)
@@ -297,47 +298,6 @@ def test_matching():
 
 
 # -- the official suite -------------------------------------------------------------------------------------------
-
-def _read_leb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return result, pos
-
-
-def add_data_count_section(data: bytes) -> bytes:
-    """Insert the data count section that wabt leaves out when a module has no data segments.
-
-    The suite's ``assert_invalid`` modules that use ``data.drop``/``memory.init`` without any data segment are
-    text modules; the reference interpreter validates them directly, but ``wast2json`` encodes them without a
-    data count section, which the binary format then rejects as malformed ("data count section required").
-    Adding the section (count = number of data segments) restores the module the text denotes.
-    """
-    pos, sections = 8, []
-    while pos < len(data):
-        start = pos
-        section_id = data[pos]
-        size, pos = _read_leb(data, pos + 1)
-        sections.append((section_id, start, pos, pos + size))
-        pos += size
-    count = next((_read_leb(data, body)[0] for sid, _, body, _ in sections if sid == 11), 0)
-    code_start = next(start for sid, start, _, _ in sections if sid == 10)
-    payload = _leb(count)
-    return data[:code_start] + bytes([12]) + _leb(len(payload)) + payload + data[code_start:]
-
-
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
 
 #: Commands whose module must be valid.
 _MUST_VALIDATE = ("module", "assert_unlinkable", "assert_uninstantiable")

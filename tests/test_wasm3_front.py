@@ -26,6 +26,7 @@ from typing import Callable
 
 import pytest
 
+from helpers.wasm_binary import add_data_count_section, code, module, section, vec
 from oracle.binary.decode import decode_module
 from oracle.errors import Invalid, Malformed
 from oracle.features import WASM_2_0, WASM_3_0, Features
@@ -36,8 +37,6 @@ from oracle.syntax.types import (FUNCREF, I8, I16, I32, ArrayType, FieldType, Fu
 from oracle.valid.matching import (BOT, match_comptype, match_externtype, match_heaptype, match_reftype,
                                    top_heaptype)
 from oracle.valid.module import validate_module
-from test_binary import code, module, section, vec
-from test_valid import add_data_count_section
 
 F3 = WASM_3_0
 
@@ -560,7 +559,7 @@ def _check_module(data: bytes, kind: str, text: str, features: Features) -> str 
         except Malformed as e:
             if kind == "assert_invalid" and e.message.startswith("data count section required"):
                 # wast2json leaves out the data count section of text modules without data segments; the text
-                # module is what the suite means (see test_valid.add_data_count_section).
+                # module is what the suite means (see helpers.wasm_binary.add_data_count_section).
                 module = decode_module(add_data_count_section(data), features)
             else:
                 raise
