@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers.machines import new_store
 from oracle import embedding
 from oracle.binary.decode import decode_module
 from oracle.errors import Invalid, Malformed, Trap
 from oracle.features import WASM_2_0, WASM_3_0, Features
-from oracle.runtime.store import Store
 from oracle.syntax.instructions import BY_NAME, INSTRUCTIONS
 from oracle.valid.instructions import ATOMIC_OPS as VALID_ATOMIC_OPS
 from oracle.exec.atomic_instr import ATOMIC_OPS as EXEC_ATOMIC_OPS
@@ -109,7 +109,7 @@ def wat(tmp_path: Path, text: str, check: bool = True) -> bytes:
 
 
 def instantiate(data: bytes, features: Features = THREADS):
-    store = Store(engine="compile")
+    store = new_store("compile")
     m = embedding.module_decode(data, features)
     embedding.module_validate(m, features)
     inst = embedding.module_instantiate(store, m, [])
@@ -277,7 +277,7 @@ def test_multiple_tables_need_reference_types():
 
 def test_spectest_has_a_shared_memory():
     from oracle.host.spectest import spectest_exports
-    mem = spectest_exports(Store())["shared_memory"]
+    mem = spectest_exports(new_store())["shared_memory"]
     assert mem.type.shared and (mem.type.limits.min, mem.type.limits.max) == (1, 2)
 
 

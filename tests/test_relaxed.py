@@ -187,11 +187,11 @@ CHOICES = ["fmadd=1", "fmin=1", "fmin=2", "fmin=3", "fmax=1", "fmax=2", "fmax=3"
 @pytest.mark.skipif(not RELAXED_FILES, reason="the 3.0 test suite is not there")
 @pytest.mark.parametrize("engine", ["compile", "interpret"])
 @pytest.mark.parametrize("choice", [""] + CHOICES)
-def test_the_official_relaxed_scripts_accept_every_choice(choice, engine, tmp_path, capsys, monkeypatch):
+def test_the_official_relaxed_scripts_accept_every_choice(choice, engine, tmp_path, capsys, on_machine):
     """The suite's ``either`` lists the results each parameter allows: the oracle passes them under every
     choice, on both execution paths -- and the choice is in effect (the results differ from the deterministic
     profile's where the suite exercises the parameter)."""
-    monkeypatch.setenv("WAST_ORACLE_ENGINE", engine)
+    on_machine(engine)
     spec = f"oracle:{choice}" if choice else "oracle"
     files = [*map(str, RELAXED_FILES), str(DATA / "relaxed_trunc.wast")]
     status, records, out = _run_all(tmp_path, capsys, "--features", "wasm-3.0", "--engine", spec, *files)
