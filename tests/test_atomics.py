@@ -16,10 +16,11 @@ from helpers.machines import new_store
 from oracle import embedding
 from oracle.binary.decode import decode_module
 from oracle.errors import Invalid, Malformed, Trap
+from oracle.exec.atomic_instr import ATOMIC_OPS as EXEC_ATOMIC_OPS
 from oracle.features import WASM_2_0, WASM_3_0, Features
+from oracle.host.spectest import spectest_exports
 from oracle.syntax.instructions import BY_NAME, INSTRUCTIONS
 from oracle.valid.instructions import ATOMIC_OPS as VALID_ATOMIC_OPS
-from oracle.exec.atomic_instr import ATOMIC_OPS as EXEC_ATOMIC_OPS
 from wast_runner.commands import parse_command
 from wast_runner.results import FileContext
 from wast_runner.script import MULTI_AGENT_REASON, ScriptRun
@@ -276,7 +277,6 @@ def test_multiple_tables_need_reference_types():
 
 
 def test_spectest_has_a_shared_memory():
-    from oracle.host.spectest import spectest_exports
     mem = spectest_exports(new_store())["shared_memory"]
     assert mem.type.shared and (mem.type.limits.min, mem.type.limits.max) == (1, 2)
 

@@ -198,17 +198,6 @@ def test_python_dash_m(env):
     assert out.returncode == 0 and "wasm-2.0" in out.stdout
 
 
-def _oracle_available() -> bool:
-    try:
-        import oracle.exec.instantiate  # noqa: F401
-        import oracle.binary.decode  # noqa: F401
-        import oracle.valid.module  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _oracle_available(), reason="the oracle core is not there yet")
 def test_oracle_end_to_end(capsys, env):
     results = env / "o.jsonl"
     status = main(["run", PASS, FAIL, "--results", str(results), "-q"])

@@ -8,8 +8,11 @@ import pytest
 from helpers.fake_engine import FakeEngine
 from oracle.features import WASM_2_0
 from wast_runner.commands import parse_command
+from wast_runner.progress import Progress
 from wast_runner.results import FileContext
+from wast_runner.run import Job, JobStats
 from wast_runner.script import ScriptRun
+from wast_runner.tally import Counts
 
 DATA = Path(__file__).parent / "data"
 
@@ -170,9 +173,6 @@ def test_module_definitions_and_instances():
 def test_progress_live_counter_on_a_terminal_and_lines_otherwise():
     import io
 
-    from wast_runner.progress import Progress
-    from wast_runner.run import Job, JobStats
-    from wast_runner.tally import Counts
 
     class Tty(io.StringIO):
         def isatty(self):

@@ -11,6 +11,7 @@ import pytest
 
 from helpers.suites import convert_file, file_params, script_commands
 from helpers.wasm_binary import add_data_count_section
+from oracle.binary.decode import decode_module
 from oracle.errors import Invalid, Malformed
 from oracle.features import WASM_2_0, WASM_3_0
 from oracle.syntax.module import (Data, Elem, Export, Func, Global, Import, Instr, Mem, MemArg, Module, Table)
@@ -300,8 +301,6 @@ _MUST_VALIDATE = ("module", "assert_unlinkable", "assert_uninstantiable")
 
 def check_suite_file(conv: Conversion, wast: str, features=WASM_2_0) -> dict[str, int]:
     """Check every module of a converted script; returns counts, raises AssertionError listing failures."""
-    from oracle.binary.decode import decode_module
-
     counts = {"valid": 0, "invalid": 0, "skipped": 0, "data_count_added": 0}
     failures = []
     for cmd in script_commands(conv):
@@ -346,7 +345,6 @@ def check_suite_file(conv: Conversion, wast: str, features=WASM_2_0) -> dict[str
 
 @pytest.mark.parametrize("suite, wast", file_params("wasm-2.0"))
 def test_suite(suite, wast):
-    pytest.importorskip("oracle.binary.decode")
     conv = convert_file(suite, wast)
     assert conv.error is None, f"{conv.converter} cannot convert {wast}: {conv.error}"
     check_suite_file(conv, wast)
@@ -360,7 +358,6 @@ PROPOSAL_FEATURES = WASM_2_0.with_("multi-memory", "memory64", "exceptions", "fu
 @pytest.mark.parametrize("suite, wast", file_params("multi-memory", "memory64"))
 def test_proposal_suite(suite, wast):
     """The multi-memory and memory64 proposals' scripts (in the 2.0 suite's ``proposals`` folder)."""
-    pytest.importorskip("oracle.binary.decode")
     conv = convert_file(suite, wast)
     if conv.error is not None:
         pytest.skip(f"{conv.converter} cannot convert {wast}: {conv.error[:200]}")
