@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers.machines import new_store
+from helpers.wasm_binary import HEADER, section
 from oracle import embedding
 from oracle.binary.decode import decode_module
 from oracle.errors import Invalid, Malformed, Trap
@@ -26,13 +27,6 @@ from wast_runner.results import FileContext
 from wast_runner.script import MULTI_AGENT_REASON, ScriptRun
 
 THREADS = WASM_2_0.with_("threads")
-HEADER = b"\0asm\1\0\0\0"
-
-
-def section(sid: int, payload: bytes) -> bytes:
-    assert len(payload) < 128
-    return bytes([sid, len(payload)]) + payload
-
 
 def memory_module(limits: bytes) -> bytes:
     """A module with one memory of the given encoded limits."""
