@@ -7,14 +7,30 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 import jinja2
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
     from .model import Counts
-    from .report import Report
+
+
+class Renderable(Protocol):
+    """What the pages read of a report (``reports.report.Report``). Named here, not imported: ``Report.write_html``
+    imports this module, and an import back would make the two one cycle."""
+
+    title: str
+    runs: Sequence[Any]
+    suites: Sequence[Any]
+    features: Sequence[Any]
+    comparisons: Sequence[Any]
+    coverage: Sequence[Any]
+
+    @property
+    def infos(self) -> list[dict[str, Any]]: ...
+
+    def pages(self) -> list[Any]: ...
 
 #: Colours of outcomes (bars, badges) and of pass rates (cell backgrounds, from red at 0 to green at 1).
 COLOURS = {"passed": "#3a9d4a", "failed": "#d0433a", "error": "#8b1e3f", "skipped": "#b8bcc2"}
@@ -87,7 +103,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def write_html(report: "Report", folder: Path) -> Path:
+def write_html(report: Renderable, folder: Path) -> Path:
     """Write ``index.html``, ``files/*.html`` (one per file with failures) and ``coverage.html``; returns the
     index."""
     env = _environment()

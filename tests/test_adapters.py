@@ -10,24 +10,25 @@ import subprocess
 
 import pytest
 
-from adapter_helpers import ADAPTER_DATA, DATA, jsonl_spec, needs_node, needs_wasmtime, run_cli
-from oracle.features import WASM_2_0
+from helpers.cli import ADAPTER_DATA, DATA, jsonl_spec, needs_node, needs_wasmtime, run_cli
+from oracle.features import WASM_2_0, Features
 from oracle.runtime.values import ExternRef, f32_from_bits, f32_to_bits
 from oracle.syntax.types import RefType
+from wast_runner.cli import main
 from wast_runner.commands import parse_command
 from wast_runner.engines import EngineSpecError, make_engine
 from wast_runner.engines.base import Arg, OpaqueRef, Returned
 from wast_runner.engines.binary_types import Ref, import_module_names, module_types
 from wast_runner.engines.classify import rejection_stage
+from wast_runner.engines.node import BASE_FLAGS, FEATURE_FLAGS, SCRIPT, NodeEngine, node_binary
+from wast_runner.engines.spectest_interp import WABT_SCRIPT_NAME, judge, parse_reports, wabt_dialect
 from wast_runner.engines.wire import decode_value, encode_arg
 
 ADAPTERS, HANG = str(ADAPTER_DATA / "adapters.wast"), str(ADAPTER_DATA / "hang.wast")
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
+#: Every test: its own runner cache, no testsuite on the search path (conftest ``env``).
+pytestmark = pytest.mark.usefixtures("env")
 
 
 def outcomes(records: dict) -> dict[int, str]:
@@ -109,7 +110,6 @@ def test_missing_command_and_unknown_engine_are_usage_errors(tmp_path, capsys):
 
 
 def run_cli_status(argv: list[str]) -> int:
-    from wast_runner.cli import main
     return main(argv)
 
 
@@ -160,7 +160,6 @@ def test_node_values_are_bit_exact_and_a_hang_is_killed(tmp_path, capsys):
 @needs_node
 def test_the_protocol_documents_example_is_what_node_answers():
     """The complete exchange in docs/adapter-protocol.md, replayed against node_engine.js."""
-    from wast_runner.engines.node import BASE_FLAGS, SCRIPT, node_binary
     doc = (DATA.parents[1] / "docs" / "adapter-protocol.md").read_text()
     block = doc.split("## A complete exchange", 1)[1].split("```\n>", 1)[1].split("```", 1)[0]
     lines = (">" + block).splitlines()
@@ -178,8 +177,6 @@ def test_the_protocol_documents_example_is_what_node_answers():
 
 @needs_node
 def test_node_restarts_with_the_flags_a_script_needs():
-    from wast_runner.engines.node import FEATURE_FLAGS, NodeEngine
-    from oracle.features import Features
     engine = NodeEngine()
     try:
         flags = engine.flags_for(Features.from_names(sorted(WASM_2_0.enabled | {"memory64"})))
@@ -204,7 +201,6 @@ def test_spectest_interp_maps_its_reports_to_commands(tmp_path, capsys):
 
 
 def test_spectest_interp_reads_the_wasm_tools_dialect(tmp_path):
-    from wast_runner.engines.spectest_interp import WABT_SCRIPT_NAME, wabt_dialect
     script = {"source_filename": "x.wast", "commands": [
         {"type": "module", "line": 1, "filename": "x.0.wasm", "module_type": "binary"},
         {"type": "assert_trap", "line": 2, "action": {"type": "invoke", "field": "f", "args": [
@@ -226,7 +222,6 @@ def test_spectest_interp_reads_the_wasm_tools_dialect(tmp_path):
 
 
 def test_spectest_interp_crash_leaves_unreported_commands_as_errors():
-    from wast_runner.engines.spectest_interp import judge, parse_reports
     cmds = [parse_command({"type": "module", "line": 1, "filename": "m.wasm"}),
             parse_command({"type": "assert_trap", "line": 2, "action": {"type": "invoke", "field": "f"},
                            "text": "unreachable"}),

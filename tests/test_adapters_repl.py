@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapter_helpers import ADAPTER_DATA, DATA, repl_spec, run_cli
+from helpers.cli import ADAPTER_DATA, DATA, repl_spec, run_cli
 from oracle.runtime.values import ExternRef, f32_from_bits, f32_to_bits
 from oracle.syntax.types import RefType
 from wast_runner.engines.base import Arg, OpaqueRef, Unsupported
@@ -13,10 +13,8 @@ from wast_runner.engines.repl import _errors, _trap_line, escape_name, format_ar
 REPL = str(ADAPTER_DATA / "repl.wast")
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
+#: Every test: its own runner cache, no testsuite on the search path (conftest ``env``).
+pytestmark = pytest.mark.usefixtures("env")
 
 
 def test_toywasm_dialect_expresses_everything(tmp_path, capsys):

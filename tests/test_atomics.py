@@ -12,26 +12,21 @@ from pathlib import Path
 
 import pytest
 
+from helpers.machines import new_store
+from helpers.wasm_binary import HEADER, section
 from oracle import embedding
 from oracle.binary.decode import decode_module
 from oracle.errors import Invalid, Malformed, Trap
+from oracle.exec.atomic_instr import ATOMIC_OPS as EXEC_ATOMIC_OPS
 from oracle.features import WASM_2_0, WASM_3_0, Features
-from oracle.runtime.store import Store
+from oracle.host.spectest import spectest_exports
 from oracle.syntax.instructions import BY_NAME, INSTRUCTIONS
 from oracle.valid.instructions import ATOMIC_OPS as VALID_ATOMIC_OPS
-from oracle.exec.atomic_instr import ATOMIC_OPS as EXEC_ATOMIC_OPS
 from wast_runner.commands import parse_command
 from wast_runner.results import FileContext
 from wast_runner.script import MULTI_AGENT_REASON, ScriptRun
 
 THREADS = WASM_2_0.with_("threads")
-HEADER = b"\0asm\1\0\0\0"
-
-
-def section(sid: int, payload: bytes) -> bytes:
-    assert len(payload) < 128
-    return bytes([sid, len(payload)]) + payload
-
 
 def memory_module(limits: bytes) -> bytes:
     """A module with one memory of the given encoded limits."""
@@ -109,7 +104,7 @@ def wat(tmp_path: Path, text: str, check: bool = True) -> bytes:
 
 
 def instantiate(data: bytes, features: Features = THREADS):
-    store = Store(machine="compile")
+    store = new_store("compile")
     m = embedding.module_decode(data, features)
     embedding.module_validate(m, features)
     inst = embedding.module_instantiate(store, m, [])
@@ -276,8 +271,7 @@ def test_multiple_tables_need_reference_types():
 
 
 def test_spectest_has_a_shared_memory():
-    from oracle.host.spectest import spectest_exports
-    mem = spectest_exports(Store())["shared_memory"]
+    mem = spectest_exports(new_store())["shared_memory"]
     assert mem.type.shared and (mem.type.limits.min, mem.type.limits.max) == (1, 2)
 
 

@@ -34,10 +34,12 @@ class BuggyOracle(OracleEngine):
         return out
 
 
+#: Every test: its own runner cache, no testsuite on the search path (conftest ``env``).
+pytestmark = pytest.mark.usefixtures("env")
+
+
 @pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
+def buggy_engine(monkeypatch):
     monkeypatch.setitem(ENGINES, "buggy", lambda options: BuggyOracle(options))
 
 

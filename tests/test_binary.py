@@ -5,21 +5,21 @@
 * hand-built modules for the decoder's error cases and segment encodings;
 * the instruction table against ``wasm-tools`` (one function holding every instruction, decoded back);
 * the official suites: every ``.wast`` of the 2.0 top level (and of the multi-memory and memory64 proposals with
-  their features) is converted with ``wast2json``; every ``module`` command's binary must decode and every binary
-  ``assert_malformed`` must raise ``Malformed`` whose message starts with the expected text.
+  their features) is converted as the runner converts it (``helpers.suites``); every ``module`` command's binary
+  must decode and every binary ``assert_malformed`` must raise ``Malformed`` whose message starts with the
+  expected text.
 """
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers.suites import convert_file, file_params, script_commands
+from helpers.wasm_binary import HEADER, code, module, name, section, sleb, uleb, vec
 from oracle.binary.decode import decode_module
 from oracle.binary.reader import Reader
 from oracle.errors import Malformed
@@ -29,64 +29,9 @@ from oracle.syntax.instructions import BY_NAME, BY_OPCODE, IMMEDIATE_KINDS, INST
 from oracle.syntax.module import Instr, MemArg
 from oracle.syntax.types import EXTERNREF, FUNCREF, I32, I64, F32, FuncType, GlobalType, Limits, RefType
 
-HEADER = b"\x00asm\x01\x00\x00\x00"
-
-
-# -- encoding helpers ---------------------------------------------------------------------------------------------
-
-def uleb(n: int, pad_to: int = 0) -> bytes:
-    """Unsigned LEB128 of ``n``, padded with continuation bytes to at least ``pad_to`` bytes."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | 0x80)
-        if n == 0 and len(out) >= pad_to:
-            break
-    out[-1] &= 0x7F
-    return bytes(out)
-
-
-def sleb(n: int, pad_to: int = 0) -> bytes:
-    """Signed LEB128 of ``n``, padded with sign-extension bytes to at least ``pad_to`` bytes."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | 0x80)
-        done = (n == 0 and not b & 0x40) or (n == -1 and b & 0x40)
-        if done and len(out) >= pad_to:
-            break
-    out[-1] &= 0x7F
-    return bytes(out)
-
-
-def vec(items: list[bytes]) -> bytes:
-    return uleb(len(items)) + b"".join(items)
-
-
-def name(s: str) -> bytes:
-    raw = s.encode()
-    return uleb(len(raw)) + raw
-
-
-def section(sid: int, content: bytes) -> bytes:
-    return bytes([sid]) + uleb(len(content)) + content
-
-
-def module(*sections: bytes) -> bytes:
-    return HEADER + b"".join(sections)
-
-
 VOID_TYPE = section(1, vec([b"\x60\x00\x00"]))
 ONE_FUNC = section(3, vec([b"\x00"]))
 ONE_MEM = section(5, vec([b"\x00\x01"]))
-
-
-def code(body: bytes, locals_: bytes = b"\x00") -> bytes:
-    """A code section with one function whose body is ``body`` (without the final end)."""
-    entry = locals_ + body + b"\x0b"
-    return section(10, vec([uleb(len(entry)) + entry]))
 
 
 def func_module(body: bytes, *extra: bytes, locals_: bytes = b"\x00") -> bytes:
@@ -483,53 +428,33 @@ def test_3_0_control_immediates():
 
 # -- the official suites -----------------------------------------------------------------------------------------
 
-SUITE_COMMIT = "b592bd4ba39951ed28cbdf71ba7267dc846f3cf8"
-
-
-def _suite_root() -> Path | None:
-    roots = [Path(p) for p in os.environ.get("WAST_TESTSUITE_PATH", "").split(os.pathsep) if p]
-    for root in roots + [Path("/work/shared/testsuite")]:
-        if (root / SUITE_COMMIT).is_dir():
-            return root / SUITE_COMMIT
-    return None
-
-
-SUITE = _suite_root()
+#: The decoder's features per suite: the proposal folders of the 2.0 commit add their proposal.
 SUITE_FEATURES = {
-    ".": WASM_2_0,
-    "proposals/multi-memory": WASM_2_0.with_("multi-memory"),
-    # The memory64 proposal's repository already had exception handling (tags in imports.wast, throw_ref).
-    "proposals/memory64": WASM_2_0.with_("memory64", "exceptions"),
+    "wasm-2.0": WASM_2_0,
+    "multi-memory": WASM_2_0.with_("multi-memory"),
+    # The memory64 proposal's repository already had exception handling (tags in imports.wast, throw_ref) and
+    # typed function references (table.wast's (ref null func) tables; wast2json cannot convert it, wasm-tools can).
+    "memory64": WASM_2_0.with_("memory64", "exceptions", "function-references"),
 }
 
 
-def _wast_files() -> list:
-    if SUITE is None:
-        return [pytest.param(None, None, marks=pytest.mark.skip(reason="testsuite not found"))]
-    return [pytest.param(folder, path.name, id=f"{folder}/{path.stem}".lstrip("./"))
-            for folder in SUITE_FEATURES for path in sorted((SUITE / folder).glob("*.wast"))]
-
-
-@pytest.mark.parametrize("folder, wast", _wast_files())
-def test_suite(folder, wast, tmp_path):
-    if shutil.which("wast2json") is None:
-        pytest.skip("wast2json (wabt) is not installed")
-    features = SUITE_FEATURES[folder]
-    out = tmp_path / "x.json"
-    result = subprocess.run(["wast2json", str(SUITE / folder / wast), "-o", str(out)], capture_output=True)
-    if result.returncode != 0:
-        pytest.skip(f"wast2json cannot convert {wast}: {result.stderr.decode().strip()[:200]}")
+@pytest.mark.parametrize("suite, wast", file_params(*SUITE_FEATURES))
+def test_suite(suite, wast):
+    features = SUITE_FEATURES[suite]
+    conv = convert_file(suite, wast)
+    if conv.error is not None:
+        pytest.skip(f"{conv.converter} cannot convert {wast}: {conv.error.strip()[:200]}")
     failures = []
-    for cmd in json.loads(out.read_text())["commands"]:
+    for cmd in script_commands(conv):
         where = f"{wast}:{cmd['line']}"
         if cmd["type"] == "module":
             try:
-                decode_module((tmp_path / cmd["filename"]).read_bytes(), features)
+                decode_module(conv.module_bytes(cmd["filename"]), features)
             except Malformed as e:
                 failures.append(f"{where}: module does not decode: {e}")
         elif cmd["type"] == "assert_malformed" and cmd.get("module_type") == "binary":
             try:
-                decode_module((tmp_path / cmd["filename"]).read_bytes(), features)
+                decode_module(conv.module_bytes(cmd["filename"]), features)
                 failures.append(f"{where}: decoded, expected {cmd['text']!r}")
             except Malformed as e:
                 if not e.message.startswith(cmd["text"]):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from test_runner_engine import FakeEngine, make_fake
+from helpers.fake_engine import FakeEngine
 from wast_runner.cli import main
 from wast_runner.engines import ENGINES
 
@@ -19,12 +19,8 @@ SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed, (\d+) skipped$")
 PASS, FAIL = str(DATA / "pass.wast"), str(DATA / "fail.wast")
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
-    monkeypatch.setitem(ENGINES, "fake", make_fake)
-    return tmp_path
+#: Every test: its own runner cache, no testsuite on the search path, the fake engine (conftest fixtures).
+pytestmark = pytest.mark.usefixtures("env", "fake_engine")
 
 
 def run(capsys, *args: str) -> tuple[int, list[str], str]:
@@ -202,17 +198,6 @@ def test_python_dash_m(env):
     assert out.returncode == 0 and "wasm-2.0" in out.stdout
 
 
-def _oracle_available() -> bool:
-    try:
-        import oracle.exec.instantiate  # noqa: F401
-        import oracle.binary.decode  # noqa: F401
-        import oracle.valid.module  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _oracle_available(), reason="the oracle core is not there yet")
 def test_oracle_end_to_end(capsys, env):
     results = env / "o.jsonl"
     status = main(["run", PASS, FAIL, "--results", str(results), "-q"])

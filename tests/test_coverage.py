@@ -14,7 +14,6 @@ from oracle.features import WASM_2_0, WASM_3_0
 from oracle.valid.module import validate_module
 from wast_runner.cli import main
 from wast_runner.coverage import universe
-from wast_runner.engines import ENGINES
 
 SCRIPT = """(module
   (memory 1)
@@ -34,10 +33,8 @@ SCRIPT = """(module
 """
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
+#: Every test: its own runner cache, no testsuite on the search path (conftest ``env``).
+pytestmark = pytest.mark.usefixtures("env")
 
 
 def wasm(text: str, tmp_path: Path) -> bytes:
@@ -114,9 +111,7 @@ def test_coverage_is_merged_across_worker_processes(tmp_path, capsys):
     assert suite["files"]["b.wast"]["ops"]["i32.add"] == 2
 
 
-def test_coverage_needs_an_engine_that_collects_it(tmp_path, capsys, monkeypatch):
-    from test_runner_engine import make_fake
-    monkeypatch.setitem(ENGINES, "fake", make_fake)
+def test_coverage_needs_an_engine_that_collects_it(tmp_path, capsys, fake_engine):
     (tmp_path / "a.wast").write_text(SCRIPT)
     assert main(["run", str(tmp_path / "a.wast"), "--engine", "fake", "-q", "--coverage",
                  str(tmp_path / "c.json")]) == 2

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from adapter_helpers import ADAPTER_DATA, DATA, jsonl_spec, run_cli
+from helpers.cli import ADAPTER_DATA, DATA, jsonl_spec, run_cli
+from oracle.features import WASM_2_0
 from wast_runner.commands import parse_command
 from wast_runner.diff import CLASSES, DiffTally, ModuleTracker, classify, merge, relation
 from wast_runner.run import Listener
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
+#: Every test: its own runner cache, no testsuite on the search path (conftest ``env``).
+pytestmark = pytest.mark.usefixtures("env")
 
 
 def f32(bits: int) -> dict:
@@ -92,7 +91,6 @@ def test_module_tracker_follows_current_and_named_modules(tmp_path):
     src.write_text('(module (memory 1) (func $g (result i32) (memory.grow (i32.const 1))) '
                    '(func (export "f") (result i32) (call $g)) (func (export "h")))')
     subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
-    from oracle.features import WASM_2_0
     t = ModuleTracker(lambda name: wasm.read_bytes(), WASM_2_0)
     t.step(parse_command({"type": "module", "line": 1, "name": "$M", "filename": "m.wasm"}))
     f = parse_command({"type": "action", "line": 2, "action": {"type": "invoke", "field": "f", "module": "$M"}})

@@ -11,6 +11,8 @@ from oracle.dylink import DylinkError, discover, load_program, make_plan
 from oracle.dylink.plan import RESERVED_LOW, static_value
 from oracle.errors import Trap
 from oracle.syntax.module import Instr
+from oracle.syntax.types import FuncType
+from wast_runner.dylink_wasm import UNREACHABLE, ModuleBuilder, name, uleb
 
 MODULES = Path(__file__).resolve().parent.parent / "suites" / "dylink" / "modules"
 
@@ -170,7 +172,6 @@ def test_library_without_dylink_section(tmp_path: Path):
 
 def with_dylink(module_bytes: bytes, needed: list[str] = ()) -> bytes:
     """``module_bytes`` with a dylink.0 section (empty mem-info, ``needed``) inserted first."""
-    from wast_runner.dylink_wasm import name, uleb
     payload = b"\x01\x04\x00\x00\x00\x00"
     if needed:
         body = uleb(len(needed)) + b"".join(name(n) for n in needed)
@@ -180,8 +181,6 @@ def with_dylink(module_bytes: bytes, needed: list[str] = ()) -> bytes:
 
 
 def test_constructor_trap_is_reported(tmp_path: Path):
-    from oracle.syntax.types import FuncType
-    from wast_runner.dylink_wasm import UNREACHABLE, ModuleBuilder
     lib = ModuleBuilder()
     lib.export("__wasm_call_ctors", "func", lib.func(FuncType((), ()), bytes([UNREACHABLE])))
     (tmp_path / "libtrap.so").write_bytes(with_dylink(lib.encode()))

@@ -9,46 +9,33 @@ from pathlib import Path
 
 import pytest
 
+from helpers.wasm_binary import HEADER, module, uleb
 from oracle.dylink.errors import DylinkError
 from oracle.dylink.section import (WASM_SYM_BINDING_WEAK, WASM_SYM_TLS, WASM_SYM_UNDEFINED, DylinkInfo, flag_names,
                                    read_dylink, scan_sections)
 
 MODULES = Path(__file__).resolve().parent.parent / "suites" / "dylink" / "modules"
-HEADER = b"\x00asm\x01\x00\x00\x00"
-
-
-def leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def name(s) -> bytes:
     raw = s.encode() if isinstance(s, str) else s
-    return leb(len(raw)) + raw
+    return uleb(len(raw)) + raw
 
 
 def custom(section_name: str, payload: bytes) -> bytes:
     body = name(section_name) + payload
-    return b"\x00" + leb(len(body)) + body
+    return b"\x00" + uleb(len(body)) + body
 
 
 def sub(kind: int, payload: bytes, length: int | None = None) -> bytes:
-    return bytes([kind]) + leb(len(payload) if length is None else length) + payload
+    return bytes([kind]) + uleb(len(payload) if length is None else length) + payload
 
 
 def strings(items) -> bytes:
-    return leb(len(items)) + b"".join(name(s) for s in items)
+    return uleb(len(items)) + b"".join(name(s) for s in items)
 
 
 TYPE_SECTION = b"\x01\x04\x01\x60\x00\x00"
-
-
-def module(*sections: bytes) -> bytes:
-    return HEADER + b"".join(sections)
 
 
 def decode(*subs: bytes) -> DylinkInfo:
@@ -71,10 +58,10 @@ def test_no_dylink_section():
 
 def test_every_subsection():
     info = decode(
-        sub(1, leb(1000) + leb(4) + leb(7) + leb(3)),
+        sub(1, uleb(1000) + uleb(4) + uleb(7) + uleb(3)),
         sub(2, strings(["liba.so", "libb.so"])),
-        sub(3, leb(2) + name("t") + leb(WASM_SYM_TLS) + name("w") + leb(WASM_SYM_BINDING_WEAK)),
-        sub(4, leb(1) + name("env") + name("f") + leb(WASM_SYM_BINDING_WEAK | WASM_SYM_UNDEFINED)),
+        sub(3, uleb(2) + name("t") + uleb(WASM_SYM_TLS) + name("w") + uleb(WASM_SYM_BINDING_WEAK)),
+        sub(4, uleb(1) + name("env") + name("f") + uleb(WASM_SYM_BINDING_WEAK | WASM_SYM_UNDEFINED)),
         sub(5, strings(["$ORIGIN/lib", "/opt/lib"])),
     )
     assert (info.memory_size, info.memory_align, info.table_size, info.table_align) == (1000, 4, 7, 3)
@@ -95,28 +82,28 @@ def test_empty_section_defaults():
 
 
 def test_unknown_subsection_is_skipped_and_later_ones_read():
-    info = decode(sub(1, leb(0) * 4), sub(0x42, b"anything"), sub(2, strings(["libleaf.so"])), sub(7, b""))
+    info = decode(sub(1, uleb(0) * 4), sub(0x42, b"anything"), sub(2, strings(["libleaf.so"])), sub(7, b""))
     assert info.needed == ["libleaf.so"]
     assert [u.type for u in info.unknown] == [0x42, 7]
 
 
 def test_repeated_subsections_concatenate():
-    info = decode(sub(2, strings(["a"])), sub(3, leb(1) + name("x") + leb(0)), sub(2, strings(["b"])),
-                  sub(3, leb(1) + name("y") + leb(WASM_SYM_TLS)), sub(5, strings(["p"])), sub(5, strings(["q"])))
+    info = decode(sub(2, strings(["a"])), sub(3, uleb(1) + name("x") + uleb(0)), sub(2, strings(["b"])),
+                  sub(3, uleb(1) + name("y") + uleb(WASM_SYM_TLS)), sub(5, strings(["p"])), sub(5, strings(["q"])))
     assert info.needed == ["a", "b"]
     assert [e.name for e in info.export_info] == ["x", "y"]
     assert info.runtime_path == ["p", "q"]
 
 
 def test_legacy_section():
-    info = read_dylink(module(custom("dylink", leb(16) + leb(3) + leb(2) + leb(0) + strings(["libc.so"]))), "m")
+    info = read_dylink(module(custom("dylink", uleb(16) + uleb(3) + uleb(2) + uleb(0) + strings(["libc.so"]))), "m")
     assert info.section == "dylink"
     assert (info.memory_size, info.memory_align, info.table_size, info.table_align) == (16, 3, 2, 0)
     assert info.needed == ["libc.so"] and info.has_mem_info
 
 
 def test_not_first_is_a_warning():
-    info = read_dylink(module(TYPE_SECTION, custom("dylink.0", sub(1, leb(0) * 4))), "late.so")
+    info = read_dylink(module(TYPE_SECTION, custom("dylink.0", sub(1, uleb(0) * 4))), "late.so")
     assert not info.first
     assert info.warnings == ["late.so: the dylink.0 section is not the first section (it follows the type "
                              "section); the convention expects it first, loaded anyway"]
@@ -134,47 +121,47 @@ def test_flag_names():
 # -- malformed sections --------------------------------------------------------------------------------------------
 
 def test_subsection_past_section_end():
-    msg = malformed(module(custom("dylink.0", sub(1, leb(0) * 4, length=50))))
+    msg = malformed(module(custom("dylink.0", sub(1, uleb(0) * 4, length=50))))
     assert "m.so: dylink.0 subsection mem-info: payload of 50 bytes runs past the end of the section (4 bytes " \
            "left)" in msg
 
 
 def test_subsection_trailing_bytes():
     assert "2 bytes left over after its contents (payload length 6)" in malformed(
-        module(custom("dylink.0", sub(1, leb(0) * 6))))
+        module(custom("dylink.0", sub(1, uleb(0) * 6))))
 
 
 def test_subsection_contents_overrun():
     assert "contents run past its payload length of 3 bytes" in malformed(
-        module(custom("dylink.0", sub(1, leb(0) * 3) + sub(2, strings([])))))
+        module(custom("dylink.0", sub(1, uleb(0) * 3) + sub(2, strings([])))))
 
 
 def test_bad_utf8():
     msg = malformed(module(custom("dylink.0", sub(2, strings([b"\xc0\x80"])))))
     assert "dylink.0 subsection needed: malformed UTF-8 encoding" in msg
-    msg = malformed(module(custom("dylink.0", sub(4, leb(1) + name(b"\xff") + name("f") + leb(0)))))
+    msg = malformed(module(custom("dylink.0", sub(4, uleb(1) + name(b"\xff") + name("f") + uleb(0)))))
     assert "import-info: malformed UTF-8" in msg
 
 
 def test_duplicate_mem_info():
     assert "mem-info given more than once" in malformed(
-        module(custom("dylink.0", sub(1, leb(0) * 4) + sub(1, leb(0) * 4))))
+        module(custom("dylink.0", sub(1, uleb(0) * 4) + sub(1, uleb(0) * 4))))
 
 
 def test_two_dylink_sections():
-    msg = malformed(module(custom("dylink.0", b""), custom("dylink", leb(0) * 4 + strings([]))))
+    msg = malformed(module(custom("dylink.0", b""), custom("dylink", uleb(0) * 4 + strings([]))))
     assert "more than one dylink section ('dylink.0' at byte" in msg
 
 
 def test_truncated_leb_and_length():
     assert "subsection mem-info" in malformed(module(custom("dylink.0", sub(1, b"\x80\x80"))))
-    assert "length out of bounds" in malformed(module(custom("dylink.0", sub(2, leb(1000) + name("x")))))
+    assert "length out of bounds" in malformed(module(custom("dylink.0", sub(2, uleb(1000) + name("x")))))
     assert "payload length" in malformed(module(custom("dylink.0", b"\x01\x80")))
 
 
 def test_legacy_trailing_bytes():
     assert "legacy dylink section: 1 bytes left over" in malformed(
-        module(custom("dylink", leb(0) * 4 + strings([]) + b"\x07")))
+        module(custom("dylink", uleb(0) * 4 + strings([]) + b"\x07")))
 
 
 def test_broken_module_headers():

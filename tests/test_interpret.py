@@ -1,77 +1,33 @@
 """The plain interpreter (``oracle.machine.interpret``) against the compiler (``oracle.machine.compile``).
 
-Hand-built modules run on a store of each engine; results, traps and instruction counts must agree. Bodies
-nested deeper than Python source allows must fall back to the interpreter on the compile engine, and still work.
+Hand-built modules run on a store of each machine (the harness: ``helpers/differential.py``); results, traps and
+instruction counts must agree. Bodies nested deeper than Python source allows must fall back to the interpreter on
+the compile machine, and still work.
 """
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from helpers.differential import I, both, ft, machine_of, module, run
+from helpers.machines import MACHINE_ENV, init_store, new_store, store_machine
 from oracle import embedding
-from oracle.errors import Exhaustion, Trap
 from oracle.machine.blocks import match_blocks
+from oracle.machine.interpret import interpret_entries
+from oracle.machine.machines import COMPILE, Machine
 from oracle.runtime.store import Store
-from oracle.syntax.module import Data, Elem, Export, Func, Global, Instr, Mem, MemArg, Module, Table
-from oracle.syntax.types import FUNCREF, FuncType, GlobalType, Limits, MemType, TableType
-
-ENGINES = ("compile", "interpret")
-
-
-def I(op: str, *args) -> Instr:  # noqa: E743 - short on purpose: bodies read like the text format
-    return Instr(op, args)
+from oracle.syntax.module import Data, Elem, Global, Mem, MemArg, Module, Table
+from oracle.syntax.types import FUNCREF, GlobalType, Limits, MemType, TableType
+from wast_runner.engines.oracle import oracle_machine
 
 
 def mem(offset: int = 0) -> MemArg:
     return MemArg(offset, 0, 0)
-
-
-def ft(params: str, results: str) -> FuncType:
-    return FuncType(tuple(params.split()), tuple(results.split()))
-
-
-def module(types: list[FuncType], funcs: list[tuple[int, list, list]], **parts) -> Module:
-    """A module whose function ``k`` (type index, locals, body without the final ``end``) is exported as
-    ``f{k}``."""
-    return Module(types=types, funcs=[Func(t, list(locs), [*body, I("end")]) for t, locs, body in funcs],
-                  exports=[Export(f"f{k}", "func", k) for k in range(len(funcs))], **parts)
-
-
-def run(mod: Module, engine: str, calls: list[tuple[str, list]], max_call_depth: int = 10_000):
-    """Instantiate on a fresh counting store and invoke each ``(export, args)``: the outcomes (results or
-    ``(error class, message)``), the instruction count of the completed calls, and the instance."""
-    store = Store(max_call_depth=max_call_depth, count_instructions=True, machine=engine)
-    inst = embedding.module_instantiate(store, mod, [])
-    outcomes = []
-    counted = 0
-    for name, args in calls:
-        before = store.instruction_counter[0]
-        try:
-            outcomes.append(embedding.func_invoke(store, embedding.instance_export(inst, name), args))
-            counted += store.instruction_counter[0] - before
-        except (Trap, Exhaustion) as e:
-            outcomes.append((type(e).__name__, e.message))
-    return outcomes, counted, inst
-
-
-def both(mod: Module, calls: list[tuple[str, list]], validate: bool = True, **kw) -> list:
-    """Validate, run on both engines; outcomes and counts must agree. Returns the outcomes."""
-    if validate:
-        embedding.module_validate(mod)
-    (out_c, n_c, _), (out_i, n_i, _) = (run(mod, e, calls, **kw) for e in ENGINES)
-    assert out_i == out_c
-    assert n_i == n_c
-    assert n_c > 0 or not any(isinstance(o, list) for o in out_c)
-    return out_c
-
-
-def engine_of(inst, name: str) -> str:
-    fn = embedding.instance_export(inst, name).call
-    return getattr(fn, "__wasm_engine__", "compile")
 
 
 # -- control ---------------------------------------------------------------------------------------------------
@@ -233,7 +189,7 @@ def test_deep_nesting_falls_back_and_agrees(depth):
     out = both(mod, [("f0", [0]), ("f0", [1]), ("f0", [2000]), ("f0", [4999])])
     assert out == [[depth], [1], [2000 + depth], [5000]]
     _, _, inst = run(mod, "compile", [("f0", [0])])
-    assert engine_of(inst, "f0") == ("interpret" if depth > 19 else "compile")
+    assert machine_of(inst, "f0") == ("interpret" if depth > 19 else "compile")
 
 
 def test_thirty_nested_blocks_br_out_of_all():
@@ -248,7 +204,7 @@ def test_thirty_nested_blocks_br_out_of_all():
     mod = module([ft("i32", "i32")], [(0, [], body)])
     assert both(mod, [("f0", [1]), ("f0", [0])]) == [[42], [7]]
     _, _, inst = run(mod, "compile", [("f0", [1])])
-    assert engine_of(inst, "f0") == "interpret"
+    assert machine_of(inst, "f0") == "interpret"
 
 
 def test_deep_loops_and_ifs_fall_back():
@@ -265,7 +221,7 @@ def test_deep_loops_and_ifs_fall_back():
     out = both(mod, [("f0", [7]), ("f1", [50]), ("f1", [200])])
     assert out == [[0], [0], [80]]
     _, _, inst = run(mod, "compile", [("f0", [1]), ("f1", [1])])
-    assert engine_of(inst, "f0") == engine_of(inst, "f1") == "interpret"
+    assert machine_of(inst, "f0") == machine_of(inst, "f1") == "interpret"
 
 
 def test_fallback_function_calls_compiled_and_back():
@@ -421,29 +377,26 @@ def test_benchmark_kernels_agree(tmp_path):
     assert outcomes[0] == [610]
 
 
-# -- engine selection -------------------------------------------------------------------------------------------
+# -- machine selection ------------------------------------------------------------------------------------------
 
 def test_machine_selection(monkeypatch):
     # The store takes its machine as an argument and ignores the environment, which is the runner's business.
-    monkeypatch.setenv("WAST_ORACLE_ENGINE", "interpret")
-    assert Store().machine == "compile"
-    assert embedding.store_init().machine == "compile"
-    assert Store(machine="interpret").machine == "interpret"
-    assert embedding.store_init(machine="interpret").machine == "interpret"
+    monkeypatch.setenv(MACHINE_ENV, "interpret")
+    assert store_machine(Store()) == "compile"
+    assert store_machine(embedding.store_init()) == "compile"
+    assert store_machine(new_store("interpret")) == "interpret"
+    assert store_machine(init_store("interpret")) == "interpret"
     with pytest.raises(ValueError):
-        embedding.store_init(machine="jit")
+        init_store("jit")
     with pytest.raises(ValueError):   # only compiled code counts opcodes
-        embedding.store_init(machine="interpret", coverage=True)
-    from wast_runner.engines.oracle import oracle_machine
+        init_store("interpret", coverage=True)
     assert oracle_machine() == "interpret"
-    monkeypatch.delenv("WAST_ORACLE_ENGINE")
+    monkeypatch.delenv(MACHINE_ENV)
     assert oracle_machine() == "compile"
 
 
 def test_machine_object_is_injected_into_functions():
     # A machine object works as well as a name: the instance injects its ``entries`` into each function.
-    from oracle.machine.interpret import interpret_entries
-    from oracle.machine.machines import Machine
     seen = []
 
     def entries(func):
@@ -454,12 +407,10 @@ def test_machine_object_is_injected_into_functions():
     store = embedding.store_init(machine=Machine("traced", entries, collects_coverage=False))
     inst = embedding.module_instantiate(store, mod, [])
     assert embedding.func_invoke(store, embedding.instance_export(inst, "f0"), [41]) == [42]
-    assert seen == [0] and engine_of(inst, "f0") == "interpret"
+    assert seen == [0] and machine_of(inst, "f0") == "interpret"
 
 
 def test_machine_reserves_the_recursion_limit():
-    import sys
-    from oracle.machine.machines import COMPILE
     depth = sys.getrecursionlimit()
     COMPILE.reserve_stack(depth)   # two Python frames per wasm call at most: raises the limit
     assert sys.getrecursionlimit() >= 2 * depth

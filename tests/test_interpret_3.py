@@ -2,74 +2,26 @@
 tail calls, typed function references, exception handling (``try_table``, ``throw``, ``throw_ref``) and legacy
 exception handling (``try``, ``catch``, ``catch_all``, ``delegate``, ``rethrow``).
 
-Hand-built modules run on a store of each engine; results, traps, uncaught exceptions and instruction counts must
-agree.
+Hand-built modules run on a store of each machine (the harness: ``helpers/differential.py``); results, traps,
+uncaught exceptions and instruction counts must agree.
 """
 from __future__ import annotations
 
-import pytest
+from functools import partial
 
+from helpers import differential
+from helpers.differential import I, ft, machine_of, module, run
 from oracle import embedding
-from oracle.errors import Exhaustion, Trap, UncaughtException
 from oracle.features import WASM_3_0
 from oracle.runtime.function import HostFunc
-from oracle.runtime.store import Store
-from oracle.syntax.module import Elem, Export, Func, Import, Instr, Mem, MemArg, Module, Table
+from oracle.syntax.module import Elem, Import, Mem, MemArg, Module, Table
 from oracle.syntax.types import (FUNCREF, ArrayType, FieldType, FuncType, Limits, MemType, RefType, StructType,
                                  TableType)
 
-ENGINES = ("compile", "interpret")
 FEATURES = WASM_3_0.with_("legacy-exceptions", "threads")
 EXNREF = RefType(True, "exn")
-
-
-def I(op: str, *args) -> Instr:  # noqa: E743 - short on purpose: bodies read like the text format
-    return Instr(op, args)
-
-
-def ft(params: str, results: str) -> FuncType:
-    return FuncType(tuple(params.split()), tuple(results.split()))
-
-
-def module(types: list, funcs: list[tuple[int, list, list]], **parts) -> Module:
-    """A module whose function ``k`` (type index, locals, body without the final ``end``) is exported as ``f{k}``
-    (function indices count imported functions first)."""
-    nimported = sum(1 for imp in parts.get("imports", ()) if imp.kind == "func")
-    return Module(types=types, funcs=[Func(t, list(locs), [*body, I("end")]) for t, locs, body in funcs],
-                  exports=[Export(f"f{k}", "func", nimported + k) for k in range(len(funcs))], **parts)
-
-
-
-
-def run(mod: Module, engine: str, calls: list[tuple[str, list]], imports=(), max_call_depth: int = 10_000):
-    """Instantiate on a fresh counting store and invoke each ``(export, args)``: the outcomes (results, an error's
-    ``(class name, message)``, or ``("exception", tag index, fields)`` for an uncaught exception), the instruction
-    count of all calls, and the instance."""
-    store = Store(max_call_depth=max_call_depth, count_instructions=True, machine=engine)
-    inst = embedding.module_instantiate(store, mod, list(imports))
-    outcomes = []
-    for name, args in calls:
-        try:
-            outcomes.append(embedding.func_invoke(store, embedding.instance_export(inst, name), args))
-        except (Trap, Exhaustion) as e:
-            outcomes.append((type(e).__name__, e.message))
-        except UncaughtException as e:
-            outcomes.append(("exception", inst.tags.index(e.exn.tag), list(e.exn.fields)))
-    return outcomes, store.instruction_counter[0], inst
-
-
-def both(mod: Module, calls: list[tuple[str, list]], imports=(), **kw) -> list:
-    """Validate, run on both engines; outcomes and instruction counts must agree. Returns the outcomes."""
-    embedding.module_validate(mod, FEATURES)
-    (out_c, n_c, _), (out_i, n_i, _) = (run(mod, e, calls, imports, **kw) for e in ENGINES)
-    assert out_i == out_c
-    assert n_i == n_c
-    return out_c
-
-
-def engine_of(inst, name: str) -> str:
-    fn = embedding.instance_export(inst, name).call
-    return getattr(fn, "__wasm_engine__", "compile")
+#: The shared harness, validating with the 3.0 features these modules need.
+both = partial(differential.both, features=FEATURES)
 
 
 def tagged(types: list, funcs: list, tags: list[int], **parts) -> Module:
@@ -97,7 +49,7 @@ def test_tail_calls_take_constant_stack():
                max_call_depth=10)
     assert out == [[5_000_050_000 % 2 ** 32], [0], [1], [10]]
     _, _, inst = run(sum_by_tail_calls(), "interpret", [("f0", [1, 0])])
-    assert engine_of(inst, "f0") == "interpret"
+    assert machine_of(inst, "f0") == "interpret"
     tail = embedding.instance_export(inst, "f0").tail
     assert tail is inst.funcs[0].call.__wasm_tail__ and tail is not inst.funcs[0].call
 
@@ -205,7 +157,7 @@ def test_too_deep_to_compile_with_tail_calls_and_a_handler():
     out = both(mod, [("f0", [100_000, 0]), ("f0", [3, 5])], max_call_depth=10)
     assert out == [[50_000 * 1000 + 7], [4005]]
     _, _, inst = run(mod, "compile", [("f0", [1, 0])])
-    assert engine_of(inst, "f0") == "interpret"
+    assert machine_of(inst, "f0") == "interpret"
 
 
 # -- typed function references ----------------------------------------------------------------------------------
@@ -311,7 +263,7 @@ def test_exceptions_between_compiled_and_interpreted_frames():
     out = both(mod, [("f1", [4]), ("f1", [5]), ("f2", [4]), ("f2", [5])])
     assert out == [[5], ("exception", 0, [5]), [5], [105]]
     _, _, inst = run(mod, "compile", [("f2", [4])])
-    assert (engine_of(inst, "f1"), engine_of(inst, "f2")) == ("interpret", "compile")
+    assert (machine_of(inst, "f1"), machine_of(inst, "f2")) == ("interpret", "compile")
 
 
 # -- legacy exception handling ----------------------------------------------------------------------------------

@@ -22,10 +22,8 @@ SCRIPT = """(module (func (export "one") (result i32) (i32.const 1))
 """
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
+#: Every test: its own runner cache, no testsuite on the search path (conftest ``env``).
+pytestmark = pytest.mark.usefixtures("env")
 
 
 def counts(root: ET.Element) -> dict[str, int]:

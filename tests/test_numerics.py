@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oracle.errors import Trap
-from oracle.exec import numerics
+from oracle.exec import numerics, vector
 from oracle.exec.scalar_ops import SCALAR_OPS
 from oracle.runtime.values import f32_from_bits, f32_round, f32_to_bits, f64_from_bits, f64_to_bits
 
@@ -176,10 +176,6 @@ def test_templates_use_each_operand_once():
 
 
 def test_public_names_unique_with_vector():
-    try:
-        from oracle.exec import vector
-    except ImportError:
-        pytest.skip("oracle.exec.vector not present")
     ours = {k: v for k, v in vars(numerics).items() if not k.startswith("_")}
     theirs = {k: v for k, v in vars(vector).items() if not k.startswith("_")}
     clashes = [k for k in ours.keys() & theirs.keys() if ours[k] is not theirs[k]]

@@ -7,24 +7,33 @@ from pathlib import Path
 
 import pytest
 
-from adapter_helpers import needs_wasmtime, run_cli
+from helpers.cli import needs_wasmtime, run_cli
+from helpers.machines import MACHINES
+from helpers.suites import find_files
 from oracle.exec.numerics import f32_fma, f64_fma
 from oracle.exec.relaxed import RELAXED_INSTRUCTIONS, allowed_results
 from oracle.exec.vector import SIMD_SHAPES, v128_from_lanes, v128_lanes
+from oracle.exec.vector_ops import VECTOR_OPS
 from oracle.runtime.relaxed import PARAMETERS, RelaxedParameters, parse_relaxed
 from oracle.runtime.values import f32_from_bits, f32_to_bits
+from oracle.syntax.instructions import BY_NAME
+from wast_runner.cli import main
+from wast_runner.commands import parse_command
+from wast_runner.diff import merge
+from wast_runner.relaxed import ChoiceTracker
 
 I8, I16, I32, I64, F32, F64 = (SIMD_SHAPES[s] for s in ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"))
 DATA = Path(__file__).parent / "relaxed"   # our own relaxed scripts (not in data/, which tests run whole)
-SUITE_3_0 = Path("/work/shared/testsuite/193e551ff22663995b1ac95dc62344133669e14b")
-RELAXED_FILES = sorted(SUITE_3_0.glob("*relaxed*.wast"))
+#: The 3.0 suite's relaxed SIMD scripts, or why the suite is missing (``helpers.suites``).
+_RELAXED, RELAXED_MISSING = find_files("wasm-3.0", "*relaxed*.wast")
+RELAXED_FILES = [path for path, _ in _RELAXED]
 NAN = float("nan")
 F32_CANON = 0x7FC0_0000
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
+#: Every test: its own runner cache (conftest ``runner_cache``); the testsuite search path stays, so the official
+#: scripts run as files of their suite.
+pytestmark = pytest.mark.usefixtures("runner_cache")
 
 
 def vec(shape, *lanes) -> int:
@@ -170,8 +179,6 @@ def test_laneselect_mask_as_given_or_top_bit_spread(shape):
 
 
 def test_every_relaxed_instruction_has_an_operation():
-    from oracle.exec.vector_ops import VECTOR_OPS
-    from oracle.syntax.instructions import BY_NAME
     relaxed = {name for name in BY_NAME if "relaxed" in name}
     assert relaxed == set(RELAXED_INSTRUCTIONS)
     for name in relaxed:
@@ -184,14 +191,15 @@ CHOICES = ["fmadd=1", "fmin=1", "fmin=2", "fmin=3", "fmax=1", "fmax=2", "fmax=3"
            "swizzle=1", "laneselect=1", "trunc_s=1", "trunc_u=1"]
 
 
-@pytest.mark.skipif(not RELAXED_FILES, reason="the 3.0 test suite is not there")
-@pytest.mark.parametrize("engine", ["compile", "interpret"])
+@pytest.mark.skipif(RELAXED_MISSING is not None, reason=str(RELAXED_MISSING))
+@pytest.mark.parametrize("machine", MACHINES)
 @pytest.mark.parametrize("choice", [""] + CHOICES)
-def test_the_official_relaxed_scripts_accept_every_choice(choice, engine, tmp_path, capsys, monkeypatch):
+def test_the_official_relaxed_scripts_accept_every_choice(choice, machine, tmp_path, capsys, on_machine):
     """The suite's ``either`` lists the results each parameter allows: the oracle passes them under every
     choice, on both execution paths -- and the choice is in effect (the results differ from the deterministic
     profile's where the suite exercises the parameter)."""
-    monkeypatch.setenv("WAST_ORACLE_ENGINE", engine)
+    assert RELAXED_FILES, "the 3.0 suite is found but has no relaxed SIMD script"
+    on_machine(machine)
     spec = f"oracle:{choice}" if choice else "oracle"
     files = [*map(str, RELAXED_FILES), str(DATA / "relaxed_trunc.wast")]
     status, records, out = _run_all(tmp_path, capsys, "--features", "wasm-3.0", "--engine", spec, *files)
@@ -205,7 +213,6 @@ def test_the_official_relaxed_scripts_accept_every_choice(choice, engine, tmp_pa
 def _run_all(tmp_path, capsys, *args):
     """Like ``run_cli``, records keyed by (file, line) since several files run."""
     import json
-    from wast_runner.cli import main
     results = tmp_path / f"r{len(list(tmp_path.glob('r*.jsonl')))}.jsonl"
     status = main(["run", *args, "--results", str(results), "-q"])
     out = capsys.readouterr().out.splitlines()
@@ -237,8 +244,6 @@ def test_diff_allows_exactly_the_reference_alternatives(tmp_path, capsys):
 
 def test_diff_flags_a_result_outside_the_allowed_set(tmp_path, monkeypatch):
     """An engine answering with a value neither choice gives is the engine's departure, relaxed or not."""
-    from wast_runner.commands import parse_command
-    from wast_runner.diff import merge
     cmd = parse_command({"type": "assert_return", "line": 26, "action": {"type": "invoke", "field": "s",
                                                                           "args": []}, "expected": []})
     v = lambda *lanes: [{"type": "v128", "lane_type": "i32", "value": [str(x) for x in lanes]}]  # noqa: E731
@@ -283,7 +288,6 @@ def _tracker_choice(**given):
 
 
 def test_one_choice_must_give_every_result():
-    from wast_runner.relaxed import ChoiceTracker
     c = _tracker_choice
     t = ChoiceTracker()
     fmin = {c(), c(fmin=1), c(fmin=2), c(fmin=3)}

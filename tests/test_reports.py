@@ -14,6 +14,7 @@ from reports.features import feature_of
 from reports.model import Counts, slug
 from reports.sources import Sources
 from reports.values import render, render_value
+from wast_runner.cli import main
 
 
 def rec(file: str, line: int, outcome: str, engine: str = "eng", version: str = "1", suite: str | None = "wasm-2.0",
@@ -151,7 +152,6 @@ def test_html_and_json_files(tmp_path):
 
 
 def test_report_command(tmp_path, capsys):
-    from wast_runner.cli import main
     results = oracle_and_engine(tmp_path)
     status = main(["report", *results, "--html", str(tmp_path / "out"), "--json", str(tmp_path / "out.json")])
     out = capsys.readouterr().out

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from test_runner_engine import FakeEngine, make_fake
+from helpers.fake_engine import FakeEngine
+from wast_runner import timings
 from wast_runner.convert import CONVERTERS, convert
 from wast_runner.engines import ENGINES
+from wast_runner.results import ResultsWriter, read_results
 from wast_runner.run import EngineSpec, JobStats, Listener, path_jobs, run_job, run_jobs
+from wast_runner.workers import _drain, _Up, _Worker
 
 DATA = Path(__file__).parent / "data"
 
@@ -20,11 +23,9 @@ pytestmark = pytest.mark.skipif(shutil.which("wast2json") is None and not CONVER
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("WAST_RUNNER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("WAST_TESTSUITE_PATH", "")
-    monkeypatch.setitem(ENGINES, "fake", make_fake)
-    return tmp_path / "cache"
+def cache(env, runner_cache, fake_engine) -> Path:
+    """The runner's cache of this test (no testsuite on the search path, the fake engine registered)."""
+    return runner_cache
 
 
 def n_commands(wast: Path, cache: Path) -> int:
@@ -155,7 +156,6 @@ def test_a_dying_worker_costs_only_its_file(cache):
 
 
 def test_parallel_scheduling_uses_last_timings(cache):
-    from wast_runner import timings
     jobs = path_jobs([str(DATA / "pass.wast"), str(DATA / "fail.wast")])
     run_jobs(jobs, EngineSpec("fake"), Collect(), workers=2, cache=cache)
     saved = timings.load(cache)
@@ -180,7 +180,6 @@ def test_engine_options_reach_the_factory(cache):
 
 
 def test_results_are_json_lines_with_the_documented_keys(cache, tmp_path):
-    from wast_runner.results import ResultsWriter, read_results
     records: list[dict] = []
     run_job(path_jobs([str(DATA / "pass.wast")])[0], FakeEngine(), "0.0", records.append, cache)
     out = tmp_path / "r.jsonl"
@@ -205,7 +204,6 @@ def test_an_interrupted_parallel_run_passes_on_what_was_already_sent():
     import multiprocessing as mp
     from collections import deque
     from types import SimpleNamespace
-    from wast_runner.workers import _drain, _Up, _Worker
     reader, writer = mp.Pipe(duplex=False)
     up = _Up(writer)
     up.record(0, {"line": 1, "outcome": "passed"})

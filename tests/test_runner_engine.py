@@ -1,92 +1,20 @@
-"""A fake engine for the runner's tests, and tests of script execution through the Engine interface with it.
-
-The fake engine never decodes code: it decides by export names and ``fake-*`` custom sections (see the files in
-``tests/data``): ``id.*`` returns its arguments, ``unreachable`` traps, ``runaway`` exhausts, ``raise`` raises a
-Python exception, ``crash`` kills the process; a module with a ``fake-invalid`` (..) custom section fails to load
-at that stage.
-"""
+"""Script execution through the Engine interface, with the fake engine (``tests/helpers/fake_engine.py``)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from helpers.fake_engine import FakeEngine
 from oracle.features import WASM_2_0
 from wast_runner.commands import parse_command
-from wast_runner.engines.base import (Engine, EngineOptions, Exhausted, Loaded, LoadFailed, NotFound, Returned,
-                                      Trapped)
+from wast_runner.progress import Progress
 from wast_runner.results import FileContext
+from wast_runner.run import Job, JobStats
 from wast_runner.script import ScriptRun
+from wast_runner.tally import Counts
 
 DATA = Path(__file__).parent / "data"
-
-MARKERS = {
-    b"fake-invalid": ("invalid", "type mismatch"),
-    b"fake-unlinkable": ("unlinkable", "unknown import"),
-    b"fake-uninstantiable": ("uninstantiable", "unreachable executed"),
-}
-
-
-class FakeModule:
-    def __init__(self, name: str | None):
-        self.name = name
-
-
-class FakeEngine(Engine):
-    name = "fake"
-
-    def __init__(self, options: EngineOptions | None = None):
-        self.options = options or EngineOptions()
-        self.resets = 0
-        self.registered: dict[str, FakeModule] = {}
-        self.features = None
-
-    def version(self) -> str:
-        return "0.0"
-
-    def reset(self, features=WASM_2_0) -> None:
-        self.resets += 1
-        self.registered = {}
-        self.features = features
-
-    def load(self, data: bytes, name=None):
-        if data[:4] != b"\0asm":
-            return LoadFailed("malformed", "magic header not detected")
-        if data[4:8] != b"\1\0\0\0":
-            return LoadFailed("malformed", "unknown binary version")
-        if b"fake-raise" in data:
-            raise RuntimeError("fake engine bug while loading")
-        for marker, (stage, message) in MARKERS.items():
-            if marker in data:
-                return LoadFailed(stage, message)
-        return Loaded(FakeModule(name))
-
-    def register(self, handle, as_name: str) -> None:
-        self.registered[as_name] = handle
-
-    def invoke(self, handle, field: str, args):
-        if field.startswith("id."):
-            return Returned([a.value for a in args], [a.type for a in args])
-        if field == "unreachable":
-            return Trapped("unreachable executed")
-        if field == "runaway":
-            return Exhausted("call stack exhausted")
-        if field == "raise":
-            return 1 // 0
-        if field == "crash":
-            os._exit(3)
-        return NotFound(f"no exported function {field!r}")
-
-    def get(self, handle, field: str):
-        if field.startswith("g.i32."):
-            return Returned([int(field.rsplit(".", 1)[1])], ["i32"])
-        return NotFound(f"no exported global {field!r}")
-
-
-def make_fake(options: EngineOptions) -> Engine:
-    return FakeEngine(options)
-
 
 # -- script execution with the fake engine -----------------------------------------------------------------------
 
@@ -245,9 +173,6 @@ def test_module_definitions_and_instances():
 def test_progress_live_counter_on_a_terminal_and_lines_otherwise():
     import io
 
-    from wast_runner.progress import Progress
-    from wast_runner.run import Job, JobStats
-    from wast_runner.tally import Counts
 
     class Tty(io.StringIO):
         def isatty(self):

@@ -16,7 +16,7 @@ COMMIT = "b592bd4ba39951ed28cbdf71ba7267dc846f3cf8"
 CONFTEST = f"""
 import sys
 sys.path.insert(0, {str(TESTS)!r})
-from test_runner_engine import make_fake
+from helpers.fake_engine import make_fake
 from wast_runner.engines import ENGINES
 ENGINES["fake"] = make_fake
 """

@@ -1,27 +1,24 @@
 """Validation (``oracle.valid``): hand-built modules, matching, and the official 2.0 suite's ``assert_invalid``.
 
-The suite test converts every top-level .wast of the 2.0 suite with ``wast2json``, decodes each binary module
-with ``oracle.binary.decode.decode_module`` and checks that modules which must be valid (``module``,
+The suite test converts every top-level .wast of the 2.0 suite as the runner converts it, decodes each binary
+module with ``oracle.binary.decode.decode_module`` and checks that modules which must be valid (``module``,
 ``assert_unlinkable``, ``assert_uninstantiable``, ``assert_trap`` of a module) validate and that every binary
 ``assert_invalid`` raises ``Invalid`` whose message starts with the expected text.
 """
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
+from helpers.suites import convert_file, file_params, script_commands
+from helpers.wasm_binary import add_data_count_section
+from oracle.binary.decode import decode_module
 from oracle.errors import Invalid, Malformed
 from oracle.features import WASM_2_0, WASM_3_0
 from oracle.syntax.module import (Data, Elem, Export, Func, Global, Import, Instr, Mem, MemArg, Module, Table)
 from oracle.syntax.types import (EXTERNREF, FUNCREF, FuncType, GlobalType, Limits, MemType, RefType, TableType)
 from oracle.valid.matching import (BOT, match_externtype, match_limits, match_reftype, match_valtype)
 from oracle.valid.module import validate_module
-
-SUITE_2_0 = Path("/work/shared/testsuite/b592bd4ba39951ed28cbdf71ba7267dc846f3cf8")
+from wast_runner.convert import Conversion
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------
@@ -298,73 +295,23 @@ def test_matching():
 
 # -- the official suite -------------------------------------------------------------------------------------------
 
-def _read_leb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return result, pos
-
-
-def add_data_count_section(data: bytes) -> bytes:
-    """Insert the data count section that wabt leaves out when a module has no data segments.
-
-    The suite's ``assert_invalid`` modules that use ``data.drop``/``memory.init`` without any data segment are
-    text modules; the reference interpreter validates them directly, but ``wast2json`` encodes them without a
-    data count section, which the binary format then rejects as malformed ("data count section required").
-    Adding the section (count = number of data segments) restores the module the text denotes.
-    """
-    pos, sections = 8, []
-    while pos < len(data):
-        start = pos
-        section_id = data[pos]
-        size, pos = _read_leb(data, pos + 1)
-        sections.append((section_id, start, pos, pos + size))
-        pos += size
-    count = next((_read_leb(data, body)[0] for sid, _, body, _ in sections if sid == 11), 0)
-    code_start = next(start for sid, start, _, _ in sections if sid == 10)
-    payload = _leb(count)
-    return data[:code_start] + bytes([12]) + _leb(len(payload)) + payload + data[code_start:]
-
-
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
 #: Commands whose module must be valid.
 _MUST_VALIDATE = ("module", "assert_unlinkable", "assert_uninstantiable")
 
 
-def _suite_files() -> list[Path]:
-    return sorted(SUITE_2_0.glob("*.wast")) if SUITE_2_0.is_dir() else []
-
-
-def run_suite_file(wast: Path, workdir: Path, features=WASM_2_0, wast2json_flags=()) -> dict[str, int]:
-    """Convert ``wast`` and check every module; returns counts, raises AssertionError listing failures."""
-    from oracle.binary.decode import decode_module
-
-    json_path = workdir / (wast.stem + ".json")
-    subprocess.run(["wast2json", *wast2json_flags, str(wast), "-o", str(json_path)], check=True, capture_output=True)
-    script = json.loads(json_path.read_text())
+def check_suite_file(conv: Conversion, wast: str, features=WASM_2_0) -> dict[str, int]:
+    """Check every module of a converted script; returns counts, raises AssertionError listing failures."""
     counts = {"valid": 0, "invalid": 0, "skipped": 0, "data_count_added": 0}
     failures = []
-    for cmd in script["commands"]:
+    for cmd in script_commands(conv):
         kind = cmd["type"]
         if kind not in _MUST_VALIDATE and kind != "assert_invalid":
             continue
         if cmd.get("module_type", "binary") != "binary":
             counts["skipped"] += 1
             continue
-        where = f"{wast.name}:{cmd['line']}"
-        data = (workdir / cmd["filename"]).read_bytes()
+        where = f"{wast}:{cmd['line']}"
+        data = conv.module_bytes(cmd["filename"])
         try:
             try:
                 module = decode_module(data, features)
@@ -396,28 +343,22 @@ def run_suite_file(wast: Path, workdir: Path, features=WASM_2_0, wast2json_flags
     return counts
 
 
-@pytest.mark.skipif(shutil.which("wast2json") is None, reason="wast2json not installed")
-@pytest.mark.parametrize("wast", _suite_files(), ids=lambda p: p.name)
-def test_suite(wast: Path, tmp_path: Path):
-    pytest.importorskip("oracle.binary.decode")
-    run_suite_file(wast, tmp_path)
+@pytest.mark.parametrize("suite, wast", file_params("wasm-2.0"))
+def test_suite(suite, wast):
+    conv = convert_file(suite, wast)
+    assert conv.error is None, f"{conv.converter} cannot convert {wast}: {conv.error}"
+    check_suite_file(conv, wast)
 
 
-def _proposal_files() -> list[Path]:
-    root = SUITE_2_0 / "proposals"
-    return sorted(root.glob("multi-memory/*.wast")) + sorted(root.glob("memory64/*.wast"))
+#: The proposals' scripts also use multiple memories (memory64), tags (memory64's imports.wast) and typed function
+#: references (memory64's table.wast).
+PROPOSAL_FEATURES = WASM_2_0.with_("multi-memory", "memory64", "exceptions", "function-references")
 
 
-#: The memory64 proposal's scripts also use multiple memories and (in imports.wast) tags.
-PROPOSAL_FEATURES = WASM_2_0.with_("multi-memory", "memory64", "exceptions")
-
-
-@pytest.mark.skipif(shutil.which("wast2json") is None, reason="wast2json not installed")
-@pytest.mark.parametrize("wast", _proposal_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_proposal_suite(wast: Path, tmp_path: Path):
+@pytest.mark.parametrize("suite, wast", file_params("multi-memory", "memory64"))
+def test_proposal_suite(suite, wast):
     """The multi-memory and memory64 proposals' scripts (in the 2.0 suite's ``proposals`` folder)."""
-    pytest.importorskip("oracle.binary.decode")
-    try:
-        run_suite_file(wast, tmp_path, PROPOSAL_FEATURES)
-    except subprocess.CalledProcessError as e:
-        pytest.skip(f"wast2json cannot convert {wast.name}: {e.stderr.decode(errors='replace')[:200]}")
+    conv = convert_file(suite, wast)
+    if conv.error is not None:
+        pytest.skip(f"{conv.converter} cannot convert {wast}: {conv.error[:200]}")
+    check_suite_file(conv, wast, PROPOSAL_FEATURES)

@@ -6,21 +6,21 @@ and SIMD instructions, evaluating the SIMD instructions through their templates.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from helpers.suites import convert_file, file_params, script_commands
 import oracle.exec.relaxed as relaxed
 import oracle.exec.vector as vector
 from oracle.exec.vector import SIMD_SHAPES, v128_from_lanes, v128_lanes
 from oracle.runtime.relaxed import RelaxedParameters
 from oracle.exec.vector_ops import VECTOR_MEMORY, VECTOR_OPS, MemOp
 from oracle.runtime.values import MASK32, f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
+from wast_runner.convert import Conversion
 
 I8, I16, I32, I64, F32, F64 = (SIMD_SHAPES[n] for n in ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"))
 F32_CANON = 0x7FC0_0000
@@ -370,10 +370,8 @@ def test_public_names_are_prefixed():
 
 # --- The official suite --------------------------------------------------------------------------------------------
 
-SUITE = Path("/work/shared/testsuite/b592bd4ba39951ed28cbdf71ba7267dc846f3cf8")
-SUITE_3_0 = Path("/work/shared/testsuite/193e551ff22663995b1ac95dc62344133669e14b")
-_SUITE_FILES = sorted(SUITE.glob("simd_*.wast")) + sorted(SUITE_3_0.glob("*relaxed*.wast"))
-_TOOLS = shutil.which("wast2json") and shutil.which("wasm2wat")
+#: The SIMD scripts of 2.0 and the relaxed SIMD scripts of 3.0 (``helpers.suites``: a missing suite is a skip).
+_SUITE_FILES = file_params("wasm-2.0", pattern="simd_*.wast") + file_params("wasm-3.0", pattern="*relaxed*.wast")
 
 
 class _Unsupported(Exception):
@@ -564,16 +562,15 @@ def _matches(expected: dict, actual: object) -> bool:
     return int(expected["value"]) == actual
 
 
-def replay_suite_file(wast: Path, workdir: Path) -> tuple[int, int, list[str]]:
-    """Replay a .wast file's ``assert_return`` commands on supported functions: (checked, matched, failures)."""
-    out = workdir / (wast.stem + ".json")
-    subprocess.run(["wast2json", "--enable-all", str(wast), "-o", str(out)], check=True, capture_output=True)
-    commands = json.loads(out.read_text())["commands"]
+def replay_suite_file(conv: Conversion, wast: str) -> tuple[int, int, list[str]]:
+    """Replay a converted .wast file's ``assert_return`` commands on supported functions: (checked, matched,
+    failures)."""
+    commands = script_commands(conv)
     checked, matched, failures = 0, 0, []
     module = None
     for command in commands:
         if command["type"] == "module":
-            wat = subprocess.run(["wasm2wat", "--enable-all", str(workdir / command["filename"])],
+            wat = subprocess.run([WASM2WAT, "--enable-all", str(conv.folder / command["filename"])],
                                  capture_output=True, text=True)
             module = _Module(wat.stdout) if wat.returncode == 0 else None
             continue
@@ -596,12 +593,18 @@ def replay_suite_file(wast: Path, workdir: Path) -> tuple[int, int, list[str]]:
         if any(len(results) == len(expected) and all(map(_matches, expected, results)) for expected in alternatives):
             matched += 1
         else:
-            failures.append(f"{wast.name}:{command['line']}")
+            failures.append(f"{wast}:{command['line']}")
     return checked, matched, failures
 
 
-@pytest.mark.skipif(not _TOOLS or not _SUITE_FILES, reason="needs wabt tools and the official test suite")
-@pytest.mark.parametrize("wast", _SUITE_FILES, ids=lambda p: p.name)
-def test_official_simd_suite(wast, tmp_path):
-    checked, matched, failures = replay_suite_file(wast, tmp_path)
+#: wasm2wat prints each module for the straight-line evaluator above (a wabt tool, not a converter of scripts).
+WASM2WAT = shutil.which("wasm2wat")
+
+
+@pytest.mark.skipif(WASM2WAT is None, reason="needs wabt's wasm2wat")
+@pytest.mark.parametrize("suite, wast", _SUITE_FILES)
+def test_official_simd_suite(suite, wast):
+    conv = convert_file(suite, wast)
+    assert conv.error is None, f"{conv.converter} cannot convert {wast}: {conv.error}"
+    checked, matched, failures = replay_suite_file(conv, wast)
     assert not failures, f"{len(failures)} of {checked} assertions differ: {failures[:10]}"

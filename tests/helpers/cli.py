@@ -1,4 +1,5 @@
-"""Shared helpers of the adapter and diff tests: run the CLI on files and read back its records."""
+"""Helpers of the adapter, diff and relaxed tests: run the CLI on files and read back its records; the test
+engines as ``--engine`` specs; markers for optional engines."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import pytest
 
 from wast_runner.cli import main
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).resolve().parent.parent
 DATA = TESTS / "data"                       # the runner's shared test scripts
 ENGINES_DIR = TESTS / "engines"             # test engines and the adapter tests' own scripts
 ADAPTER_DATA = ENGINES_DIR / "data"
