@@ -1,6 +1,7 @@
 """Table instances (spec ``exec/runtime.rst``, "Table Instances"; ``exec/modules.rst``, "growtable")."""
 from __future__ import annotations
 
+from ..errors import Exhaustion
 from ..syntax.types import TableType
 
 #: The oracle's resource limit for one table, in elements (growth beyond it fails, as the spec allows).
@@ -13,6 +14,10 @@ class TableInst:
     __slots__ = ("type", "elem", "limit")
 
     def __init__(self, type: TableType, init: object = None, limit: int = DEFAULT_MAX_ELEMS):
+        # Allocation may fail for lack of resources (appendix/implementation.rst, "Execution": the size of a
+        # table): past the oracle's limit that is an ``Exhaustion`` outcome, never Python's MemoryError.
+        if type.limits.min > limit:
+            raise Exhaustion(f"out of memory: table of {type.limits.min} elements exceeds the limit of {limit}")
         self.type = type
         self.elem: list = [init] * type.limits.min
         self.limit = limit
