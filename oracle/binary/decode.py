@@ -19,7 +19,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable
 
-from ..errors import Malformed
+from ..errors import Exhaustion, Malformed
 from ..features import WASM_2_0, Features
 from ..syntax.instructions import INSTRUCTIONS, PREFIXES
 from ..syntax.module import (Custom, Data, Elem, Export, Expr, Func, Global, Import, Instr, Mem, MemArg, Module,
@@ -63,8 +63,16 @@ UNEXPECTED_END = "unexpected end"
 SIZE_MISMATCH = "section size mismatch"
 
 
+#: The oracle's implementation limit on the locals of one function (appendix/implementation.rst, "Syntactic
+#: Limits": an implementation may limit "the number of locals in a function"). Beyond it a well-formed module is
+#: refused with ``Exhaustion`` rather than expanded into a list of billions of types. 50,000 is the limit V8 and
+#: wasmparser (wasmtime) apply.
+MAX_LOCALS = 50_000
+
+
 def decode_module(data: bytes, features: Features = WASM_2_0) -> Module:
-    """Decode ``data`` (spec ``binary/modules.rst``, "Modules"); raises ``Malformed``."""
+    """Decode ``data`` (spec ``binary/modules.rst``, "Modules"); raises ``Malformed``, or ``Exhaustion`` where a
+    well-formed module exceeds one of the oracle's implementation limits (``MAX_LOCALS``)."""
     return _ModuleDecoder(bytes(data), features).module()
 
 
@@ -531,6 +539,8 @@ class _ModuleDecoder:
             size = r.length()
             start = r.pos
             end = start + size
+            if end > len(data):  # a section's contents must lie inside the module (a custom section's too)
+                raise r.error(UNEXPECTED_END, start)
             if sid == CUSTOM:
                 m.customs.append(self.custom(end, last))
             elif sid == TYPE:
@@ -676,8 +686,11 @@ class _ModuleDecoder:
         start = r.pos
         features = self.features
         decls = r.list(lambda: (r.u32(), read_valtype(r, features)))
-        if sum(n for n, _ in decls) > 0xFFFF_FFFF:
+        total = sum(n for n, _ in decls)
+        if total > 0xFFFF_FFFF:  # binary/modules.rst, "Code Section": fewer than 2^32 locals, else malformed
             raise r.error("too many locals", start)
+        if total > MAX_LOCALS:
+            raise Exhaustion(f"too many locals: {total} exceeds the oracle's limit of {MAX_LOCALS}")
         local_types = [t for n, t in decls for _ in range(n)]
         body = self.expr()
         self.code_uses_data |= self.expr_uses_data

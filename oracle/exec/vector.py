@@ -227,7 +227,7 @@ def _convert(src: SimdShape, dst: SimdShape, f: Callable, signed: bool = False, 
     """``vcvtop_half?_zero?`` (``exec/numerics.rst``, "vcvtop"): ``f`` on the selected source lanes.
 
     ``half`` ("low"/"high") takes half of the source lanes; ``zero`` fills the upper result lanes with zeros.
-    Float results are rounded to ``dst``'s lane format, NaNs canonical. Extension (``extend_half_sx``) is the
+    Float results are rounded to ``dst``'s lane format; a NaN is the one the scalar conversion gives. Extension (``extend_half_sx``) is the
     conversion with ``f`` the identity on the (signed) lanes.
     """
     decode = _decoder(signed)
@@ -235,9 +235,11 @@ def _convert(src: SimdShape, dst: SimdShape, f: Callable, signed: bool = False, 
     start = count if half == "high" else 0
     fill = [0.0 if dst.is_float else 0] * (dst.count - count) if zero else []
     lane = f
-    if dst.is_float:
-        result = _float_result(dst)
-        lane = lambda x: result(f(x))  # noqa: E731
+    if dst.is_float and dst.lane_bits == 32:
+        # ``f`` gives the exact result (an integer as float) or the lane's result already (demote): round once.
+        # NaNs pass as ``f`` made them: promote and demote keep sign and payload, quieted, like their scalar forms
+        # and the reference interpreter (both the canonical and that NaN are allowed; one choice for both forms).
+        lane = lambda x: (lambda y: y if y != y else f32_round(y))(f(x))  # noqa: E731
 
     def op(v: int) -> int:
         return v128_from_lanes([lane(x) for x in decode(v, src)[start:start + count]] + fill, dst)

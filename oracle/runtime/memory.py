@@ -21,7 +21,7 @@ from __future__ import annotations
 import mmap
 import struct
 
-from ..errors import Trap
+from ..errors import Exhaustion, Trap
 from ..syntax.types import MemType
 
 PAGE_SIZE = 65536
@@ -71,6 +71,10 @@ class MemInst:
     __slots__ = ("type", "data", "limit_pages", "_bindings")
 
     def __init__(self, type: MemType, limit_pages: int = DEFAULT_MAX_PAGES):
+        # As for tables: a memory larger than the oracle's limit fails to allocate (``Exhaustion``), instead of
+        # reaching mmap with a size it cannot map (OverflowError, OSError).
+        if type.limits.min > limit_pages:
+            raise Exhaustion(f"out of memory: memory of {type.limits.min} pages exceeds the limit of {limit_pages}")
         self.type = type
         self.limit_pages = limit_pages
         self.data = _new_buffer(type.limits.min * PAGE_SIZE)

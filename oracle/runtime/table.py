@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..errors import Trap
+from ..errors import Exhaustion, Trap
 from ..syntax.types import TableType
 
 #: The oracle's resource limit for one table, in elements (growth beyond it fails, as the spec allows).
@@ -23,6 +23,10 @@ class TableInst:
     __slots__ = ("type", "elem", "limit")
 
     def __init__(self, type: TableType, init: object = None, limit: int = DEFAULT_MAX_ELEMS):
+        # Allocation may fail for lack of resources (appendix/implementation.rst, "Execution": the size of a
+        # table): past the oracle's limit that is an ``Exhaustion`` outcome, never Python's MemoryError.
+        if type.limits.min > limit:
+            raise Exhaustion(f"out of memory: table of {type.limits.min} elements exceeds the limit of {limit}")
         self.type = type
         self.elem: list = [init] * type.limits.min
         self.limit = limit
