@@ -171,13 +171,13 @@ class FuncBody:
         if folded:
             if not self._folded_body(op, cur):
                 self.labels.pop()
-                self.out.append(Instr("end"))
+                self._end()
             return
         stop = self.instrs(cur)
         if op == "if" and stop is not None and stop.value == "else":
             cur.next()
             self.end_label(cur, name)
-            self.out.append(Instr("else"))
+            self.else_()
             stop = self.instrs(cur)
         if op == "try":
             while stop is not None and stop.value in ("catch", "catch_all"):
@@ -198,6 +198,17 @@ class FuncBody:
         cur.next()
         self.end_label(cur, name)
         self.labels.pop()
+        self._end()
+
+    def else_(self) -> None:
+        self.out.append(Instr("else"))
+        self._else_at = len(self.out)
+
+    def _end(self) -> None:
+        # An empty else branch is the same abstract syntax as none; encoders (the reference interpreter's, wabt)
+        # write none, so the decoder would give none.
+        if getattr(self, "_else_at", -1) == len(self.out) and self.out[-1].op == "else":
+            self.out.pop()
         self.out.append(Instr("end"))
 
     def _folded_body(self, op: str, cur: Cursor) -> bool:
@@ -207,7 +218,7 @@ class FuncBody:
                 raise cur.error("unexpected token")
             self._clause(cur.next())
             if cur.peek_head("else"):
-                self.out.append(Instr("else"))
+                self.else_()
                 self._clause(cur.next())
             cur.end()
         elif op == "try":

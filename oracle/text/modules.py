@@ -341,7 +341,8 @@ class ModuleParser:
             if c.peek_token("id") or c.peek_token("num") or c.peek_keyword("func"):
                 if c.peek_keyword("func"):
                     c.next()
-                etype, init = self.func_index_elems(c)
+                # Function indices inside a table: the segment has the table's element type.
+                etype, init = rt, self.func_index_elems(c)[1]
             elif is_reftype(c.peek()):
                 etype, init = self.elemlist(c)
             else:
