@@ -5,6 +5,7 @@ module equals the decoding of the binary the runner's converter made of it, and 
 Run as a program (``python tests/test_text_suite.py``) it prints the counts of the whole measurement."""
 from __future__ import annotations
 
+import copy
 import sys
 from collections import Counter
 
@@ -12,6 +13,8 @@ import pytest
 
 from oracle.binary.decode import decode_module
 from oracle.errors import Malformed
+from oracle.syntax.module import Instr
+from oracle.syntax.types import FUNCREF, FuncType
 from oracle.text.script import Assertion, ScriptModule, parse_script
 
 from text_helpers import converted, module_key, suite_wast_files
@@ -20,10 +23,44 @@ SUITES = ("wasm-3.0", "wasm-2.0")
 FILES = [(s, p, rel) for s in SUITES for p, rel in suite_wast_files(s)]
 
 
-def normalised(m):
-    """The module as compared: custom sections and the data count (encoding choices) left out."""
+#: Modules where the converter's binary differs from the spec's text format, and we follow the spec: wasm-tools
+#: 1.262 does not reuse an explicit singular final function type for an implicit type use (``text/types.rst``,
+#: "Abbreviations": "the smallest existing type index whose recursive type definition parses into a singular,
+#: final function type"; the scripts' own comments say so, e.g. type-rec.wast:45 "the implicit type of $f is $ft").
+CONVERTER_DIVERGENCES = {
+    ("wasm-3.0", "type-rec.wast", 45), ("wasm-3.0", "type-rec.wast", 185), ("wasm-3.0", "type-rec.wast", 197),
+    ("wasm-3.0", "type-subtyping.wast", 344), ("wasm-3.0", "type-subtyping.wast", 373),
+}
+
+
+def normalised(m, loose: bool = False):
+    """The module as compared: custom sections and the data count (encoding choices) left out. ``loose`` also
+    forgets the choices the two converters make differently from each other (and from the reference
+    interpreter's encoder): an empty ``else`` (wabt drops it, wasm-tools keeps it), a block type ``(type x)`` of
+    type ``[] -> [t?]`` (wabt writes the short form), and the type of an element segment of function indices
+    (wabt: ``funcref``, wasm-tools: ``(ref func)``)."""
+    m = copy.deepcopy(m)
     m.data_count = None
+    if loose:
+        for f in m.funcs:
+            f.body = _loose_body(f.body, m.types)
+        for e in m.elems:
+            if all(len(x) == 2 and x[0].op == "ref.func" for x in e.init) and e.type.heap == "func":
+                e.type = FUNCREF
     return module_key(m, customs=False)
+
+
+def _loose_body(body, types):
+    out = []
+    for i, ins in enumerate(body):
+        if ins.op == "else" and i + 1 < len(body) and body[i + 1].op == "end":
+            continue
+        if ins.op in ("block", "loop", "if") and isinstance(ins.args[0], int) and ins.args[0] < len(types):
+            ft = types[ins.args[0]]
+            if isinstance(ft, FuncType) and not ft.params and len(ft.results) <= 1:
+                ins = Instr(ins.op, (ft.results[0] if ft.results else None,))
+        out.append(ins)
+    return out
 
 
 def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
@@ -75,6 +112,10 @@ def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
             continue
         if normalised(ours) == normalised(ref):
             counts["agree"] += 1
+        elif normalised(ours, loose=True) == normalised(ref, loose=True):
+            counts["agree_up_to_encoding_choices"] += 1
+        elif (suite, rel, mod.line) in CONVERTER_DIVERGENCES:
+            counts["converter_divergence"] += 1
         else:
             counts["disagree"] += 1
             problems.append(f"{where}: {kind}: module differs from {conv.converter}'s binary")

@@ -341,7 +341,8 @@ class ModuleParser:
             if c.peek_token("id") or c.peek_token("num") or c.peek_keyword("func"):
                 if c.peek_keyword("func"):
                     c.next()
-                # Function indices inside a table: the segment has the table's element type.
+                # Function indices inside a table: the segment has the table's element type (as wabt and
+                # wasm-tools encode it; ``(ref func)`` would not match a table of a concrete function type).
                 etype, init = rt, self.func_index_elems(c)[1]
             elif is_reftype(c.peek()):
                 etype, init = self.elemlist(c)
