@@ -17,9 +17,9 @@ from ..syntax.instructions import BY_NAME, InstrInfo
 from ..syntax.module import Instr, MemArg
 from ..runtime.values import f32_from_bits, f64_from_bits
 from ..syntax.types import FuncType
-from .lexer import SExpr, TextError, Token
+from .lexer import SExpr, TextError, Token, is_known_keyword
 from .types import Cursor, IdContext, _unexpected, decls, heaptype, reftype, sub, valtype
-from .values import float_bits, parse_i, parse_u
+from .values import float_bits, int_literal, parse_i, parse_u
 
 #: Keywords that close or split a structured instruction's body.
 _BODY_ENDS = ("end", "else", "catch", "catch_all", "delegate")
@@ -52,6 +52,25 @@ def natural_alignment(op: str) -> int:
         return (int(m.group(1)) // 8).bit_length() - 1
     width = {"i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}[op.split(".")[0]]
     return width.bit_length() - 1
+
+
+def out_of_order(cur: Cursor) -> None:
+    """A type use is ``(type x)? (param ...)* (result ...)*`` in this order; anything of it left is misplaced."""
+    if cur.peek_head("type", "param", "result"):
+        raise cur.error("unexpected token")
+
+
+def lane_index(tok: Token) -> int:
+    """``laneidx``: a ``u8``. The reference interpreter reads any integer and range-checks it (so ``-1`` is out of
+    range); anything else is a malformed lane index."""
+    lit = int_literal(tok)
+    if lit is None:
+        if tok.kind == "num":
+            raise tok.error("malformed lane index")
+        raise tok.error("unexpected token" if tok.kind != "reserved" else "unknown operator")
+    if not 0 <= lit[0] < 256:
+        raise tok.error("i8 constant out of range")
+    return lit[0]
 
 
 class FuncBody:
@@ -126,6 +145,7 @@ class FuncBody:
             c.end()
         params = decls(cur, "param", self.ctx, valtype)
         results = decls(cur, "result", self.ctx, valtype)
+        out_of_order(cur)
         if x is not None:
             self._check_inline(x, params, results, cur)
             return x
@@ -288,7 +308,7 @@ class FuncBody:
     def _info(self, head: Token) -> InstrInfo:
         info = BY_NAME.get(head.value)  # type: ignore[arg-type]
         if info is None or head.value in _BODY_ENDS or head.value == "try":
-            raise head.error("unknown operator")
+            raise head.error("unexpected token" if is_known_keyword(head.value) else "unknown operator")  # type: ignore[arg-type]
         return info
 
     # -- immediates (by kind of the opcode table) --------------------------------------------------------------
@@ -319,7 +339,8 @@ class FuncBody:
         t = cur.peek_token("keyword")
         if t is not None and t.value.startswith("offset="):  # type: ignore[union-attr]
             cur.next()
-            offset = parse_u(Token("num", t.value[7:], t.file, t.line, t.column + 7), 64)  # type: ignore[index]
+            width = 64 if "memory64" in self.ctx.features else 32
+            offset = parse_u(Token("num", t.value[7:], t.file, t.line, t.column + 7), width)  # type: ignore[index]
             t = cur.peek_token("keyword")
         if t is not None and t.value.startswith("align="):  # type: ignore[union-attr]
             cur.next()
@@ -370,7 +391,7 @@ class FuncBody:
             if t is not None and (t.kind == "id" or (t.kind == "num" and self._lane_follows(cur))):
                 memidx = ctx.index(cur.next_token(), "memory")
             ma = self._memarg(op, cur, memidx=False)._replace(memidx=memidx)
-            return (ma, parse_u(cur.next_token(), 8))
+            return (ma, lane_index(cur.next_token()))
         if kind in ("memory.copy", "table.copy"):
             space = "memory" if kind == "memory.copy" else "table"
             a = self._index_or(cur, space, None)
@@ -396,12 +417,12 @@ class FuncBody:
         if kind == "shuffle":
             lanes = []
             while cur.peek_token("num"):
-                lanes.append(parse_u(cur.next_token(), 8))
+                lanes.append(lane_index(cur.next_token()))
             if len(lanes) != 16:
                 raise cur.error("invalid lane length")
             return (tuple(lanes),)
         if kind == "laneidx":
-            return (parse_u(cur.next_token(), 8),)
+            return (lane_index(cur.next_token()),)
         if kind == "heaptype":
             return (heaptype(cur.next(), ctx),)
         if kind == "struct_field":
@@ -446,6 +467,7 @@ class FuncBody:
             c.end()
         params = decls(cur, "param", self.ctx, valtype)
         results = decls(cur, "result", self.ctx, valtype)
+        out_of_order(cur)
         if x is not None:
             self._check_inline(x, params, results, cur)
             return x
@@ -459,6 +481,8 @@ class FuncBody:
         value = 0
         for k in range(n):
             t = cur.peek_token()
+            if t is not None and t.kind == "reserved":
+                raise t.error("unknown operator")
             if t is None or t.kind not in ("num", "keyword") or (t.kind == "keyword" and not is_float):
                 raise cur.error("wrong number of lane literals")
             cur.next()

@@ -18,6 +18,7 @@ Token kinds:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Union
 
@@ -29,6 +30,26 @@ IDCHARS = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV
 _SPACE = frozenset(b" \t\n\r")
 _ESCAPES = {ord("t"): 0x09, ord("n"): 0x0A, ord("r"): 0x0D, ord('"'): 0x22, ord("'"): 0x27, ord("\\"): 0x5C}
 _HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+#: Keywords of the text format other than instruction names (those come from the opcode table); a keyword token
+#: that is none of these is reported as ``unknown operator``, a known one out of place as ``unexpected token``.
+OTHER_KEYWORDS = frozenset("""
+    module type func param result local import export table memory global elem data start rec sub final struct
+    array field mut ref null then else end item offset declare catch catch_ref catch_all catch_all_ref do
+    delegate tag shared unshared i8 i16 i32 i64 f32 f64 v128 i8x16 i16x8 i32x4 i64x2 f32x4 f64x2 inf nan
+    funcref externref anyref eqref i31ref structref arrayref exnref nullref nullfuncref nullexternref nullexnref
+    extern any eq i31 exn none nofunc noextern noexn binary quote definition instance register invoke get either
+    assert_return assert_trap assert_exhaustion assert_exception assert_malformed assert_invalid
+    assert_unlinkable assert_uninstantiable nan:canonical nan:arithmetic
+""".split())
+_KEYWORD_WITH_VALUE = re.compile(r"(?:offset|align)=[0-9a-fA-Fx_]+|[+-]?nan:0x[0-9a-fA-F_]+|[+-]?inf|[+-]?nan\Z")
+
+
+def is_known_keyword(word: str) -> bool:
+    """Whether ``word`` is a keyword of the text format (an instruction name, or see ``OTHER_KEYWORDS``)."""
+    from ..syntax.instructions import BY_NAME
+    return word in OTHER_KEYWORDS or word in BY_NAME or _KEYWORD_WITH_VALUE.match(word) is not None
 
 
 class TextError(Malformed):
@@ -178,7 +199,7 @@ class _Lexer:
             except UnicodeDecodeError:
                 raise self.error("malformed UTF-8 encoding", start) from None
         elif self.pos < len(src) and src[self.pos] in IDCHARS:
-            self.word()
+            self.skip_word()
         else:
             raise self.error("empty annotation id", start)
         depth = 1
@@ -202,7 +223,18 @@ class _Lexer:
                 depth -= 1
                 self.pos += 1
             else:
-                self.word()
+                self.skip_word()
+
+    def skip_word(self) -> None:
+        """Any token inside an annotation: strings are still checked, idchar sequences need not form a token."""
+        src = self.src
+        if src[self.pos] == 0x22:
+            self.string()
+            return
+        if src[self.pos] not in IDCHARS:
+            raise self.illegal(self.pos)
+        while self.pos < len(src) and src[self.pos] in IDCHARS:
+            self.pos += 1
 
     def string(self) -> bytes:
         """A string literal at ``pos`` (text/values.rst, "Strings"): raw characters are printable (no control

@@ -25,8 +25,8 @@ from ..features import WASM_3_0, Features
 from ..syntax.module import Data, Elem, Export, Func, Global, Import, Instr, Mem, Module, Table
 from ..syntax.types import (FUNCREF, I32, I64, FuncType, GlobalType, Limits, MemType, RecType, RefType, SubType,
                             TableType)
-from .instructions import FuncBody
-from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
+from .instructions import FuncBody, out_of_order
+from .lexer import SExpr, TextError, Token, is_known_keyword, parse_sexprs, tokenize
 from .types import (Cursor, IdContext, _unexpected, addrtype, decls, is_reftype, limits, reftype, sub, subtype,
                     valtype)
 from .values import parse_name, parse_u
@@ -175,6 +175,7 @@ class ModuleParser:
         names: list = []
         params = decls(cur, "param", ctx, valtype, names)
         results = decls(cur, "result", ctx, valtype)
+        out_of_order(cur)
         ft = FuncType(tuple(params), tuple(results))
         if x is None:
             return ctx.implicit_type(ft), names
@@ -210,12 +211,12 @@ class ModuleParser:
 
     def tabletype(self, cur: Cursor) -> TableType:
         at = addrtype(cur) or I32
-        lim = limits(cur)
+        lim = limits(cur, 64 if "memory64" in self.features else 32)
         return TableType(Limits(lim.min, lim.max, at), reftype(cur.next(), self.ctx))
 
     def memtype(self, cur: Cursor) -> MemType:
         at = addrtype(cur) or I32
-        lim = limits(cur)
+        lim = limits(cur, 64 if "memory64" in self.features else 32)
         shared = False
         if cur.peek_keyword("shared", "unshared"):
             shared = cur.next().value == "shared"
@@ -460,6 +461,8 @@ class ModuleParser:
 def _field_error(f) -> TextError:
     if isinstance(f, SExpr):
         head = f[0] if f else None
+        if isinstance(head, Token) and head.kind == "keyword" and is_known_keyword(head.value):  # type: ignore[arg-type]
+            return head.error("unexpected token")
         if isinstance(head, Token) and head.kind in ("keyword", "reserved"):
             return head.error("unknown operator")
         return f.error("unexpected token")

@@ -118,12 +118,18 @@ class Assertion:
 
 Command = Union[ScriptModule, ModuleInstance, Register, Action, Assertion]
 
+_MODULE_FIELDS = ("type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start", "elem",
+                  "data")
 _MODULE_ASSERTS = ("assert_malformed", "assert_invalid", "assert_unlinkable", "assert_uninstantiable")
 
 
 def parse_script(src: bytes | str, file: str = "<script>") -> list[Command]:
     """The commands of a ``.wast`` script. Text modules are grouped, not parsed (``ScriptModule.module``)."""
     items = parse_sexprs(tokenize(src, file), file)
+    if items and isinstance(items[0], SExpr) and items[0].head in _MODULE_FIELDS:
+        # A script that starts with a module field is one module given by its fields (the reference
+        # interpreter's inline modules).
+        return [ScriptModule(items[0].open.line, "text", items=items, file=file)]
     return [_command(it, file) for it in items]
 
 

@@ -305,10 +305,10 @@ def subtype(node, ctx: IdContext, field_names: dict[str, int]) -> SubType:
     return SubType(True, (), comptype(node, ctx, field_names))
 
 
-def limits(cur: Cursor) -> Limits:
-    """``limits``: ``u64 u64?`` (the address type is read by the caller)."""
-    lo = parse_u(cur.next_token(), 64)
-    hi = parse_u(cur.next_token(), 64) if cur.peek_token("num") else None
+def limits(cur: Cursor, bits: int = 64) -> Limits:
+    """``limits``: ``u64 u64?`` (``u32`` before memory64; the address type is read by the caller)."""
+    lo = parse_u(cur.next_token(), bits)
+    hi = parse_u(cur.next_token(), bits) if cur.peek_token("num") else None
     return Limits(lo, hi)
 
 

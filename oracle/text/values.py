@@ -18,7 +18,7 @@ import re
 from fractions import Fraction
 
 from ..runtime.values import f32_from_bits, f64_from_bits
-from .lexer import TextError, Token
+from .lexer import TextError, Token, is_known_keyword
 
 _DEC = r"[0-9](?:_?[0-9])*"
 _HEX = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
@@ -54,18 +54,19 @@ def _bad(tok: Token) -> TextError:
     # number at all is an unknown token.
     if tok.kind == "num" and (FLOAT_RE.match(tok.value) or NAN_RE.match(tok.value)):  # type: ignore[arg-type]
         return tok.error("unexpected token")
-    if tok.kind in ("num", "reserved"):
+    if tok.kind in ("num", "reserved") or (tok.kind == "keyword" and not is_known_keyword(tok.value)):  # type: ignore[arg-type]
         return tok.error("unknown operator")
     return tok.error("unexpected token")
 
 
 def parse_u(tok: Token, bits: int) -> int:
-    """``uN``: no sign, ``0 <= n < 2**N``."""
+    """``uN``: no sign, ``0 <= n < 2**N``. Out of range is ``iN constant out of range``, the reference
+    interpreter's message for natural numbers (indices, limits, offsets)."""
     lit = int_literal(tok)
     if lit is None or lit[1]:
         raise _bad(tok)
     if lit[0] >= 1 << bits:
-        raise tok.error(OUT_OF_RANGE)
+        raise tok.error(f"i{bits} {OUT_OF_RANGE}")
     return lit[0]
 
 
