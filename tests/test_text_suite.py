@@ -33,6 +33,11 @@ CONVERTER_DIVERGENCES = {
 }
 
 
+#: Messages of the 2.0 suite's (older) reference interpreter that 3.0's changed: a lane index out of range was a
+#: "malformed lane index", now "i8 constant out of range". The parser gives the 3.0 message.
+OLDER_MESSAGES = {("wasm-2.0", "malformed lane index")}
+
+
 def normalised(m, loose: bool = False):
     """The module as compared: custom sections and the data count (encoding choices) left out. ``loose`` also
     forgets the choices the two converters make differently from each other (and from the reference
@@ -88,7 +93,7 @@ def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
             except Malformed as e:
                 counts["malformed_rejected"] += 1
                 counts["malformed_message_matches"] += e.message.startswith(cmd.message or "")
-                if not e.message.startswith(cmd.message or ""):
+                if not e.message.startswith(cmd.message or "") and (suite, cmd.message) not in OLDER_MESSAGES:
                     problems.append(f"{where}: message {e.message!r}, expected {cmd.message!r}")
             else:
                 problems.append(f"{where}: malformed module accepted (expected {cmd.message!r})")

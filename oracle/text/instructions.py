@@ -61,13 +61,23 @@ def out_of_order(cur: Cursor) -> None:
 
 
 def lane_index(tok: Token) -> int:
-    """``laneidx``: a ``u8``. The reference interpreter reads any integer and range-checks it (so ``-1`` is out of
-    range); anything else is a malformed lane index."""
+    """``laneidx``: a ``u8`` written as a natural number (``+1``, ``1.0``, ``nan`` are unexpected tokens)."""
+    lit = int_literal(tok)
+    if lit is None or lit[1]:
+        raise tok.error("unexpected token" if tok.kind != "reserved" else "unknown operator")
+    if lit[0] >= 256:
+        raise tok.error("i8 constant out of range")
+    return lit[0]
+
+
+def shuffle_lane(tok: Token) -> int:
+    """A lane index of ``i8x16.shuffle``: any integer literal, range-checked as the reference interpreter does
+    (``-1`` is out of range); a float is a malformed lane index."""
     lit = int_literal(tok)
     if lit is None:
-        if tok.kind == "num":
-            raise tok.error("malformed lane index")
-        raise tok.error("unexpected token" if tok.kind != "reserved" else "unknown operator")
+        if tok.kind == "reserved":
+            raise tok.error("unknown operator")
+        raise tok.error("malformed lane index")
     if not 0 <= lit[0] < 256:
         raise tok.error("i8 constant out of range")
     return lit[0]
@@ -155,6 +165,8 @@ class FuncBody:
 
     def _check_inline(self, x: int, params: list, results: list, cur: Cursor) -> None:
         if params or results:
+            if x >= self.ctx.explicit_types:
+                raise cur.items[cur.pos - 1].error("unknown type")
             ft = self.ctx.functype(x)
             if ft is None or ft != FuncType(tuple(params), tuple(results)):
                 raise cur.error("inline function type") if cur.at_end() else \
@@ -308,7 +320,7 @@ class FuncBody:
     def _info(self, head: Token) -> InstrInfo:
         info = BY_NAME.get(head.value)  # type: ignore[arg-type]
         if info is None or head.value in _BODY_ENDS or head.value == "try":
-            raise head.error("unexpected token" if is_known_keyword(head.value) else "unknown operator")  # type: ignore[arg-type]
+            raise head.unexpected()
         return info
 
     # -- immediates (by kind of the opcode table) --------------------------------------------------------------
@@ -337,6 +349,12 @@ class FuncBody:
         offset = 0
         align = natural_alignment(op)
         t = cur.peek_token("keyword")
+        for word in (t, cur.items[cur.pos + 1] if cur.pos + 1 < len(cur.items) else None):
+            # A malformed offset=/align= value is no token at all for the reference lexer.
+            if isinstance(word, Token) and word.kind == "keyword" and word.value.startswith(("offset=", "align=")):
+                lit = int_literal(Token("num", word.value.split("=", 1)[1], word.file, word.line, word.column))
+                if lit is None or lit[1]:
+                    raise word.error("unknown operator")
         if t is not None and t.value.startswith("offset="):  # type: ignore[union-attr]
             cur.next()
             width = 64 if "memory64" in self.ctx.features else 32
@@ -415,12 +433,12 @@ class FuncBody:
         if kind == "v128":
             return (self.v128(cur),)
         if kind == "shuffle":
-            lanes = []
-            while cur.peek_token("num"):
-                lanes.append(lane_index(cur.next_token()))
-            if len(lanes) != 16:
-                raise cur.error("invalid lane length")
-            return (tuple(lanes),)
+            toks = []
+            while cur.peek_token("num") or cur.peek_token("keyword") or cur.peek_token("reserved"):
+                toks.append(cur.next_token())
+            if len(toks) != 16:
+                raise (toks[16] if len(toks) > 16 else cur).error("invalid lane length")
+            return (tuple(shuffle_lane(t) for t in toks),)
         if kind == "laneidx":
             return (lane_index(cur.next_token()),)
         if kind == "heaptype":
@@ -474,21 +492,21 @@ class FuncBody:
         return self.ctx.implicit_type(FuncType(tuple(params), tuple(results)))
 
     def v128(self, cur: Cursor) -> int:
+        """``v128.const shape lane*``: the lanes are counted before they are read (as the reference interpreter
+        does, so too many or too few is the error even when a lane is also out of range)."""
         shape = cur.next_token()
         if shape.kind != "keyword" or shape.value not in _SHAPES:
             raise shape.error("unexpected token")
         n, bits, is_float = _SHAPES[shape.value]  # type: ignore[index]
+        toks = []
+        while cur.peek_token("num") or cur.peek_token("reserved") or cur.peek_token("keyword"):
+            toks.append(cur.next_token())
+        if len(toks) != n:
+            raise (toks[n] if len(toks) > n else cur).error("wrong number of lane literals")
         value = 0
-        for k in range(n):
-            t = cur.peek_token()
-            if t is not None and t.kind == "reserved":
+        for k, t in enumerate(toks):
+            if t.kind == "reserved" or (t.kind == "keyword" and not is_known_keyword(t.value)):  # type: ignore[arg-type]
                 raise t.error("unknown operator")
-            if t is None or t.kind not in ("num", "keyword") or (t.kind == "keyword" and not is_float):
-                raise cur.error("wrong number of lane literals")
-            cur.next()
             lane = float_bits(t, bits) if is_float else parse_i(t, bits)
             value |= lane << (k * bits)
         return value
-
-
-__all__ = ["FuncBody", "natural_alignment", "TextError"]

@@ -78,6 +78,13 @@ class Token:
     def error(self, message: str) -> TextError:
         return TextError(message, self.file, self.line, self.column)
 
+    def unexpected(self) -> TextError:
+        """This token where the grammar has no place for it: ``unknown operator`` (naming it) when the reference
+        lexer would not even know it, else ``unexpected token``."""
+        if self.kind == "reserved" or (self.kind == "keyword" and not is_known_keyword(self.value)):  # type: ignore[arg-type]
+            return self.error(f"unknown operator {self.value}")
+        return self.error("unexpected token")
+
     def __str__(self) -> str:
         if self.kind == "string":
             return '"' + self.value.decode("utf-8", "replace") + '"'  # type: ignore[union-attr]
@@ -231,9 +238,10 @@ class _Lexer:
         if src[self.pos] == 0x22:
             self.string()
             return
-        if src[self.pos] not in IDCHARS:
+        if src[self.pos] not in IDCHARS and src[self.pos] not in b",;[]{}":
             raise self.illegal(self.pos)
-        while self.pos < len(src) and src[self.pos] in IDCHARS:
+        self.pos += 1
+        while self.pos < len(src) and (src[self.pos] in IDCHARS or src[self.pos] in b",[]{}"):
             self.pos += 1
 
     def string(self) -> bytes:

@@ -130,6 +130,7 @@ class ModuleParser:
         for rec in self.recs:
             for i in range(len(rec.subtypes)):
                 ctx.typedefs.append((rec, i))
+        ctx.explicit_types = len(ctx.typedefs)
 
     def typedef(self, node: SExpr) -> SubType:
         cur = sub(node)
@@ -181,6 +182,8 @@ class ModuleParser:
             return ctx.implicit_type(ft), names
         known = ctx.functype(x)
         if params or results:
+            if x >= ctx.explicit_types:
+                raise cur.items[cur.pos - 1].error("unknown type")
             if known != ft:
                 raise cur.items[cur.pos - 1].error("inline function type")
         elif known is not None:
@@ -461,12 +464,8 @@ class ModuleParser:
 def _field_error(f) -> TextError:
     if isinstance(f, SExpr):
         head = f[0] if f else None
-        if isinstance(head, Token) and head.kind == "keyword" and is_known_keyword(head.value):  # type: ignore[arg-type]
-            return head.error("unexpected token")
-        if isinstance(head, Token) and head.kind in ("keyword", "reserved"):
-            return head.error("unknown operator")
-        return f.error("unexpected token")
-    return f.error("unexpected token")
+        return head.unexpected() if isinstance(head, Token) else f.error("unexpected token")
+    return f.unexpected()
 
 
 __all__ = ["parse_module", "ModuleParser", "TextError", "parse_u"]

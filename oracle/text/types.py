@@ -89,9 +89,7 @@ class Cursor:
         """An error at the next item, or at the closing parenthesis when there is none."""
         it = self.peek()
         if isinstance(it, Token):
-            if it.kind == "reserved" and message == "unexpected token":
-                message = "unknown operator"
-            return it.error(message)
+            return it.unexpected() if message == "unexpected token" else it.error(message)
         if isinstance(it, SExpr):
             return it.error(message)
         if isinstance(self.where, SExpr):
@@ -122,6 +120,7 @@ class IdContext:
         #: (rec group, position) of every type index, explicit definitions first, then implicit ones.
         self.typedefs: list[tuple[RecType, int]] = []
         self.implicit: list[FuncType] = []  # function types appended for inline type uses
+        self.explicit_types = 0             # how many types the module defines itself
 
     def bind(self, space: str, name: Token | None) -> int:
         """The next index of ``space``, bound to ``name`` (``duplicate <space>`` if taken)."""
@@ -178,8 +177,8 @@ def heaptype(tok, ctx: IdContext) -> object:
 
 
 def _unexpected(it) -> TextError:
-    if isinstance(it, Token) and it.kind == "reserved":
-        return it.error("unknown operator")
+    if isinstance(it, Token):
+        return it.unexpected()
     return it.error("unexpected token")
 
 

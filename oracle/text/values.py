@@ -128,7 +128,7 @@ def float_bits(tok: Token, bits: int) -> int:
     """The encoding of an ``fN`` literal (``text/values.rst``, "Floating-Point")."""
     text = tok.value if tok.kind in ("num", "keyword") else None
     if not isinstance(text, str):
-        raise tok.error("unexpected token")
+        raise tok.error("unknown operator" if tok.kind == "reserved" else "unexpected token")
     m_bits, e_bits = FLOAT_FORMATS[bits]
     sign_bit = 1 << (bits - 1)
     exp_all = ((1 << e_bits) - 1) << m_bits
