@@ -19,6 +19,7 @@ from oracle.text.script import Assertion, ScriptModule, parse_script
 
 from text_helpers import converted, module_key, suite_wast_files
 
+verbose_missing = "-v" in sys.argv
 SUITES = ("wasm-3.0", "wasm-2.0")
 FILES = [(s, p, rel) for s in SUITES for p, rel in suite_wast_files(s)]
 
@@ -109,6 +110,7 @@ def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
         if not theirs:
             counts["no_binary"] += 1
             counts[f"no_binary_{kind}"] += 1
+            problems.append(f"{where}: {kind}: no converter binary") if verbose_missing else None
             continue
         try:
             ref = decode_module(conv.module_bytes(theirs[0].filename), features)

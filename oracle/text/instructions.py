@@ -71,14 +71,12 @@ def lane_index(tok: Token) -> int:
 
 
 def shuffle_lane(tok: Token) -> int:
-    """A lane index of ``i8x16.shuffle``: any integer literal, range-checked as the reference interpreter does
-    (``-1`` is out of range); a float is a malformed lane index."""
+    """A lane index of ``i8x16.shuffle``: any number, range-checked as an ``i8`` (``-1``, ``256`` and ``15.0`` are
+    out of range, the 3.0 reference interpreter's message; 2.0's said "malformed lane index")."""
     lit = int_literal(tok)
-    if lit is None:
-        if tok.kind == "reserved":
-            raise tok.error("unknown operator")
-        raise tok.error("malformed lane index")
-    if not 0 <= lit[0] < 256:
+    if lit is None and tok.kind == "reserved":
+        raise tok.error("unknown operator")
+    if lit is None or not 0 <= lit[0] < 256:
         raise tok.error("i8 constant out of range")
     return lit[0]
 

@@ -198,7 +198,12 @@ class _Lexer:
         self.pos += 2
         src = self.src
         if self.pos < len(src) and src[self.pos] == 0x22:
-            name = self.string()
+            try:
+                name = self.string()
+            except TextError as e:
+                if e.message == "malformed UTF-8 encoding":
+                    raise
+                raise self.error("empty annotation id", start) from None
             if not name:
                 raise self.error("empty annotation id", start)
             try:
