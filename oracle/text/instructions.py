@@ -297,6 +297,8 @@ class FuncBody:
         if op in ("block", "loop", "if", "try_table", "try"):
             self.block(op, cur, folded=True)
             return
+        if op not in BY_NAME and is_known_keyword(op):  # type: ignore[arg-type]
+            raise node.error("unexpected token")  # e.g. a misplaced (result ...): the form as a whole is wrong
         info = self._info(head)
         instr = Instr(op, self.immediates(info, cur, head))
         while not cur.at_end():
