@@ -78,9 +78,16 @@ def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
     counts["files_parsed"] += 1
     conv = converted(suite, path, rel)
     by_line: dict[int, list] = {}
+    conv_modules: list = []  # the converter's commands that carry a module, in order
     if conv is not None:
         for c in conv.commands():
             by_line.setdefault(c.line, []).append(c)
+            if c.filename:
+                conv_modules.append(c)
+    ours_modules = [c for c in commands if isinstance(c, ScriptModule) or isinstance(getattr(c, "module", None),
+                                                                                   ScriptModule)]
+    # Line numbers can differ (a comment before "(module"): then match the n-th module with the n-th.
+    by_order = dict(zip(map(id, ours_modules), conv_modules)) if len(ours_modules) == len(conv_modules) else {}
     for cmd in commands:
         mod = cmd if isinstance(cmd, ScriptModule) else getattr(cmd, "module", None)
         if not isinstance(mod, ScriptModule) or mod.form == "binary":
@@ -107,6 +114,8 @@ def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
             problems.append(f"{where}: {kind}: {e}")
             continue
         theirs = [c for c in by_line.get(mod.line, []) if c.filename and c.filename.endswith(".wasm")]
+        if not theirs and id(cmd) in by_order and by_order[id(cmd)].filename.endswith(".wasm"):
+            theirs = [by_order[id(cmd)]]
         if not theirs:
             counts["no_binary"] += 1
             counts[f"no_binary_{kind}"] += 1

@@ -262,7 +262,8 @@ class FuncBody:
             if cur.peek_head("catch_all"):
                 self.out.append(Instr("catch_all"))
                 self._clause(cur.next())
-            if cur.peek_head("delegate"):
+            handlers = any(isinstance(it, SExpr) and it.head in ("catch", "catch_all") for it in cur.items)
+            if cur.peek_head("delegate") and not handlers:  # delegate replaces the handlers
                 node = cur.next()
                 c = sub(node)
                 self.labels.pop()

@@ -108,6 +108,13 @@ class SExpr(list):
         return self.open.error(message)
 
 
+def _line_end(src: bytes, pos: int) -> int:
+    """Where a line comment starting at ``pos`` ends: at a line feed or a carriage return (``text/lexical.rst``,
+    "Comments": ``linechar ::= c:char (if c != U+0A and c != U+0D)``), or the end of the text."""
+    ends = [e for e in (src.find(b"\n", pos), src.find(b"\r", pos)) if e >= 0]
+    return min(ends) if ends else len(src)
+
+
 class _Lexer:
     def __init__(self, src: bytes, file: str, line: int = 1):
         self.src = src
@@ -154,8 +161,7 @@ class _Lexer:
                     self.newline(self.pos)
                 self.pos += 1
             elif c == 0x3B and src[self.pos + 1:self.pos + 2] == b";":     # ;; line comment
-                end = src.find(b"\n", self.pos)
-                end = n if end < 0 else end
+                end = _line_end(src, self.pos)
                 self.check_utf8(self.pos, end)
                 self.pos = end
             elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b";":     # (; block comment ;)
@@ -224,8 +230,7 @@ class _Lexer:
                     self.newline(self.pos)
                 self.pos += 1
             elif c == 0x3B and src[self.pos + 1:self.pos + 2] == b";":
-                end = src.find(b"\n", self.pos)
-                self.pos = len(src) if end < 0 else end
+                self.pos = _line_end(src, self.pos)
             elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b";":
                 self.block_comment()
             elif c == 0x28:
