@@ -12,7 +12,9 @@ from collections import Counter
 import pytest
 
 from oracle.binary.decode import decode_module
-from oracle.errors import Malformed
+from oracle.binary.encode import encode_module
+from oracle.errors import Invalid, Malformed
+from oracle.valid.module import validate_module
 from oracle.syntax.module import Instr
 from oracle.syntax.types import FUNCREF, FuncType
 from oracle.text.script import Assertion, ScriptModule, parse_script
@@ -126,6 +128,9 @@ def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
         except Malformed:
             counts["binary_malformed"] += 1
             continue
+        data = conv.module_bytes(theirs[0].filename)
+        counts["bytes_exact"] += encode_module(ours, features) == data
+        _count_validation(counts, kind, cmd, ours, features)
         if normalised(ours) == normalised(ref):
             counts["agree"] += 1
         elif normalised(ours, loose=True) == normalised(ref, loose=True):
@@ -136,6 +141,19 @@ def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
             counts["disagree"] += 1
             problems.append(f"{where}: {kind}: module differs from {conv.converter}'s binary")
     return counts, problems
+
+
+def _count_validation(counts: Counter, kind: str, cmd, module, features) -> None:
+    """Counted, not checked here (validation is not this parser's job): whether the oracle's validator gives
+    the parsed module the script's verdict."""
+    try:
+        validate_module(module, features)
+    except Invalid as e:
+        if kind == "assert_invalid":
+            counts["invalid_verdict_right"] += e.message.startswith(cmd.message or "")
+        return
+    if kind != "assert_invalid":
+        counts["valid_verdict_right"] += 1
 
 
 @pytest.mark.skipif(not FILES, reason="no official suite found (set WAST_TESTSUITE_PATH)")

@@ -39,9 +39,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
+from ..binary.decode import decode_module
 from ..features import WASM_3_0, Features
+from ..runtime.values import f32_from_bits, f64_from_bits
 from ..syntax.module import Module
 from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
+from .modules import parse_module
 from .types import Cursor, IdContext, heaptype, sub
 from .values import FLOAT_FORMATS, NAN_RE, float_bits, parse_i, parse_name, parse_u
 
@@ -62,9 +65,7 @@ class ScriptModule:
 
     def module(self, features: Features = WASM_3_0) -> Module:
         """The module: text parsed, quote text parsed as module fields, binary decoded."""
-        from .modules import parse_module
         if self.form == "binary":
-            from ..binary.decode import decode_module
             return decode_module(self.data, features)
         if self.form == "quote":
             return parse_module(self.data, features, f"{self.file}:{self.line}:quote")
@@ -246,7 +247,6 @@ def value(node, result: bool) -> Union[Value, Either]:
         if result and t.kind == "keyword" and t.value in NAN_PATTERNS:
             v = Value(head[:3], t.value)
         else:
-            from ..runtime.values import f32_from_bits, f64_from_bits
             enc = float_bits(t, bits)
             v = Value(head[:3], f32_from_bits(enc) if bits == 32 else f64_from_bits(enc))
     elif head == "v128.const":
@@ -256,7 +256,6 @@ def value(node, result: bool) -> Union[Value, Either]:
         kind, n, bits = _SHAPES[shape.value]  # type: ignore[index]
         lanes = [_lane(cur.next_token(), kind, bits, result) for _ in range(n)]
         if any(isinstance(x, str) for x in lanes):
-            from ..runtime.values import f32_from_bits, f64_from_bits
             conv = f32_from_bits if bits == 32 else f64_from_bits
             v = Value("v128", None, (shape.value, tuple(x if isinstance(x, str) else conv(x) for x in lanes)))
         else:
