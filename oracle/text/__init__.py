@@ -6,5 +6,6 @@ module's binary encoding; ``parse_script(text)`` (``oracle.text.script``) the co
 """
 from .lexer import TextError
 from .modules import parse_module
+from .script import parse_script
 
-__all__ = ["TextError", "parse_module"]
+__all__ = ["TextError", "parse_module", "parse_script"]

@@ -213,10 +213,14 @@ class FuncBody:
             while stop is not None and stop.value in ("catch", "catch_all"):
                 cur.next()
                 if stop.value == "catch":
+                    # "catch $label? tag": a repeated label comes first when two indices follow.
+                    nxt = cur.items[cur.pos + 1] if cur.pos + 1 < len(cur.items) else None
+                    if cur.peek_token("id") and isinstance(nxt, Token) and nxt.kind in ("id", "num"):
+                        self.end_label(cur, name)
                     self.out.append(Instr("catch", (self.ctx.index(cur.next_token(), "tag"),)))
                 else:
                     self.out.append(Instr("catch_all"))
-                self.end_label(cur, name)
+                    self.end_label(cur, name)
                 stop = self.instrs(cur)
             if stop is not None and stop.value == "delegate":
                 cur.next()
