@@ -1,6 +1,7 @@
 """The text parser against the official suites: every script parses (``oracle.text.script``), every text-form
 module equals the decoding of the binary the runner's converter made of it, and every ``assert_malformed`` of a
-``module quote`` is rejected. One test per .wast file of wasm-3.0 and wasm-2.0; skipped when the suite is absent.
+``module quote`` is rejected with the suite's message. One test per .wast file of wasm-3.0, wasm-2.0 and the
+proposal suites the manifests name (legacy exceptions, threads, multi-memory, memory64); skipped when absent.
 
 Run as a program (``python tests/test_text_suite.py``) it prints the counts of the whole measurement."""
 from __future__ import annotations
@@ -22,7 +23,7 @@ from oracle.text.script import Assertion, ScriptModule, parse_script
 from text_helpers import converted, module_key, suite_wast_files
 
 verbose_missing = "-v" in sys.argv
-SUITES = ("wasm-3.0", "wasm-2.0")
+SUITES = ("wasm-3.0", "wasm-2.0", "exceptions-legacy", "threads", "multi-memory", "memory64")
 FILES = [(s, p, rel) for s in SUITES for p, rel in suite_wast_files(s)]
 
 
@@ -164,17 +165,20 @@ def test_suite_file(suite, path, rel):
 
 
 if __name__ == "__main__":
-    total: Counter = Counter()
     verbose = "-v" in sys.argv
-    for suite, path, rel in FILES:
-        try:
-            counts, problems = check_file(suite, path, rel)
-        except Exception as e:  # noqa: BLE001 - a tally
-            total["files_failed"] += 1
-            print(f"{suite}/{rel}: script error: {e}")
-            continue
-        total.update(counts)
-        if verbose:
-            for p in problems:
-                print(f"{suite}/{p}")
-    print(dict(total))
+    for name in SUITES:
+        total: Counter = Counter()
+        for suite, path, rel in FILES:
+            if suite != name:
+                continue
+            try:
+                counts, problems = check_file(suite, path, rel)
+            except Exception as e:  # noqa: BLE001 - a tally
+                total["files_failed"] += 1
+                print(f"{suite}/{rel}: script error: {e}")
+                continue
+            total.update(counts)
+            if verbose:
+                for p in problems:
+                    print(f"{suite}/{p}")
+        print(name, dict(sorted(total.items())))
