@@ -200,3 +200,14 @@ def test_imports_of_every_kind():
       (import "a" "e" (global (mut (ref null func)))))""")
     assert [i.kind for i in m.imports] == ["table", "mem", "tag", "global"]
     assert m.imports[1] == Import("a", "c", "mem", MemType(Limits(1, None, "i64"), True))
+
+
+def test_natural_alignment_of_every_memory_instruction():
+    from oracle.syntax.instructions import INSTRUCTIONS
+    from oracle.text.instructions import natural_alignment
+    widths = {i.name: 1 << natural_alignment(i.name) for i in INSTRUCTIONS if i.immediates in ("memarg", "memarg_lane")}
+    assert len(widths) > 100
+    expect = {"i64.load": 8, "v128.load": 16, "v128.load8x8_s": 8, "v128.load32_zero": 4, "v128.store8_lane": 1,
+              "memory.atomic.wait64": 8, "memory.atomic.notify": 4, "i64.atomic.rmw8.add_u": 1,
+              "i64.atomic.rmw.cmpxchg": 8, "f32.store": 4, "i32.load16_s": 2, "v128.load64_splat": 8}
+    assert {k: widths[k] for k in expect} == expect

@@ -29,28 +29,22 @@ _CATCHES = ("catch", "catch_ref", "catch_all", "catch_all_ref")
 _SHAPES = {"i8x16": (16, 8, False), "i16x8": (8, 16, False), "i32x4": (4, 32, False), "i64x2": (2, 64, False),
            "f32x4": (4, 32, True), "f64x2": (2, 64, True)}
 
-_ACCESS_BITS = re.compile(r"(?:load|store|rmw|wait|notify)(\d+)")
+_ACCESS_BITS = re.compile(r"(?:load|store|rmw)(\d+)")
+_WIDTH = {"i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}
 
 
 def natural_alignment(op: str) -> int:
-    """The default alignment exponent of a memory instruction: its access size (spec ``text/instructions.rst``,
-    "Memory Instructions": ``memarg_N`` with ``N`` the access width in bytes)."""
-    name = op.split(".", 1)[1] if not op.startswith("memory.") else op
-    if op.startswith("memory.atomic.notify"):
+    """The default alignment exponent of a memory instruction: log2 of its access width in bytes (spec
+    ``text/instructions.rst``, "Memory Instructions", ``memarg_N``)."""
+    if op == "memory.atomic.notify":
         return 2
-    if "wait" in op:
+    if op.startswith("memory.atomic.wait"):
         return 2 if op.endswith("32") else 3
-    m = re.search(r"(\d+)x\d+", name)                           # v128.load8x8_s: 8 bytes
-    if m:
+    numtype, name = op.split(".", 1)
+    if re.match(r"load\d+x\d+", name):          # v128.load8x8_s and the like read 8 bytes
         return 3
-    m = re.search(r"load(\d+)_(?:splat|zero|lane)|store(\d+)_lane", name)
-    if m:
-        bits = int(m.group(1) or m.group(2))
-        return (bits // 8).bit_length() - 1
-    m = _ACCESS_BITS.search(name)
-    if m and "v128" not in op[:4]:
-        return (int(m.group(1)) // 8).bit_length() - 1
-    width = {"i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}[op.split(".")[0]]
+    m = _ACCESS_BITS.search(name)                  # load8, store16, rmw32, load32_zero, store8_lane, ...
+    width = int(m.group(1)) // 8 if m else _WIDTH[numtype]
     return width.bit_length() - 1
 
 
