@@ -211,3 +211,34 @@ def test_natural_alignment_of_every_memory_instruction():
               "memory.atomic.wait64": 8, "memory.atomic.notify": 4, "i64.atomic.rmw8.add_u": 1,
               "i64.atomic.rmw.cmpxchg": 8, "f32.store": 4, "i32.load16_s": 2, "v128.load64_splat": 8}
     assert {k: widths[k] for k in expect} == expect
+
+
+#: A text form of the immediates of each kind (any values: the module need not validate).
+_IMMEDIATE_TEXT = {
+    "": "", "labelidx": "0", "br_table": "0 1 0", "funcidx": "0", "typeidx": "0", "tagidx": "0", "localidx": "0",
+    "globalidx": "0", "tableidx": "0", "elemidx": "0", "dataidx": "0", "call_indirect": "0 (type 0)",
+    "select_t": "(result i32)", "memarg": "offset=1", "memarg_lane": "offset=1 1", "memidx": "0",
+    "memory.copy": "0 0", "memory.init": "0 0", "table.copy": "0 0", "table.init": "0 0", "i32": "-1",
+    "i64": "-1", "f32": "1.5", "f64": "-0x1p-3", "v128": "i32x4 1 2 3 4", "shuffle": " ".join(["1"] * 16),
+    "laneidx": "1", "heaptype": "func", "struct_field": "0 0", "array.new_fixed": "0 2", "type_data": "0 0",
+    "type_elem": "0 0", "type_type": "0 0", "reftype": "(ref any)", "reftype_null": "(ref null any)",
+    "br_on_cast": "0 (ref null any) (ref any)", "atomic.fence": "",
+}
+_STRUCTURED = ("block", "loop", "if", "else", "end", "try", "catch", "catch_all", "delegate", "try_table")
+
+
+def test_every_instruction_of_the_opcode_table_parses_to_its_opcode():
+    from oracle.binary.encode import encode_instr
+    from oracle.binary.encode import _row as encoder_row
+    from oracle.syntax.instructions import INSTRUCTIONS
+    rows = [i for i in INSTRUCTIONS if i.name not in _STRUCTURED]
+    text = "\n".join(f"{i.name} {_IMMEDIATE_TEXT[i.immediates]}" for i in rows)
+    m = parse_module(f"(module (type (func)) (memory 1) (table 1 funcref) (func {text}))")
+    body = m.funcs[0].body[:-1]
+    assert len(body) == len(rows)
+    for info, instr in zip(rows, body):
+        assert instr.op == info.name and encoder_row(instr).opcode == info.opcode, (info, instr)
+        encode_instr(instr)  # every immediate has the shape the encoder (and decoder) expect
+    again = decode_module(encode_module(m, WASM_3_0.with_("threads", "legacy-exceptions")),
+                          WASM_3_0.with_("threads", "legacy-exceptions"))
+    assert module_key(again) == module_key(m)

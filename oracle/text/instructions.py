@@ -48,6 +48,20 @@ def natural_alignment(op: str) -> int:
     return width.bit_length() - 1
 
 
+_FLOAT_KEYWORD = re.compile(r"[+-]?(?:inf|nan(?::.*)?)\Z")
+
+
+def _is_literal(it) -> bool:
+    """Whether ``it`` is (meant as) a number: a number token, a reserved token, ``inf``/``nan``/``nan:...``, or
+    a keyword the text format does not have (not the next instruction)."""
+    if not isinstance(it, Token):
+        return False
+    if it.kind in ("num", "reserved"):
+        return True
+    return it.kind == "keyword" and (_FLOAT_KEYWORD.match(it.value) is not None  # type: ignore[arg-type]
+                                     or not is_known_keyword(it.value))  # type: ignore[arg-type]
+
+
 def out_of_order(cur: Cursor) -> None:
     """A type use is ``(type x)? (param ...)* (result ...)*`` in this order; anything of it left is misplaced."""
     if cur.peek_head("type", "param", "result"):
@@ -433,7 +447,7 @@ class FuncBody:
             return (self.v128(cur),)
         if kind == "shuffle":
             toks = []
-            while cur.peek_token("num") or cur.peek_token("keyword") or cur.peek_token("reserved"):
+            while _is_literal(cur.peek()):
                 toks.append(cur.next_token())
             if len(toks) != 16:
                 raise (toks[16] if len(toks) > 16 else cur).error("invalid lane length")
@@ -498,7 +512,7 @@ class FuncBody:
             raise shape.error("unexpected token")
         n, bits, is_float = _SHAPES[shape.value]  # type: ignore[index]
         toks = []
-        while cur.peek_token("num") or cur.peek_token("reserved") or cur.peek_token("keyword"):
+        while _is_literal(cur.peek()):
             toks.append(cur.next_token())
         if len(toks) != n:
             raise (toks[n] if len(toks) > n else cur).error("wrong number of lane literals")

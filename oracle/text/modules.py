@@ -110,10 +110,14 @@ class ModuleParser:
                 ctx.bind(_DEF_KINDS[desc.head], sub(desc).optional_id())
             elif head in _DEF_KINDS:
                 name = cur.optional_id()
-                imported = any(isinstance(it, SExpr) and it.head == "import" for it in node[cur.pos:cur.pos + 8])
+                while cur.peek_head("export"):
+                    cur.next()
+                imported = cur.peek_head("import")
+                # $ordered (text/modules.rst, "Modules"): no import after the first definition of a tag, global,
+                # memory, table or function.
                 if imported and defined is not None:
                     raise node.error(f"import after {defined}")
-                if not imported and defined is None and head != "tag":
+                if not imported and defined is None:
                     defined = {"func": "function"}.get(head, head)
                 ctx.bind(head, name)
                 if head == "memory" and any(isinstance(it, SExpr) and it.head == "data" for it in node[1:]):
