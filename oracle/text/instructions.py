@@ -8,6 +8,11 @@ output is the flat ``Instr`` list of ``oracle.syntax.module``, exactly as the de
 
 Labels (``text/instructions.rst``, "Labels"): a block's label id is bound innermost; ``br $l`` becomes the label's
 relative depth. The handlers of ``try_table`` and the target of ``delegate`` are resolved outside the block.
+
+Choices where one abstract instruction has two flat forms: an empty ``else`` branch is left out (the abstract
+syntax is the same; the reference interpreter's encoder and wabt write none, so the decoder gives none); a block
+type written ``(type x)`` stays the type index ``x`` (``Tblocktype``: ``_IDX x``) even when the type is
+``[] -> [t?]``, which wabt encodes in the short form.
 """
 from __future__ import annotations
 
