@@ -18,6 +18,7 @@ from oracle.errors import Invalid, Malformed
 from oracle.valid.module import validate_module
 from oracle.syntax.module import Instr
 from oracle.syntax.types import FUNCREF, FuncType
+from oracle.text import parse_module
 from oracle.text.script import Assertion, ScriptModule, parse_script
 
 from text_helpers import converted, module_key, suite_wast_files
@@ -91,6 +92,8 @@ def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
                                                                                    ScriptModule)]
     # Line numbers can differ (a comment before "(module"): then match the n-th module with the n-th.
     by_order = dict(zip(map(id, ours_modules), conv_modules)) if len(ours_modules) == len(conv_modules) else {}
+    if conv is not None:
+        check_converter_text(conv, features, rel, counts, problems)
     for cmd in commands:
         mod = cmd if isinstance(cmd, ScriptModule) else getattr(cmd, "module", None)
         if not isinstance(mod, ScriptModule) or mod.form == "binary":
@@ -142,6 +145,35 @@ def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
             counts["disagree"] += 1
             problems.append(f"{where}: {kind}: module differs from {conv.converter}'s binary")
     return counts, problems
+
+
+def check_converter_text(conv, features, rel: str, counts: Counter, problems: list[str]) -> None:
+    """The commands the runner skips today: modules the converter left in text form (``.wat``; the
+    ``module quote`` forms). Parsed (and validated) here, each must get the script's verdict."""
+    for c in conv.commands():
+        if not c.is_text_module:
+            continue
+        counts["runner_text_commands"] += 1
+        where = f"{rel}:{c.line}"
+        try:
+            m = parse_module(conv.module_bytes(c.filename), features, c.filename)
+        except Malformed as e:
+            if c.kind == "assert_malformed":
+                counts["runner_text_verdict_right"] += 1
+            else:
+                problems.append(f"{where}: converter's text module rejected: {e}")
+            continue
+        if c.kind == "assert_malformed":
+            problems.append(f"{where}: converter's text module accepted, expected {c.text!r}")
+            continue
+        try:
+            validate_module(m, features)
+            ok = c.kind != "assert_invalid"
+        except Invalid as e:
+            ok = c.kind == "assert_invalid" and e.message.startswith(c.text or "")
+        counts["runner_text_verdict_right"] += ok
+        if not ok:
+            problems.append(f"{where}: converter's text module: wrong validation verdict for {c.kind}")
 
 
 def _count_validation(counts: Counter, kind: str, cmd, module, features) -> None:
