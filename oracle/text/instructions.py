@@ -67,6 +67,16 @@ def _is_literal(it) -> bool:
                                      or not is_known_keyword(it.value))  # type: ignore[arg-type]
 
 
+def _keyword_value(word: Token, bits: int) -> int:
+    """The number of ``offset=N``/``align=N``; a malformed one is no token at all for the reference lexer."""
+    prefix, text = word.value.split("=", 1)  # type: ignore[union-attr]
+    num = Token("num", text, word.file, word.line, word.column + len(prefix) + 1)
+    lit = int_literal(num)
+    if lit is None or lit[1]:
+        raise word.error(f"unknown operator {word.value}")
+    return parse_u(num, bits)
+
+
 def out_of_order(cur: Cursor) -> None:
     """A type use is ``(type x)? (param ...)* (result ...)*`` in this order; anything of it left is misplaced."""
     if cur.peek_head("type", "param", "result"):
@@ -103,6 +113,7 @@ class FuncBody:
         self.locals = local_names or {}
         self.labels: list[str | None] = []
         self.out: list[Instr] = []
+        self._else_at = -1  # len(out) right after the last "else" appended
 
     # -- entry points ------------------------------------------------------------------------------------------
 
@@ -125,7 +136,7 @@ class FuncBody:
                 self.folded(it)
                 continue
             if it.kind != "keyword":
-                raise cur.error("unexpected token" if it.kind != "reserved" else "unknown operator")
+                raise it.unexpected()
             if it.value in _BODY_ENDS:
                 return it
             cur.next()
@@ -141,11 +152,6 @@ class FuncBody:
         if tok.kind == "num":
             return parse_u(tok, 32)
         raise _unexpected(tok)
-
-    def bind_label(self, cur: Cursor) -> Token | None:
-        name = cur.optional_id()
-        self.labels.append(name.value if name else None)  # type: ignore[arg-type]
-        return name
 
     def end_label(self, cur: Cursor, name: Token | None) -> None:
         """The optional id after ``end``/``else``/``catch`` must repeat the block's label."""
@@ -254,7 +260,7 @@ class FuncBody:
     def _end(self) -> None:
         # An empty else branch is the same abstract syntax as none; encoders (the reference interpreter's, wabt)
         # write none, so the decoder would give none.
-        if getattr(self, "_else_at", -1) == len(self.out) and self.out[-1].op == "else":
+        if self._else_at == len(self.out) and self.out[-1].op == "else":
             self.out.pop()
         self.out.append(Instr("end"))
 
@@ -308,8 +314,7 @@ class FuncBody:
         Instructions")."""
         head = node[0] if node else None
         if not isinstance(head, Token) or head.kind != "keyword":
-            raise node.error("unknown operator" if isinstance(head, Token) and head.kind == "reserved"
-                             else "unexpected token")
+            raise head.unexpected() if isinstance(head, Token) else node.error("unexpected token")
         op = head.value
         cur = sub(node)
         if op in ("block", "loop", "if", "try_table", "try"):
@@ -361,26 +366,16 @@ class FuncBody:
         raise _unexpected(tok)
 
     def _memarg(self, op: str, cur: Cursor, memidx: bool = True) -> MemArg:
-        x = 0
-        if memidx:
-            x = self._index_or(cur, "memory")
+        """``memidx? offset=u? align=u?`` (``text/instructions.rst``, "Memory Instructions"); the offset is a
+        ``u64`` with memory64 (``u32`` before), the alignment a power of two, by default the access width."""
+        x = self._index_or(cur, "memory") if memidx else 0
         offset = 0
         align = natural_alignment(op)
-        t = cur.peek_token("keyword")
-        for word in (t, cur.items[cur.pos + 1] if cur.pos + 1 < len(cur.items) else None):
-            # A malformed offset=/align= value is no token at all for the reference lexer.
-            if isinstance(word, Token) and word.kind == "keyword" and word.value.startswith(("offset=", "align=")):
-                lit = int_literal(Token("num", word.value.split("=", 1)[1], word.file, word.line, word.column))
-                if lit is None or lit[1]:
-                    raise word.error("unknown operator")
-        if t is not None and t.value.startswith("offset="):  # type: ignore[union-attr]
-            cur.next()
-            width = 64 if "memory64" in self.ctx.features else 32
-            offset = parse_u(Token("num", t.value[7:], t.file, t.line, t.column + 7), width)  # type: ignore[index]
-            t = cur.peek_token("keyword")
-        if t is not None and t.value.startswith("align="):  # type: ignore[union-attr]
-            cur.next()
-            a = parse_u(Token("num", t.value[6:], t.file, t.line, t.column + 6), 64)  # type: ignore[index]
+        if cur.peek_keyword() and cur.peek().value.startswith("offset="):
+            offset = _keyword_value(cur.next(), 64 if "memory64" in self.ctx.features else 32)
+        if cur.peek_keyword() and cur.peek().value.startswith("align="):
+            t = cur.next()
+            a = _keyword_value(t, 64)
             if a == 0 or a & (a - 1):
                 raise t.error("alignment must be a power of two")
             align = a.bit_length() - 1
