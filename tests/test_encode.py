@@ -7,7 +7,7 @@ import pytest
 from oracle.binary.decode import decode_module
 from oracle.binary.encode import encode_module, s, u32
 from oracle.errors import Malformed
-from oracle.features import WASM_3_0, Features
+from oracle.features import Features
 
 from text_helpers import converted, module_key, suite_wast_files
 

@@ -19,7 +19,7 @@ from ..features import WASM_2_0, Features
 from ..runtime.values import f32_to_bits, f64_to_bits
 from ..syntax.instructions import INSTRUCTIONS, InstrInfo
 from ..syntax.module import Data, Elem, Expr, Import, Instr, MemArg, Module
-from ..syntax.types import (FUNCREF, I8, I16, I32, I64, F32, F64, V128, ArrayType, CompType, FieldType, FuncType,
+from ..syntax.types import (FUNCREF, I8, I16, I64, ArrayType, CompType, FieldType, FuncType,
                             GlobalType, Limits, MemType, RecType, RefType, StructType, SubType, TableType)
 from .decode import (ABSTRACT_HEAP_CODES, ARRAY_FORM, CODE, CUSTOM, DATA, DATA_COUNT, ELEMENT, EXPORT,
                      FUNCTION, FUNCTYPE_FORM, GLOBAL, IMPORT, MAGIC, MEMORY, NUMVEC_TYPES, REC_FORM, REF, REF_NULL,

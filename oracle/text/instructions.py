@@ -22,7 +22,7 @@ from ..syntax.instructions import BY_NAME, InstrInfo
 from ..syntax.module import Instr, MemArg
 from ..runtime.values import f32_from_bits, f64_from_bits
 from ..syntax.types import FuncType
-from .lexer import SExpr, TextError, Token, is_known_keyword
+from .lexer import SExpr, Token, is_known_keyword
 from .types import Cursor, IdContext, _unexpected, decls, heaptype, reftype, sub, valtype
 from .values import float_bits, int_literal, parse_i, parse_u
 

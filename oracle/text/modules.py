@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from ..features import WASM_3_0, Features
 from ..syntax.module import Data, Elem, Export, Func, Global, Import, Instr, Mem, Module, Table
-from ..syntax.types import (FUNCREF, I32, I64, FuncType, GlobalType, Limits, MemType, RecType, RefType, SubType,
+from ..syntax.types import (FUNCREF, I32, FuncType, GlobalType, Limits, MemType, RecType, RefType, SubType,
                             TableType)
 from .instructions import FuncBody, out_of_order
-from .lexer import SExpr, TextError, Token, is_known_keyword, parse_sexprs, tokenize
+from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
 from .types import (Cursor, IdContext, _unexpected, addrtype, decls, is_reftype, limits, reftype, sub, subtype,
                     valtype)
-from .values import parse_name, parse_u
+from .values import parse_name
 
 _DEF_KINDS = {"func": "func", "table": "table", "memory": "memory", "global": "global", "tag": "tag"}
 _EXPORT_KINDS = {"func": "func", "table": "table", "memory": "mem", "global": "global", "tag": "tag"}
@@ -53,6 +53,8 @@ def parse_module(src: bytes | str | list, features: Features = WASM_3_0, file: s
 
 
 class ModuleParser:
+    """One module's fields to a ``Module``: ``bind_all`` (pass 1), then one ``field_<kind>`` method per field."""
+
     def __init__(self, features: Features):
         self.features = features
         self.ctx = IdContext(features)
@@ -70,8 +72,7 @@ class ModuleParser:
         nodes: list[SExpr] = []
         for f in fields:
             if not isinstance(f, SExpr) or f.head not in _FIELDS:
-                raise (f.error("unknown operator") if isinstance(f, Token) and f.kind == "reserved"
-                       else _field_error(f))
+                raise _field_error(f)
             nodes.append(f)
         self.bind_all(nodes)
         for node in nodes:
@@ -472,4 +473,4 @@ def _field_error(f) -> TextError:
     return f.unexpected()
 
 
-__all__ = ["parse_module", "ModuleParser", "TextError", "parse_u"]
+__all__ = ["parse_module", "ModuleParser", "TextError"]

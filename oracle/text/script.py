@@ -46,7 +46,7 @@ from ..syntax.module import Module
 from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
 from .modules import parse_module
 from .types import Cursor, IdContext, heaptype, sub
-from .values import FLOAT_FORMATS, NAN_RE, float_bits, parse_i, parse_name, parse_u
+from .values import float_bits, parse_i, parse_name, parse_u
 
 NAN_PATTERNS = ("nan:canonical", "nan:arithmetic")
 _SHAPES = {"i8x16": ("i", 16, 8), "i16x8": ("i", 8, 16), "i32x4": ("i", 4, 32), "i64x2": ("i", 2, 64),
@@ -278,4 +278,4 @@ def value(node, result: bool) -> Union[Value, Either]:
 
 
 __all__ = ["parse_script", "ScriptModule", "ModuleInstance", "Register", "Action", "Assertion", "Value",
-           "Either", "NAN_RE", "FLOAT_FORMATS", "TextError"]
+           "Either", "Command", "TextError"]
