@@ -10,7 +10,8 @@ from oracle.features import WASM_2_0, WASM_3_0
 from oracle.syntax.module import Export, Import, Instr, MemArg
 from oracle.syntax.types import FUNCREF, FuncType, Limits, MemType, RefType
 from oracle.text import TextError, parse_module
-from oracle.text.script import Assertion, Either, ModuleInstance, Register, ScriptModule, Value, parse_script
+from oracle.text.script import (Action, Assertion, Either, ModuleInstance, Register, ScriptModule, Value,
+                                parse_script)
 
 from text_helpers import module_key
 
@@ -161,6 +162,7 @@ def test_script_commands_and_result_patterns():
       (assert_trap (module (func $s unreachable) (start $s)) "unreachable")
       (assert_malformed (module quote "(func (i32.add1))") "unknown operator")
       (assert_exception (invoke "x"))
+      (script $S (module) (invoke "f")) (input "a.wast") (output $S)
     """, "s.wast")
     assert isinstance(cmds[0], ScriptModule) and cmds[0].name == "M" and cmds[0].form == "text"
     assert cmds[1].form == "binary" and cmds[1].module().types == []
@@ -177,6 +179,9 @@ def test_script_commands_and_result_patterns():
     with pytest.raises(TextError, match="unknown operator"):
         cmds[10].module.module()
     assert cmds[11].kind == "assert_exception"
+    assert [(c.kind, c.name, c.path) for c in cmds[12:]] == [("script", "S", None), ("input", None, "a.wast"),
+                                                             ("output", "S", None)]
+    assert isinstance(cmds[12].commands[1], Action)
 
 
 def test_lexer_comments_annotations_and_ids():

@@ -3,7 +3,8 @@
 
 Grammar (``script ::= cmd*``)::
 
-    cmd    ::= module | (register name $id?) | action | assertion
+    cmd    ::= module | (register name $id?) | action | assertion | meta
+    meta   ::= (script $id? cmd*) | (input $id? string) | (output $id? string?)
     module ::= (module $id? field*) | (module $id? binary string*) | (module $id? quote string*)
              | (module definition $id? ...) | (module instance $id? $id?)
     action ::= (invoke $id? name const*) | (get $id? name)
@@ -31,6 +32,8 @@ Data classes (all have ``line``, the 1-based line of the command's ``(``):
   ``"nan:canonical"``/``"nan:arithmetic"``. A v128 result with a NaN pattern in some lane has ``lanes``: the shape
   (e.g. ``"f32x4"``) and one entry per lane (a float or a NaN pattern string).
 * ``Either``: ``alternatives``, a list of result lists (one result each in the suite).
+* ``Meta``: ``kind`` (``script``, ``input``, ``output``), ``name``, ``commands`` (of ``script``), ``path``
+  (of ``input``/``output``).
 * ``Assertion``: ``kind`` (``assert_return`` ...), ``action`` or ``module`` (``ScriptModule``/``ModuleInstance``),
   ``expected`` (results of ``assert_return``: ``Value``/``Either``), ``message`` (the failure string).
 """
@@ -117,7 +120,16 @@ class Assertion:
     message: str | None = None
 
 
-Command = Union[ScriptModule, ModuleInstance, Register, Action, Assertion]
+@dataclass
+class Meta:
+    line: int
+    kind: str                       # "script" | "input" | "output"
+    name: str | None = None
+    commands: list = field(default_factory=list)
+    path: str | None = None
+
+
+Command = Union[ScriptModule, ModuleInstance, Register, Action, Assertion, Meta]
 
 _MODULE_FIELDS = ("type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start", "elem",
                   "data")
@@ -197,6 +209,14 @@ def _command(node, file: str) -> Command:
         return Register(line, as_name, name)
     if head in ("invoke", "get"):
         return _action(node, file)
+    if head in ("script", "input", "output"):
+        cur = sub(node)
+        name = _id(cur)
+        if head == "script":
+            return Meta(line, head, name, [_command(it, file) for it in node[cur.pos:]])
+        path = parse_name(cur.next_token()) if head == "input" or not cur.at_end() else None
+        cur.end()
+        return Meta(line, head, name, path=path)
     cur = sub(node)
     if head == "assert_return":
         action = _action(cur.next(), file)
@@ -278,4 +298,4 @@ def value(node, result: bool) -> Union[Value, Either]:
 
 
 __all__ = ["parse_script", "ScriptModule", "ModuleInstance", "Register", "Action", "Assertion", "Value",
-           "Either", "Command", "TextError"]
+           "Either", "Meta", "Command", "TextError"]
