@@ -10,10 +10,13 @@ from oracle.runtime.values import f64_to_bits
 
 def suite_wast_files(name: str) -> list[tuple[Path, str]]:
     """The suite's .wast files (absolute path, relative name), or [] when the suite is not found."""
-    from wast_runner.suites import find_suite, get_manifest, suite_files
+    from wast_runner.suites import SuiteError, get_manifest, locate, suite_files
     m = get_manifest(name)
-    root = find_suite(m)
-    return suite_files(m, root) if root is not None else []
+    try:
+        root = locate(m)
+    except SuiteError:
+        return []
+    return suite_files(m, root)
 
 
 def converted(name: str, path: Path, rel: str):
