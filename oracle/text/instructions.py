@@ -23,7 +23,7 @@ from ..syntax.module import Instr, MemArg
 from ..runtime.values import f32_from_bits, f64_from_bits
 from ..syntax.types import FuncType
 from .lexer import SExpr, Token, is_known_keyword
-from .types import Cursor, IdContext, _unexpected, decls, heaptype, reftype, sub, valtype
+from .types import Cursor, IdContext, unexpected, decls, heaptype, reftype, sub, valtype
 from .values import float_bits, int_literal, parse_i, parse_u
 
 #: Keywords that close or split a structured instruction's body.
@@ -151,7 +151,7 @@ class FuncBody:
             raise tok.error("unknown label")
         if tok.kind == "num":
             return parse_u(tok, 32)
-        raise _unexpected(tok)
+        raise unexpected(tok)
 
     def end_label(self, cur: Cursor, name: Token | None) -> None:
         """The optional id after ``end``/``else``/``catch`` must repeat the block's label."""
@@ -363,7 +363,7 @@ class FuncBody:
             return x
         if tok.kind == "num":
             return parse_u(tok, 32)
-        raise _unexpected(tok)
+        raise unexpected(tok)
 
     def _memarg(self, op: str, cur: Cursor, memidx: bool = True) -> MemArg:
         """``memidx? offset=u? align=u?`` (``text/instructions.rst``, "Memory Instructions"); the offset is a

@@ -27,7 +27,7 @@ from ..syntax.types import (FUNCREF, I32, FuncType, GlobalType, Limits, MemType,
                             TableType)
 from .instructions import FuncBody, out_of_order
 from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
-from .types import (Cursor, IdContext, _unexpected, addrtype, decls, is_reftype, limits, reftype, sub, subtype,
+from .types import (Cursor, IdContext, unexpected, addrtype, decls, is_reftype, limits, reftype, sub, subtype,
                     valtype)
 from .values import parse_name
 
@@ -99,7 +99,7 @@ class ModuleParser:
             elif head == "rec":
                 for t in node[1:]:
                     if not (isinstance(t, SExpr) and t.head == "type"):
-                        raise _unexpected(t)
+                        raise unexpected(t)
                     ctx.bind("type", sub(t).optional_id())
             elif head == "import":
                 if defined is not None:
@@ -343,7 +343,7 @@ class ModuleParser:
             rt = reftype(cur.next(), self.ctx)
             elem_node = cur.next()
             if not (isinstance(elem_node, SExpr) and elem_node.head == "elem"):
-                raise _unexpected(elem_node)
+                raise unexpected(elem_node)
             cur.end()
             c = sub(elem_node)
             x = self._count("table")
@@ -374,7 +374,7 @@ class ModuleParser:
         desc = cur.next()
         cur.end()
         if not isinstance(desc, SExpr) or desc.head not in _EXPORT_KINDS:
-            raise _unexpected(desc)
+            raise unexpected(desc)
         c = sub(desc)
         x = self.ctx.index(c.next_token(), _DEF_KINDS[desc.head])
         c.end()
@@ -393,7 +393,7 @@ class ModuleParser:
         """``(offset expr)`` or a single folded instruction."""
         node = cur.next()
         if not isinstance(node, SExpr):
-            raise _unexpected(node)
+            raise unexpected(node)
         if node.head == "offset":
             return self.expr(sub(node))
         return self.expr(Cursor([node], node))

@@ -173,10 +173,10 @@ def heaptype(tok, ctx: IdContext) -> object:
         return tok.value
     if isinstance(tok, Token) and tok.kind in ("id", "num"):
         return ctx.index(tok, "type")
-    raise _unexpected(tok)
+    raise unexpected(tok)
 
 
-def _unexpected(it) -> TextError:
+def unexpected(it) -> TextError:
     if isinstance(it, Token):
         return it.unexpected()
     return it.error("unexpected token")
@@ -193,9 +193,9 @@ def reftype(it, ctx: IdContext) -> RefType:
     if isinstance(it, Token):
         if it.kind == "keyword" and it.value in SHORT_REFTYPES:
             return RefType(True, SHORT_REFTYPES[it.value])
-        raise _unexpected(it)
+        raise unexpected(it)
     if it.head != "ref":
-        raise _unexpected(it)
+        raise unexpected(it)
     cur = sub(it)
     nullable = cur.peek_keyword("null")
     if nullable:
@@ -265,7 +265,7 @@ def functype_body(cur: Cursor, ctx: IdContext) -> FuncType:
 def comptype(node, ctx: IdContext, field_names: dict[str, int]) -> CompType:
     """``(func ...)``, ``(struct (field ...)*)`` or ``(array fieldtype)``."""
     if not isinstance(node, SExpr):
-        raise _unexpected(node)
+        raise unexpected(node)
     cur = sub(node)
     if node.head == "func":
         ft = functype_body(cur, ctx)
@@ -285,7 +285,7 @@ def comptype(node, ctx: IdContext, field_names: dict[str, int]) -> CompType:
         ft = fieldtype(cur.next(), ctx)
         cur.end()
         return ArrayType(ft)
-    raise _unexpected(node)
+    raise unexpected(node)
 
 
 def subtype(node, ctx: IdContext, field_names: dict[str, int]) -> SubType:
