@@ -177,6 +177,7 @@ def heaptype(tok, ctx: IdContext) -> object:
 
 
 def unexpected(it) -> TextError:
+    """The error for an item the grammar has no place for (see ``Token.unexpected``)."""
     if isinstance(it, Token):
         return it.unexpected()
     return it.error("unexpected token")
