@@ -1,0 +1,390 @@
+"""Lexical format of the text format (spec ``text/lexical.rst``; grammar ``6.0-text.lexical.spectec``).
+
+``tokenize`` turns source bytes into ``Token``s, each with file, line and column (1-based, columns counted in
+bytes). Source text must be UTF-8 (``malformed UTF-8 encoding``); white space is space, tab, line feed and carriage
+return; comments (``;;`` to the end of the line, ``(; ... ;)`` nested) and annotations ``(@id ...)``
+(``text/lexical.rst``, "Annotations") are skipped. ``parse_sexprs`` groups the tokens into nested ``SExpr`` lists,
+the shape every later stage reads.
+
+Token kinds:
+
+* ``"("``, ``")"``;
+* ``"keyword"``: an idchar sequence starting with a lower-case letter (instruction names, ``offset=4``, ``nan:0x1``,
+  ``inf``);
+* ``"num"``: an idchar sequence starting with a digit, ``+`` or ``-`` (checked by ``oracle.text.values`` when read);
+* ``"id"``: ``$name`` or ``$"string"`` (``value`` is the name without ``$``, a ``str``);
+* ``"string"``: a string literal (``value`` is its bytes, escapes resolved);
+* ``"reserved"``: any other idchar sequence (it is always an error where the grammar reads it).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Union
+
+from ..errors import Malformed
+
+#: ``idchar`` (text/values.rst, "Identifiers"): printable ASCII except space, quote, comma, semicolon, brackets
+#: and parentheses.
+IDCHARS = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&'*+-./:<=>?@\\^_`|~")
+_SPACE = frozenset(b" \t\n\r")
+_ESCAPES = {ord("t"): 0x09, ord("n"): 0x0A, ord("r"): 0x0D, ord('"'): 0x22, ord("'"): 0x27, ord("\\"): 0x5C}
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+#: Keywords of the text format other than instruction names (those come from the opcode table); a keyword token
+#: that is none of these is reported as ``unknown operator``, a known one out of place as ``unexpected token``.
+OTHER_KEYWORDS = frozenset("""
+    module type func param result local import export table memory global elem data start rec sub final struct
+    array field mut ref null then else end item offset declare catch catch_ref catch_all catch_all_ref do
+    delegate tag shared unshared i8 i16 i32 i64 f32 f64 v128 i8x16 i16x8 i32x4 i64x2 f32x4 f64x2 inf nan
+    funcref externref anyref eqref i31ref structref arrayref exnref nullref nullfuncref nullexternref nullexnref
+    extern any eq i31 exn none nofunc noextern noexn binary quote definition instance register invoke get either
+    assert_return assert_trap assert_exhaustion assert_exception assert_malformed assert_invalid
+    assert_unlinkable assert_uninstantiable nan:canonical nan:arithmetic
+""".split())
+_KEYWORD_WITH_VALUE = re.compile(r"(?:offset|align)=[0-9a-fA-Fx_]+|[+-]?nan:0x[0-9a-fA-F_]+|[+-]?inf|[+-]?nan\Z")
+
+
+def is_known_keyword(word: str) -> bool:
+    """Whether ``word`` is a keyword of the text format (an instruction name, or see ``OTHER_KEYWORDS``)."""
+    from ..syntax.instructions import BY_NAME
+    return word in OTHER_KEYWORDS or word in BY_NAME or _KEYWORD_WITH_VALUE.match(word) is not None
+
+
+class TextError(Malformed):
+    """A text-format error (the suite's ``assert_malformed`` of ``module quote``), with its source position.
+
+    ``message`` is the bare message (the suite matches it by prefix); ``str()`` adds ``file:line:column``."""
+
+    def __init__(self, message: str, file: str = "", line: int = 0, column: int = 0):
+        super().__init__(message)
+        self.file = file
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    value: Union[str, bytes]
+    file: str
+    line: int
+    column: int
+
+    def error(self, message: str) -> TextError:
+        return TextError(message, self.file, self.line, self.column)
+
+    def unexpected(self) -> TextError:
+        """This token where the grammar has no place for it: ``unknown operator`` (naming it) when the reference
+        lexer would not even know it, else ``unexpected token``."""
+        if self.kind == "reserved" or (self.kind == "keyword" and not is_known_keyword(self.value)):  # type: ignore[arg-type]
+            return self.error(f"unknown operator {self.value}")
+        return self.error("unexpected token")
+
+    def __str__(self) -> str:
+        if self.kind == "string":
+            return '"' + self.value.decode("utf-8", "replace") + '"'  # type: ignore[union-attr]
+        return f"${self.value}" if self.kind == "id" else str(self.value)
+
+
+class SExpr(list):
+    """A parenthesised list of tokens and nested ``SExpr``; ``open`` is its ``(`` token, ``close`` its ``)``."""
+
+    def __init__(self, open_: Token, items=(), close: Token | None = None):
+        super().__init__(items)
+        self.open = open_
+        self.close = close or open_
+
+    @property
+    def head(self) -> str | None:
+        """The keyword right after ``(``, if any."""
+        return self[0].value if self and isinstance(self[0], Token) and self[0].kind == "keyword" else None
+
+    def error(self, message: str) -> TextError:
+        return self.open.error(message)
+
+
+def _line_end(src: bytes, pos: int) -> int:
+    """Where a line comment starting at ``pos`` ends: at a line feed or a carriage return (``text/lexical.rst``,
+    "Comments": ``linechar ::= c:char (if c != U+0A and c != U+0D)``), or the end of the text."""
+    ends = [e for e in (src.find(b"\n", pos), src.find(b"\r", pos)) if e >= 0]
+    return min(ends) if ends else len(src)
+
+
+class _Lexer:
+    def __init__(self, src: bytes, file: str, line: int = 1):
+        self.src = src
+        self.file = file
+        self.pos = 0
+        self.line = line
+        self.line_start = 0
+
+    def error(self, message: str, pos: int | None = None) -> TextError:
+        pos = self.pos if pos is None else pos
+        return TextError(message, self.file, self.line, pos - self.line_start + 1)
+
+    def token(self, kind: str, value, start: int, line: int, line_start: int) -> Token:
+        return Token(kind, value, self.file, line, start - line_start + 1)
+
+    def newline(self, at: int) -> None:
+        self.line += 1
+        self.line_start = at + 1
+
+    def check_utf8(self, start: int, end: int) -> None:
+        try:
+            self.src[start:end].decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise self.error("malformed UTF-8 encoding", start + e.start) from None
+
+    def illegal(self, pos: int) -> TextError:
+        """A character outside the grammar: a stray non-ASCII one must still be well-formed UTF-8."""
+        b = self.src[pos]
+        if b >= 0x80:
+            end = pos + 1
+            while end < len(self.src) and end - pos < 4 and 0x80 <= self.src[end] < 0xC0:
+                end += 1
+            self.check_utf8(pos, end)
+        return self.error("illegal character", pos)
+
+    def tokens(self) -> list[Token]:
+        src = self.src
+        n = len(src)
+        out: list[Token] = []
+        while self.pos < n:
+            c = src[self.pos]
+            if c in _SPACE:
+                if c == 0x0A:
+                    self.newline(self.pos)
+                self.pos += 1
+            elif c == 0x3B and src[self.pos + 1:self.pos + 2] == b";":     # ;; line comment
+                end = _line_end(src, self.pos)
+                self.check_utf8(self.pos, end)
+                self.pos = end
+            elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b";":     # (; block comment ;)
+                self.block_comment()
+            elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b"@":     # (@annotation ...)
+                self.annotation()
+            elif c == 0x28 or c == 0x29:
+                out.append(self.token(chr(c), chr(c), self.pos, self.line, self.line_start))
+                self.pos += 1
+            else:
+                out.append(self.word())
+        return out
+
+    def block_comment(self) -> None:
+        src = self.src
+        start = self.pos
+        depth = 0
+        while True:
+            if self.pos >= len(src):
+                raise self.error("unclosed comment", start)
+            two = src[self.pos:self.pos + 2]
+            if two == b"(;":
+                depth += 1
+                self.pos += 2
+            elif two == b";)":
+                depth -= 1
+                self.pos += 2
+                if depth == 0:
+                    self.check_utf8(start, self.pos)
+                    return
+            else:
+                if src[self.pos] == 0x0A:
+                    self.newline(self.pos)
+                self.pos += 1
+
+    def annotation(self) -> None:
+        """``(@id ...)``: the id must follow ``@`` directly; the contents are tokens in balanced parentheses,
+        lexed (so still checked) and dropped."""
+        start = self.pos
+        self.pos += 2
+        src = self.src
+        if self.pos < len(src) and src[self.pos] == 0x22:
+            try:
+                name = self.string()
+            except TextError as e:
+                if e.message == "malformed UTF-8 encoding":
+                    raise
+                raise self.error("empty annotation id", start) from None
+            if not name:
+                raise self.error("empty annotation id", start)
+            try:
+                name.decode("utf-8")
+            except UnicodeDecodeError:
+                raise self.error("malformed UTF-8 encoding", start) from None
+        elif self.pos < len(src) and src[self.pos] in IDCHARS:
+            self.skip_word()
+        else:
+            raise self.error("empty annotation id", start)
+        depth = 1
+        while depth:
+            if self.pos >= len(src):
+                raise self.error("unclosed annotation", start)
+            c = src[self.pos]
+            if c in _SPACE:
+                if c == 0x0A:
+                    self.newline(self.pos)
+                self.pos += 1
+            elif c == 0x3B and src[self.pos + 1:self.pos + 2] == b";":
+                self.pos = _line_end(src, self.pos)
+            elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b";":
+                self.block_comment()
+            elif c == 0x28:
+                depth += 1
+                self.pos += 1 + (src[self.pos + 1:self.pos + 2] == b"@")
+            elif c == 0x29:
+                depth -= 1
+                self.pos += 1
+            else:
+                self.skip_word()
+
+    def skip_word(self) -> None:
+        """Any token inside an annotation: strings are still checked, idchar sequences need not form a token."""
+        src = self.src
+        if src[self.pos] == 0x22:
+            self.string()
+            return
+        if src[self.pos] not in IDCHARS and src[self.pos] not in b",;[]{}":
+            raise self.illegal(self.pos)
+        self.pos += 1
+        while self.pos < len(src) and (src[self.pos] in IDCHARS or src[self.pos] in b",[]{}"):
+            self.pos += 1
+
+    def string(self) -> bytes:
+        """A string literal at ``pos`` (text/values.rst, "Strings"): raw characters are printable (no control
+        characters, no DEL) well-formed UTF-8; escapes ``\\t \\n \\r \\" \\' \\\\ \\hh \\u{hex}``."""
+        src = self.src
+        start = self.pos
+        self.pos += 1
+        out = bytearray()
+        while True:
+            if self.pos >= len(src):
+                raise self.error("unclosed string", start)
+            c = src[self.pos]
+            if c == 0x22:
+                self.pos += 1
+                return bytes(out)
+            if c == 0x5C:
+                self.pos += 1
+                e = src[self.pos] if self.pos < len(src) else None
+                if e in _ESCAPES:
+                    out.append(_ESCAPES[e])
+                    self.pos += 1
+                elif e is not None and e in _HEX and self.pos + 1 < len(src) and src[self.pos + 1] in _HEX:
+                    out.append(int(src[self.pos:self.pos + 2], 16))
+                    self.pos += 2
+                elif e == ord("u") and src[self.pos + 1:self.pos + 2] == b"{":
+                    end = src.find(b"}", self.pos)
+                    digits = src[self.pos + 2:end].replace(b"_", b"") if end > 0 else b""
+                    if not digits or any(d not in _HEX for d in digits):
+                        raise self.error("illegal escape", self.pos - 1)
+                    cp = int(digits, 16)
+                    if cp >= 0x11_0000 or 0xD800 <= cp < 0xE000:
+                        raise self.error("malformed UTF-8 encoding", self.pos - 1)
+                    out += chr(cp).encode("utf-8")
+                    self.pos = end + 1
+                else:
+                    raise self.error("illegal escape", self.pos - 1)
+            elif c < 0x20 or c == 0x7F:
+                if c == 0x0A:
+                    raise self.error("unclosed string", start)
+                raise self.error("illegal control character in string", self.pos)
+            elif c >= 0x80:
+                end = self.pos + 1
+                while end < len(src) and 0x80 <= src[end] < 0xC0:
+                    end += 1
+                self.check_utf8(self.pos, end)
+                out += src[self.pos:end]
+                self.pos = end
+            else:
+                out.append(c)
+                self.pos += 1
+
+    def word(self) -> Token:
+        """An idchar sequence, a string or ``$"..."``; a token must end at white space, a parenthesis or a
+        comment, so ``0x1"a"`` or ``$x"a"`` are one reserved token."""
+        src = self.src
+        start, line, line_start = self.pos, self.line, self.line_start
+        c = src[self.pos]
+        if c == 0x22:
+            value = self.string()
+            self.end_of_token(start)
+            return self.token("string", value, start, line, line_start)
+        if c not in IDCHARS:
+            raise self.illegal(self.pos)
+        end = self.pos
+        while end < len(src) and src[end] in IDCHARS:
+            end += 1
+        text = src[start:end].decode("ascii")
+        self.pos = end
+        if text == "$" and end < len(src) and src[end] == 0x22:       # $"..." (WebAssembly 3.0)
+            try:
+                name = self.string()
+            except TextError:
+                raise self.error("empty identifier", start) from None
+            if not name:
+                raise self.error("empty identifier", start)
+            try:
+                value = name.decode("utf-8")
+            except UnicodeDecodeError:
+                raise self.error("malformed UTF-8 encoding", start) from None
+            self.end_of_token(start)
+            return self.token("id", value, start, line, line_start)
+        if text == "$":
+            raise self.error("empty identifier", start)
+        self.end_of_token(start)
+        if text[0] == "$":
+            return self.token("id", text[1:], start, line, line_start)
+        if "a" <= text[0] <= "z":
+            return self.token("keyword", text, start, line, line_start)
+        if text[0] in "0123456789+-":
+            return self.token("num", text, start, line, line_start)
+        return self.token("reserved", text, start, line, line_start)
+
+    def end_of_token(self, start: int) -> None:
+        src = self.src
+        if self.pos < len(src) and src[self.pos] not in _SPACE and src[self.pos] not in b"();":
+            # Glued tokens form one reserved token; skip to its end.
+            while self.pos < len(src) and src[self.pos] not in _SPACE and src[self.pos] not in b"()":
+                if src[self.pos] == 0x22:
+                    self.string()
+                else:
+                    if src[self.pos] not in IDCHARS and src[self.pos] not in b",;[]{}":
+                        raise self.illegal(self.pos)
+                    self.pos += 1
+            raise self.error("unknown operator", start)
+
+
+def tokenize(src: bytes | str, file: str = "<text>", line: int = 1) -> list[Token]:
+    """The tokens of ``src`` (bytes, or a ``str`` encoded as UTF-8); ``line`` numbers its first line."""
+    if isinstance(src, str):
+        src = src.encode("utf-8", "surrogateescape")
+    return _Lexer(src, file, line).tokens()
+
+
+Item = Union[Token, SExpr]
+
+
+def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
+    """Group tokens by parentheses: ``unexpected token`` for a ``)`` without ``(``, ``unexpected end`` for a
+    ``(`` never closed (the reference interpreter's messages)."""
+    stack: list[SExpr] = [SExpr(Token("(", "(", file, 1, 1))]
+    for tok in tokens:
+        if tok.kind == "(":
+            stack.append(SExpr(tok))
+        elif tok.kind == ")":
+            if len(stack) == 1:
+                raise tok.error("unexpected token")
+            done = stack.pop()
+            done.close = tok
+            stack[-1].append(done)
+        else:
+            stack[-1].append(tok)
+    if len(stack) > 1:
+        last = tokens[-1]
+        raise TextError("unexpected end of input", last.file, last.line, last.column)
+    return list(stack[0])

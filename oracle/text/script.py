@@ -1,0 +1,301 @@
+"""The ``.wast`` script layer: the conventions of the spec's reference interpreter (``interpreter/README.md``,
+"Scripts"), read into plain data classes.
+
+Grammar (``script ::= cmd*``)::
+
+    cmd    ::= module | (register name $id?) | action | assertion | meta
+    meta   ::= (script $id? cmd*) | (input $id? string) | (output $id? string?)
+    module ::= (module $id? field*) | (module $id? binary string*) | (module $id? quote string*)
+             | (module definition $id? ...) | (module instance $id? $id?)
+    action ::= (invoke $id? name const*) | (get $id? name)
+    assertion ::= (assert_return action result*) | (assert_trap action failure) | (assert_trap module failure)
+             | (assert_exhaustion action failure) | (assert_exception action)
+             | (assert_malformed module failure) | (assert_invalid module failure)
+             | (assert_unlinkable module failure) | (assert_uninstantiable module failure)
+    const  ::= (t.const num) | (v128.const shape num*) | (ref.null ht) | (ref.extern n) | (ref.host n)
+    result ::= const | (t.const nan:canonical|nan:arithmetic) | (v128.const shape pat*) | (ref.func) |
+               (ref.extern) | (ref.null) | (ref.struct) | (ref.array) | (ref.i31) | (ref.eq) | (ref.any) | ...
+             | (either result*)
+
+Data classes (all have ``line``, the 1-based line of the command's ``(``):
+
+* ``ScriptModule``: ``name`` (``$M`` without ``$``, or None), ``form`` (``"text"``, ``"binary"``, ``"quote"``),
+  ``definition`` (``module definition``), ``items`` (text: the fields as ``SExpr``), ``data`` (binary bytes, or
+  quote source text). ``module(features)`` parses or decodes it (``TextError`` / ``Malformed``).
+* ``ModuleInstance``: ``(module instance $I $M)``: ``name``, ``definition``.
+* ``Register``: ``as_name``, ``name``.
+* ``Action``: ``kind`` (``"invoke"`` / ``"get"``), ``module``, ``field``, ``args`` (list of ``Value``).
+* ``Value``: ``type`` (``"i32" "i64" "f32" "f64" "v128"``, ``"ref.null"``, ``"ref.extern"``, ``"ref.host"``, or
+  for result patterns ``"ref.func"``, ``"ref.struct"``, ... ``"ref"``) and ``value``: an int (bit pattern; v128
+  the 128-bit int), a float (the oracle's value model), a heap type (``ref.null``), an int ``n``
+  (``ref.extern n``/``ref.host n``), ``None`` (any reference of that kind), or for a NaN pattern the string
+  ``"nan:canonical"``/``"nan:arithmetic"``. A v128 result with a NaN pattern in some lane has ``lanes``: the shape
+  (e.g. ``"f32x4"``) and one entry per lane (a float or a NaN pattern string).
+* ``Either``: ``alternatives``, a list of result lists (one result each in the suite).
+* ``Meta``: ``kind`` (``script``, ``input``, ``output``), ``name``, ``commands`` (of ``script``), ``path``
+  (of ``input``/``output``).
+* ``Assertion``: ``kind`` (``assert_return`` ...), ``action`` or ``module`` (``ScriptModule``/``ModuleInstance``),
+  ``expected`` (results of ``assert_return``: ``Value``/``Either``), ``message`` (the failure string).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from ..binary.decode import decode_module
+from ..features import WASM_3_0, Features
+from ..runtime.values import f32_from_bits, f64_from_bits
+from ..syntax.module import Module
+from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
+from .modules import parse_module
+from .types import Cursor, IdContext, heaptype, sub
+from .values import float_bits, parse_i, parse_name, parse_u
+
+NAN_PATTERNS = ("nan:canonical", "nan:arithmetic")
+_SHAPES = {"i8x16": ("i", 16, 8), "i16x8": ("i", 8, 16), "i32x4": ("i", 4, 32), "i64x2": ("i", 2, 64),
+           "f32x4": ("f", 4, 32), "f64x2": ("f", 2, 64)}
+
+
+@dataclass
+class ScriptModule:
+    line: int
+    form: str                        # "text" | "binary" | "quote"
+    name: str | None = None
+    definition: bool = False
+    items: list = field(default_factory=list)
+    data: bytes = b""
+    file: str = "<script>"
+
+    def module(self, features: Features = WASM_3_0) -> Module:
+        """The module: text parsed, quote text parsed as module fields, binary decoded."""
+        if self.form == "binary":
+            return decode_module(self.data, features)
+        if self.form == "quote":
+            return parse_module(self.data, features, f"{self.file}:{self.line}:quote")
+        return parse_module(self.items, features, self.file)
+
+
+@dataclass
+class ModuleInstance:
+    line: int
+    name: str | None
+    definition: str | None
+
+
+@dataclass
+class Register:
+    line: int
+    as_name: str
+    name: str | None
+
+
+@dataclass
+class Value:
+    type: str
+    value: object = None
+    lanes: tuple | None = None
+
+
+@dataclass
+class Either:
+    alternatives: list
+
+
+@dataclass
+class Action:
+    line: int
+    kind: str                       # "invoke" | "get"
+    module: str | None
+    field: str
+    args: list = field(default_factory=list)
+
+
+@dataclass
+class Assertion:
+    line: int
+    kind: str
+    action: Action | None = None
+    module: Union[ScriptModule, ModuleInstance, None] = None
+    expected: list = field(default_factory=list)
+    message: str | None = None
+
+
+@dataclass
+class Meta:
+    line: int
+    kind: str                       # "script" | "input" | "output"
+    name: str | None = None
+    commands: list = field(default_factory=list)
+    path: str | None = None
+
+
+Command = Union[ScriptModule, ModuleInstance, Register, Action, Assertion, Meta]
+
+_MODULE_FIELDS = ("type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start", "elem",
+                  "data")
+_MODULE_ASSERTS = ("assert_malformed", "assert_invalid", "assert_unlinkable", "assert_uninstantiable")
+
+
+def parse_script(src: bytes | str, file: str = "<script>") -> list[Command]:
+    """The commands of a ``.wast`` script. Text modules are grouped, not parsed (``ScriptModule.module``)."""
+    items = parse_sexprs(tokenize(src, file), file)
+    if items and isinstance(items[0], SExpr) and items[0].head in _MODULE_FIELDS:
+        # A script that starts with a module field is one module given by its fields (the reference
+        # interpreter's inline modules).
+        return [ScriptModule(items[0].open.line, "text", items=items, file=file)]
+    return [_command(it, file) for it in items]
+
+
+def _id(cur: Cursor) -> str | None:
+    t = cur.optional_id()
+    return t.value if t is not None else None  # type: ignore[return-value]
+
+
+def _strings(cur: Cursor) -> bytes:
+    out = b""
+    while not cur.at_end():
+        t = cur.next_token()
+        if t.kind != "string":
+            raise t.error("unexpected token")
+        out += t.value  # type: ignore[operator]
+    return out
+
+
+def _module(node: SExpr, file: str) -> Union[ScriptModule, ModuleInstance]:
+    cur = sub(node)
+    line = node.open.line
+    if cur.peek_keyword("instance"):
+        cur.next()
+        name = _id(cur)
+        definition = _id(cur)
+        cur.end()
+        return ModuleInstance(line, name, definition)
+    definition = cur.peek_keyword("definition")
+    if definition:
+        cur.next()
+    name = _id(cur)
+    if cur.peek_keyword("binary", "quote"):
+        form = cur.next().value
+        return ScriptModule(line, form, name, definition, data=_strings(cur), file=file)  # type: ignore[arg-type]
+    return ScriptModule(line, "text", name, definition, items=list(node[cur.pos:]), file=file)
+
+
+def _action(node, file: str) -> Action:
+    if not isinstance(node, SExpr) or node.head not in ("invoke", "get"):
+        raise (node.error("unexpected token"))
+    cur = sub(node)
+    module = _id(cur)
+    name = parse_name(cur.next_token())
+    args = []
+    if node.head == "invoke":
+        while not cur.at_end():
+            args.append(value(cur.next(), result=False))
+    cur.end()
+    return Action(node.open.line, node.head, module, name, args)
+
+
+def _command(node, file: str) -> Command:
+    if not isinstance(node, SExpr):
+        raise node.error("unexpected token")
+    head = node.head
+    line = node.open.line
+    if head == "module":
+        return _module(node, file)
+    if head == "register":
+        cur = sub(node)
+        as_name = parse_name(cur.next_token())
+        name = _id(cur)
+        cur.end()
+        return Register(line, as_name, name)
+    if head in ("invoke", "get"):
+        return _action(node, file)
+    if head in ("script", "input", "output"):
+        cur = sub(node)
+        name = _id(cur)
+        if head == "script":
+            return Meta(line, head, name, [_command(it, file) for it in node[cur.pos:]])
+        path = parse_name(cur.next_token()) if head == "input" or not cur.at_end() else None
+        cur.end()
+        return Meta(line, head, name, path=path)
+    cur = sub(node)
+    if head == "assert_return":
+        action = _action(cur.next(), file)
+        expected = []
+        while not cur.at_end():
+            expected.append(value(cur.next(), result=True))
+        return Assertion(line, head, action=action, expected=expected)
+    if head in ("assert_trap", "assert_exhaustion", "assert_exception") + _MODULE_ASSERTS:
+        target = cur.next()
+        message = None
+        if head != "assert_exception":
+            t = cur.next_token()
+            if t.kind != "string":
+                raise t.error("unexpected token")
+            message = t.value.decode("utf-8", "replace")  # type: ignore[union-attr]
+        cur.end()
+        if isinstance(target, SExpr) and target.head == "module":
+            kind = "assert_uninstantiable" if head == "assert_trap" else head
+            return Assertion(line, kind, module=_module(target, file), message=message)
+        return Assertion(line, head, action=_action(target, file), message=message)
+    raise node.error("unknown operator" if head is None or head.startswith("assert") else "unexpected token")
+
+
+def _lane(tok: Token, kind: str, bits: int, result: bool):
+    if result and tok.kind == "keyword" and tok.value in NAN_PATTERNS:
+        return tok.value
+    if kind == "i":
+        return parse_i(tok, bits)
+    return float_bits(tok, bits)
+
+
+def value(node, result: bool) -> Union[Value, Either]:
+    """A constant (an argument) or, with ``result``, a result pattern."""
+    if not isinstance(node, SExpr) or node.head is None:
+        raise node.error("unexpected token")
+    head = node.head
+    cur = sub(node)
+    if result and head == "either":
+        alts = []
+        while not cur.at_end():
+            alts.append([value(cur.next(), result=True)])
+        return Either(alts)
+    if head in ("i32.const", "i64.const"):
+        v = Value(head[:3], parse_i(cur.next_token(), int(head[1:3])))
+    elif head in ("f32.const", "f64.const"):
+        t = cur.next_token()
+        bits = int(head[1:3])
+        if result and t.kind == "keyword" and t.value in NAN_PATTERNS:
+            v = Value(head[:3], t.value)
+        else:
+            enc = float_bits(t, bits)
+            v = Value(head[:3], f32_from_bits(enc) if bits == 32 else f64_from_bits(enc))
+    elif head == "v128.const":
+        shape = cur.next_token()
+        if shape.value not in _SHAPES:
+            raise shape.error("unexpected token")
+        kind, n, bits = _SHAPES[shape.value]  # type: ignore[index]
+        lanes = [_lane(cur.next_token(), kind, bits, result) for _ in range(n)]
+        if any(isinstance(x, str) for x in lanes):
+            conv = f32_from_bits if bits == 32 else f64_from_bits
+            v = Value("v128", None, (shape.value, tuple(x if isinstance(x, str) else conv(x) for x in lanes)))
+        else:
+            v = Value("v128", sum(x << (k * bits) for k, x in enumerate(lanes)))  # type: ignore[operator]
+    elif head == "ref.null":
+        if cur.at_end():
+            if not result:
+                raise cur.error("unexpected token")
+            v = Value("ref.null", None)
+        else:
+            v = Value("ref.null", heaptype(cur.next(), IdContext(WASM_3_0)))
+    elif head in ("ref.extern", "ref.host"):
+        v = Value(head, parse_u(cur.next_token(), 32) if not cur.at_end() or not result else None)
+    elif result and (head == "ref" or head.startswith("ref.")):
+        v = Value(head, None)
+    else:
+        raise node[0].error("unknown operator")
+    cur.end()
+    return v
+
+
+__all__ = ["parse_script", "ScriptModule", "ModuleInstance", "Register", "Action", "Assertion", "Value",
+           "Either", "Meta", "Command", "TextError"]
