@@ -170,7 +170,7 @@ def test_library_without_dylink_section(tmp_path: Path):
 
 def with_dylink(module_bytes: bytes, needed: list[str] = ()) -> bytes:
     """``module_bytes`` with a dylink.0 section (empty mem-info, ``needed``) inserted first."""
-    from wast_runner.dylink_wasm import name, uleb
+    from wast_runner.dylink.wasm import name, uleb
     payload = b"\x01\x04\x00\x00\x00\x00"
     if needed:
         body = uleb(len(needed)) + b"".join(name(n) for n in needed)
@@ -181,7 +181,7 @@ def with_dylink(module_bytes: bytes, needed: list[str] = ()) -> bytes:
 
 def test_constructor_trap_is_reported(tmp_path: Path):
     from oracle.syntax.types import FuncType
-    from wast_runner.dylink_wasm import UNREACHABLE, ModuleBuilder
+    from wast_runner.dylink.wasm import UNREACHABLE, ModuleBuilder
     lib = ModuleBuilder()
     lib.export("__wasm_call_ctors", "func", lib.func(FuncType((), ()), bytes([UNREACHABLE])))
     (tmp_path / "libtrap.so").write_bytes(with_dylink(lib.encode()))

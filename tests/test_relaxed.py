@@ -238,7 +238,7 @@ def test_diff_allows_exactly_the_reference_alternatives(tmp_path, capsys):
 def test_diff_flags_a_result_outside_the_allowed_set(tmp_path, monkeypatch):
     """An engine answering with a value neither choice gives is the engine's departure, relaxed or not."""
     from wast_runner.commands import parse_command
-    from wast_runner.diff import merge
+    from wast_runner.judge.diff import merge
     cmd = parse_command({"type": "assert_return", "line": 26, "action": {"type": "invoke", "field": "s",
                                                                           "args": []}, "expected": []})
     v = lambda *lanes: [{"type": "v128", "lane_type": "i32", "value": [str(x) for x in lanes]}]  # noqa: E731
@@ -283,7 +283,7 @@ def _tracker_choice(**given):
 
 
 def test_one_choice_must_give_every_result():
-    from wast_runner.relaxed import ChoiceTracker
+    from wast_runner.judge.relaxed import ChoiceTracker
     c = _tracker_choice
     t = ChoiceTracker()
     fmin = {c(), c(fmin=1), c(fmin=2), c(fmin=3)}
