@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from oracle.features import Features
 
-from ..baseline import HashStamper
+from ..command_hash import HashStamper
 from ..convert import SCRIPT_NAME, convert
 from ..dylink.suite import run_file as run_scenario_file
 from ..judge.execution import Execution

@@ -6,6 +6,7 @@ Both ways of running a scenario (``wast_runner.dylink.suite`` and ``wast_runner.
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import traceback
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from oracle import embedding
