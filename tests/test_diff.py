@@ -1,4 +1,4 @@
-"""The three-way diff (wast_runner.diff): how two engines' records of one command are classified, what the
+"""The three-way diff (wast_runner.judge.diff): how two engines' records of one command are classified, what the
 merged record holds, and the summary lines; end to end with the oracle and the jsonl test engine."""
 from __future__ import annotations
 

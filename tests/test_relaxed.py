@@ -1,5 +1,5 @@
 """Relaxed SIMD: every alternative of every relaxed operation (oracle.exec.relaxed), the parameters
-(oracle.runtime.relaxed), and how the runner reports and diffs the outcomes they allow (wast_runner.relaxed)."""
+(oracle.runtime.relaxed), and how the runner reports and diffs the outcomes they allow (wast_runner.judge.relaxed)."""
 from __future__ import annotations
 
 import struct

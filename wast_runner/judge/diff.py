@@ -203,7 +203,7 @@ def relation(a: Any, b: Any, ops: frozenset[str] = frozenset(), alternatives: Se
     reported what it did (a whole-script engine reports no values).
 
     ``alternatives``: the ``allowed`` entries of the reference's record, its outcomes under other choices of the
-    relaxed parameters (``wast_runner.relaxed``); ``a`` matching one of them is allowed.
+    relaxed parameters (``wast_runner.judge.relaxed``); ``a`` matching one of them is allowed.
     """
     rel, why = _relation(a, b, ops)
     if rel == "differ":
