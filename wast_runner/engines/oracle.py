@@ -65,11 +65,9 @@ class OracleEngine(Engine):
             machine, relaxed = parse_args(options.args or "")
         except ValueError as e:
             raise EngineSpecError(f"oracle: {e}") from None
-        env = os.environ.get(MACHINE_ENV) or "compile"
-        if machine is None and env not in MACHINES:
-            raise EngineSpecError(f"oracle: {MACHINE_ENV}={env!r}: expected one of {', '.join(MACHINES)}")
-        #: ``compile`` or ``interpret`` (the module docstring).
-        self.machine: str = machine or env
+        #: ``compile`` or ``interpret`` (the module docstring). A bad value of the environment variable is the
+        #: store's to reject, at ``reset`` (every command of the script then records why).
+        self.machine: str = machine or os.environ.get(MACHINE_ENV) or "compile"
         #: The relaxed parameters' choice (``{}``: the deterministic profile).
         self.relaxed: dict[str, int] = relaxed
 
@@ -87,8 +85,8 @@ class OracleEngine(Engine):
 
     def relaxed_variant(self, choice: dict[str, int]) -> "OracleEngine":
         """An oracle like this one (machine, call depth) with the relaxed parameters' ``choice``."""
-        variant = OracleEngine(EngineOptions(max_call_depth=self.max_call_depth))
-        variant.machine, variant.relaxed = self.machine, dict(choice)
+        variant = OracleEngine(EngineOptions(args=f"machine={self.machine}", max_call_depth=self.max_call_depth))
+        variant.relaxed = dict(choice)
         return variant
 
     def supported_features(self) -> frozenset[str] | None:
