@@ -121,7 +121,8 @@ def test_fail_file_fails_every_assertion(cache):
 
 def test_conversion_failure_is_one_convert_record(cache):
     records: list[dict] = []
-    stats = run_job(path_jobs([str(DATA / "broken.wast")])[0], execution_for(FakeEngine()), "0.0", records.append, cache)
+    job = path_jobs([str(DATA / "broken.wast")])[0]
+    stats = run_job(job, execution_for(FakeEngine()), "0.0", records.append, cache)
     assert len(records) == 1 and stats.convert_failed
     r = records[0]
     assert (r["kind"], r["outcome"], r["line"], r["id"]) == ("convert", "error", 0, "broken.wast:0:convert")

@@ -3,11 +3,11 @@ validation rules they exercise, which traps they raise -- per suite and per file
 the enabled features define, so a report can say what a suite never tests.
 
 The oracle collects it (``oracle.exec.coverage`` for execution, the ``coverage`` hook of
-``oracle.valid.module.validate_module`` for validation); ``engines.oracle_coverage.OracleCoverage`` drives that for one
-engine, one file at a time; ``CoverageCollector`` gathers the files' coverage in the parent process (worker processes send it with each
-finished file); ``coverage_document`` writes it with the universe of opcodes, traps and rules, which only the runner
-knows (the ``reports`` package reads the file and never imports the oracle). Format: ``docs/results-format.md``,
-"Coverage file".
+``oracle.valid.module.validate_module`` for validation); ``engines.oracle_coverage.OracleCoverage`` drives that
+for one engine, one file at a time; ``CoverageCollector`` gathers the files' coverage in the parent process (worker
+processes send it with each finished file); ``coverage_document`` writes it with the universe of opcodes, traps
+and rules, which only the runner knows (the ``reports`` package reads the file and never imports the oracle).
+Format: ``docs/results-format.md``, "Coverage file".
 """
 from __future__ import annotations
 

@@ -94,7 +94,8 @@ class _Side:
         self.records: list[dict] | None = None
         self.run: ScriptRun | None = None
         if has(engine, WHOLE_SCRIPT):
-            self.records = script_engine_records(engine, ctx, json_path, list(commands), features)  # type: ignore[arg-type]
+            records = script_engine_records(engine, ctx, json_path, list(commands), features)  # type: ignore[arg-type]
+            self.records = records
         else:
             self.run = ScriptRun(engine, ctx, module_bytes)  # type: ignore[arg-type]
             self.run.start(features)
