@@ -16,8 +16,8 @@ from oracle.runtime.values import ExternRef, f32_from_bits, f32_to_bits
 from oracle.syntax.types import RefType
 from wast_runner.cli import main
 from wast_runner.commands import parse_command
-from wast_runner.engines import EngineSpecError, make_engine
-from wast_runner.engines.base import Arg, OpaqueRef, Returned
+from wast_runner.engines import make_engine
+from wast_runner.engines.base import Arg, EngineSpecError, OpaqueRef, Returned
 from wast_runner.engines.binary_types import Ref, import_module_names, module_types
 from wast_runner.engines.classify import rejection_stage
 from wast_runner.engines.node import BASE_FLAGS, FEATURE_FLAGS, SCRIPT, NodeEngine, node_binary

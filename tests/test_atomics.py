@@ -23,7 +23,7 @@ from oracle.host.spectest import spectest_exports
 from oracle.syntax.instructions import BY_NAME, INSTRUCTIONS
 from oracle.valid.instructions import ATOMIC_OPS as VALID_ATOMIC_OPS
 from wast_runner.commands import parse_command
-from wast_runner.results import FileContext
+from wast_runner.model import FileContext
 from wast_runner.script import MULTI_AGENT_REASON, ScriptRun
 
 THREADS = WASM_2_0.with_("threads")
@@ -280,6 +280,8 @@ def test_spectest_has_a_shared_memory():
 class _NoEngine:
     """An engine the multi-agent commands must never reach (everything after them is skipped)."""
 
+    spec_messages = True   # the engine interface's attribute (engines.base.Engine)
+
     def reset(self, features) -> None:
         pass
 
@@ -302,7 +304,7 @@ def test_thread_and_wait_are_skipped_and_so_is_what_follows():
     ]
     records: list[dict] = []
     ctx = FileContext("threads", "x.wast", "oracle", "0", "wasm-tools")
-    ScriptRun(_NoEngine(), ctx, lambda name: b"", records.append).run([parse_command(c) for c in raw], THREADS)
+    records.extend(ScriptRun(_NoEngine(), ctx, lambda name: b"").records([parse_command(c) for c in raw], THREADS))
     assert [r["outcome"] for r in records] == ["skipped"] * 4
     assert all(r["skip_reason"] == MULTI_AGENT_REASON for r in records)
     assert "several agents" in records[0]["detail"]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wast_runner.baseline import Baseline, BaselineError, Entry, command_hash, gate, match
+from wast_runner.baseline import Baseline, BaselineError, Entry, gate, match
+from wast_runner.command_hash import command_hash
 from wast_runner.cli import main
 from wast_runner.engines import ENGINES
 from wast_runner.engines.base import Returned

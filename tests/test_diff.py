@@ -1,4 +1,4 @@
-"""The three-way diff (wast_runner.diff): how two engines' records of one command are classified, what the
+"""The three-way diff (wast_runner.judge.diff): how two engines' records of one command are classified, what the
 merged record holds, and the summary lines; end to end with the oracle and the jsonl test engine."""
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import pytest
 from helpers.cli import ADAPTER_DATA, DATA, jsonl_spec, run_cli
 from oracle.features import WASM_2_0
 from wast_runner.commands import parse_command
-from wast_runner.diff import CLASSES, DiffTally, ModuleTracker, classify, merge, relation
-from wast_runner.run import Listener
+from wast_runner.engines.oracle import OracleEngine
+from wast_runner.judge.diff import CLASSES, ReachedOps, classify, merge, relation
+from wast_runner.model import FileContext, Listener
+from wast_runner.script import ScriptRun
+from wast_runner.tally import DiffTally
 
 
 #: Every test: its own runner cache, no testsuite on the search path (conftest ``env``).
@@ -85,18 +88,20 @@ def test_a_plain_action_takes_the_reference_results_as_its_expectation():
     assert merged["outcome"] == "passed" and merged["diff"] == "allowed"
 
 
-def test_module_tracker_follows_current_and_named_modules(tmp_path):
+def test_reached_ops_follow_the_runs_current_and_named_modules(tmp_path):
     import subprocess
     src, wasm = tmp_path / "m.wat", tmp_path / "m.wasm"
     src.write_text('(module (memory 1) (func $g (result i32) (memory.grow (i32.const 1))) '
                    '(func (export "f") (result i32) (call $g)) (func (export "h")))')
     subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
-    t = ModuleTracker(lambda name: wasm.read_bytes(), WASM_2_0)
-    t.step(parse_command({"type": "module", "line": 1, "name": "$M", "filename": "m.wasm"}))
+    t = ReachedOps(lambda name: wasm.read_bytes(), WASM_2_0)
+    run = ScriptRun(OracleEngine(), FileContext(None, "m.wast", "oracle", "dev", None), lambda name: wasm.read_bytes())
+    run.start(WASM_2_0)
+    run.step(parse_command({"type": "module", "line": 1, "name": "$M", "filename": "m.wasm"}))
     f = parse_command({"type": "action", "line": 2, "action": {"type": "invoke", "field": "f", "module": "$M"}})
     h = parse_command({"type": "action", "line": 3, "action": {"type": "invoke", "field": "h"}})
-    assert "memory.grow" in t.reached_ops(f)              # through a call
-    assert "memory.grow" not in t.reached_ops(h)
+    assert "memory.grow" in t.of(f, run)              # through a call
+    assert "memory.grow" not in t.of(h, run)
 
 
 def test_summary_lines_name_the_loud_class():

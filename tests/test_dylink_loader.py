@@ -12,7 +12,7 @@ from oracle.dylink.plan import RESERVED_LOW, static_value
 from oracle.errors import Trap
 from oracle.syntax.module import Instr
 from oracle.syntax.types import FuncType
-from wast_runner.dylink_wasm import UNREACHABLE, ModuleBuilder, name, uleb
+from wast_runner.dylink.wasm import UNREACHABLE, ModuleBuilder, name, uleb
 
 MODULES = Path(__file__).resolve().parent.parent / "suites" / "dylink" / "modules"
 

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from helpers.cli import needs_wasmtime
-from wast_runner.dylink_suite import (LINKING_ENV, ScenarioError, load_scenario, open_session, run_file,
-                                      run_scenario)
-from wast_runner.dylink_toywasm import ToywasmRun, command, format_arg, parse_results
-from wast_runner.engines import make_engine
+from wast_runner.dylink.scenario import ScenarioError, load_scenario
+from wast_runner.dylink.suite import LINKING_ENV, open_session, run_file, run_scenario
+from wast_runner.dylink.toywasm import ToywasmRun, command, format_arg, parse_results
+from wast_runner.engines import ENGINES, make_engine
 from wast_runner.engines.base import Engine
 from wast_runner.engines.oracle import OracleEngine
-from wast_runner.results import FileContext
+from wast_runner.model import FileContext
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "suites" / "dylink"

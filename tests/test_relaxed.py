@@ -1,5 +1,5 @@
 """Relaxed SIMD: every alternative of every relaxed operation (oracle.exec.relaxed), the parameters
-(oracle.runtime.relaxed), and how the runner reports and diffs the outcomes they allow (wast_runner.relaxed)."""
+(oracle.runtime.relaxed), and how the runner reports and diffs the outcomes they allow (wast_runner.judge.relaxed)."""
 from __future__ import annotations
 
 import struct
@@ -19,8 +19,8 @@ from oracle.runtime.values import f32_from_bits, f32_to_bits
 from oracle.syntax.instructions import BY_NAME
 from wast_runner.cli import main
 from wast_runner.commands import parse_command
-from wast_runner.diff import merge
-from wast_runner.relaxed import ChoiceTracker
+from wast_runner.judge.diff import merge
+from wast_runner.judge.relaxed import ChoiceTracker
 
 I8, I16, I32, I64, F32, F64 = (SIMD_SHAPES[s] for s in ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"))
 DATA = Path(__file__).parent / "relaxed"   # our own relaxed scripts (not in data/, which tests run whole)

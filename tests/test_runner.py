@@ -12,9 +12,13 @@ from helpers.fake_engine import FakeEngine
 from wast_runner import timings
 from wast_runner.convert import CONVERTERS, convert
 from wast_runner.engines import ENGINES
+from wast_runner.drive.files import run_job
+from wast_runner.drive.jobs import path_jobs
+from wast_runner.drive.run import run_jobs
+from wast_runner.drive.workers import _drain, _Up, _Worker
+from wast_runner.judge.execution import execution_for, make_execution
+from wast_runner.model import EngineSpec, JobStats, Listener
 from wast_runner.results import ResultsWriter, read_results
-from wast_runner.run import EngineSpec, JobStats, Listener, path_jobs, run_job, run_jobs
-from wast_runner.workers import _drain, _Up, _Worker
 
 DATA = Path(__file__).parent / "data"
 
@@ -101,7 +105,7 @@ def test_run_job_one_record_per_command(cache):
     assert job.file == "pass.wast" and job.suite is None
     expected = n_commands(DATA / "pass.wast", cache)
     records: list[dict] = []
-    stats = run_job(job, FakeEngine(), "0.0", records.append, cache)
+    stats = run_job(job, execution_for(FakeEngine()), "0.0", records.append, cache)
     assert len(records) == expected
     assert outcomes(records, "pass.wast").count("skipped") == 1
     assert set(outcomes(records, "pass.wast")) == {"passed", "skipped"}
@@ -112,13 +116,14 @@ def test_run_job_one_record_per_command(cache):
 
 def test_fail_file_fails_every_assertion(cache):
     records: list[dict] = []
-    run_job(path_jobs([str(DATA / "fail.wast")])[0], FakeEngine(), "0.0", records.append, cache)
+    run_job(path_jobs([str(DATA / "fail.wast")])[0], execution_for(FakeEngine()), "0.0", records.append, cache)
     assert outcomes(records, "fail.wast") == ["passed"] + ["failed"] * 12
 
 
 def test_conversion_failure_is_one_convert_record(cache):
     records: list[dict] = []
-    stats = run_job(path_jobs([str(DATA / "broken.wast")])[0], FakeEngine(), "0.0", records.append, cache)
+    job = path_jobs([str(DATA / "broken.wast")])[0]
+    stats = run_job(job, execution_for(FakeEngine()), "0.0", records.append, cache)
     assert len(records) == 1 and stats.convert_failed
     r = records[0]
     assert (r["kind"], r["outcome"], r["line"], r["id"]) == ("convert", "error", 0, "broken.wast:0:convert")
@@ -173,7 +178,7 @@ def test_engine_options_reach_the_factory(cache):
 
     ENGINES["probe"] = factory
     try:
-        EngineSpec("probe:a=1,b", 77).make()
+        make_execution(EngineSpec("probe:a=1,b", 77))
     finally:
         del ENGINES["probe"]
     assert seen[0].args == "a=1,b" and seen[0].max_call_depth == 77
@@ -181,7 +186,7 @@ def test_engine_options_reach_the_factory(cache):
 
 def test_results_are_json_lines_with_the_documented_keys(cache, tmp_path):
     records: list[dict] = []
-    run_job(path_jobs([str(DATA / "pass.wast")])[0], FakeEngine(), "0.0", records.append, cache)
+    run_job(path_jobs([str(DATA / "pass.wast")])[0], execution_for(FakeEngine()), "0.0", records.append, cache)
     out = tmp_path / "r.jsonl"
     with ResultsWriter(out) as w:
         for r in records:
@@ -200,7 +205,7 @@ def test_results_are_json_lines_with_the_documented_keys(cache, tmp_path):
 
 def test_an_interrupted_parallel_run_passes_on_what_was_already_sent():
     """Records a worker wrote but the parent had not handled when Ctrl-C came -- read and queued, or still in the
-    pipe -- reach the listener before the run stops (wast_runner.workers._drain)."""
+    pipe -- reach the listener before the run stops (wast_runner.drive.workers._drain)."""
     import multiprocessing as mp
     from collections import deque
     from types import SimpleNamespace

@@ -8,9 +8,8 @@ import pytest
 from helpers.fake_engine import FakeEngine
 from oracle.features import WASM_2_0
 from wast_runner.commands import parse_command
+from wast_runner.model import FileContext, Job, JobStats
 from wast_runner.progress import Progress
-from wast_runner.results import FileContext
-from wast_runner.run import Job, JobStats
 from wast_runner.script import ScriptRun
 from wast_runner.tally import Counts
 
@@ -24,8 +23,8 @@ CTX = FileContext("s", "x.wast", "fake", "0.0", "wast2json 1.0.42")
 def run_commands(raw_commands: list[dict], modules: dict[str, bytes] | None = None) -> list[dict]:
     modules = modules or {}
     records: list[dict] = []
-    run = ScriptRun(FakeEngine(), CTX, lambda name: modules[name], records.append)
-    run.run([parse_command(c) for c in raw_commands], WASM_2_0)
+    records.extend(ScriptRun(FakeEngine(), CTX, lambda name: modules[name]).records(
+        [parse_command(c) for c in raw_commands], WASM_2_0))
     return records
 
 
@@ -122,7 +121,7 @@ def test_reset_failure_gives_one_error_record_per_command():
 
     recs: list[dict] = []
     cmds = [parse_command({"type": "module", "line": n, "filename": "m.wasm"}) for n in (1, 2)]
-    ScriptRun(Broken(), CTX, lambda n: GOOD, recs.append).run(cmds, WASM_2_0)
+    recs.extend(ScriptRun(Broken(), CTX, lambda n: GOOD).records(cmds, WASM_2_0))
     assert [r["outcome"] for r in recs] == ["error", "error"]
     assert "engine reset failed: ImportError: no spectest" in recs[0]["detail"]
 

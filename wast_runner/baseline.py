@@ -8,7 +8,8 @@ with ``--strict``), so a baseline cannot silently rot.
 Commands are keyed by a *stable command ID*: suite, file, line, kind and ``hash``, a digest of the command itself
 (its module's bytes, its action and arguments, its expectation; never its line or the converter's file names). An
 entry matches the record with the same line and hash; failing that, the one with the same hash elsewhere in the file
-(lines moved by an unrelated edit of the suite). An entry whose line now holds a different command (same line, other
+(lines moved by an unrelated edit of the suite). The hash is stamped on every record as it is written
+(``wast_runner.command_hash``). An entry whose line now holds a different command (same line, other
 hash) is *changed*: it no longer applies, so the command counts as new when it fails.
 
 File format (JSON, one entry per line so that diffs of a baseline read well)::
@@ -24,12 +25,11 @@ link); rewriting a baseline over an existing file keeps the reasons of the entri
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from .suites import SuiteError
 
@@ -42,68 +42,6 @@ SHOW = 40
 
 class BaselineError(SuiteError):
     """A baseline that cannot be read or does not fit the results (printed without traceback, exit 2)."""
-
-
-# -- the stable command hash --------------------------------------------------------------------------------------
-
-_UNSIGNED_BITS = {"i32": 32, "i64": 64}
-
-
-def _normalise(value: Any) -> Any:
-    """Converter-independent form of a command's JSON: integers as unsigned bit patterns (wasm-tools writes them
-    signed, wast2json unsigned), wast2json's top-level ``either`` as an expected ``either`` value."""
-    if isinstance(value, list):
-        return [_normalise(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out = {k: _normalise(v) for k, v in value.items()}
-    bits = _UNSIGNED_BITS.get(out.get("type"))  # type: ignore[arg-type]
-    v = out.get("value")
-    if bits and isinstance(v, str) and v.startswith("-"):
-        try:
-            out["value"] = str(int(v) % (1 << bits))
-        except ValueError:
-            pass
-    return out
-
-
-def command_hash(raw: dict, module_bytes: Callable[[str], bytes] | None = None) -> str:
-    """A digest of a converted command (16 hex digits) that ignores where it is: not its line, not the converter's
-    module file names (which number the modules of a file), but the module's bytes, the action, the expectation."""
-    content: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key == "line":
-            continue
-        if key.endswith("filename") and isinstance(value, str):
-            try:
-                data = module_bytes(value) if module_bytes is not None else None
-            except OSError:
-                data = None
-            content[key] = hashlib.sha256(data).hexdigest() if data is not None else None
-            continue
-        content[key] = value
-    if "either" in content:
-        content["expected"] = [{"type": "either", "values": content.pop("either")}]
-    text = json.dumps(_normalise(content), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-class HashStamper:
-    """Adds ``hash`` to each record of one file as it is emitted, from the file's converted commands (one record
-    per command, matched by line and kind in order)."""
-
-    def __init__(self, commands: Iterable[Any], module_bytes: Callable[[str], bytes]):
-        self._hashes: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for cmd in commands:
-            self._hashes[(cmd.line, cmd.kind)].append(command_hash(cmd.raw, module_bytes))
-        for q in self._hashes.values():
-            q.reverse()  # pop() takes the first
-
-    def stamp(self, rec: dict) -> dict:
-        q = self._hashes.get((rec.get("line", 0), rec.get("kind", "")))
-        if q:
-            rec["hash"] = q.pop()
-        return rec
 
 
 # -- the baseline file --------------------------------------------------------------------------------------------

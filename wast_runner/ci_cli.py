@@ -18,9 +18,10 @@ from typing import IO, Any
 
 from .baseline import Baseline, BaselineError, GateResult, RecordKeeper, gate
 from .junit import write_junit
+from .coverage import CoverageCollector, write_coverage
+from .model import Listener, Relay
 from .results import read_results
-from .run import Job, JobStats, Listener
-from .suites import SuiteError
+from .suites import SuiteError, find_suite, manifests
 
 
 def add_run_options(r: argparse.ArgumentParser) -> None:
@@ -110,7 +111,6 @@ def cmd_junit(args: argparse.Namespace) -> int:
 
 def _source_roots(suites: set[str]) -> dict[str, Path]:
     """The folder of each known suite that is present here (for the report's source lines)."""
-    from .suites import find_suite, manifests
     roots = {}
     for name in suites:
         m = manifests().get(name)
@@ -153,21 +153,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 # -- what ``run`` adds: gating, JUnit and coverage on the records it writes ----------------------------------------
 
 
-class _Keep(Listener):
+class _Keep(Relay):
     """Passes everything on and keeps the records (for gating and JUnit after the run)."""
 
     def __init__(self, inner: Listener, keeper: RecordKeeper):
-        self.inner, self.keeper = inner, keeper
-
-    def file_started(self, index: int, job: Job) -> None:
-        self.inner.file_started(index, job)
+        super().__init__(inner)
+        self.keeper = keeper
 
     def record(self, index: int, rec: dict) -> None:
         self.inner.record(index, rec)
         self.keeper.add(rec)
-
-    def file_done(self, index: int, job: Job, stats: JobStats) -> None:
-        self.inner.file_done(index, job, stats)
 
 
 class RunExtras:
@@ -192,14 +187,12 @@ class RunExtras:
         if self.keeper is not None:
             listener = _Keep(listener, self.keeper)
         if self.coverage_path:
-            from .coverage import CoverageCollector
             listener = self.collector = CoverageCollector(listener)
         return listener
 
     def finish(self, tally: Any, out: IO[str]) -> int:
         """Write what was asked for, print the gate's summary; the run's exit status."""
         if self.collector is not None:
-            from .coverage import write_coverage
             write_coverage(self.coverage_path, self.collector, self.collector.engine or "?",
                            self.collector.engine_version)
             print(f"coverage: {self.coverage_path}", file=out)

@@ -21,14 +21,17 @@ from typing import Sequence
 from oracle.features import ALL_FEATURES, WASM_2_0_FEATURES, WASM_3_0_EXTRA
 
 from . import ci_cli
-from .diff import DiffTally
-from .engines import ENGINES, EngineSpecError, parse_engine_spec
+from .drive.jobs import check_converters, dedupe, path_jobs, suite_jobs
+from .drive.run import run_jobs
+from .dylink.cli import add_dylink_parser, dylink_main
+from .engines import ENGINES, parse_engine_spec
+from .engines.base import EngineSpecError
 from .fail_list import FailList
+from .model import EngineSpec
 from .progress import Progress
 from .results import ResultsWriter
-from .run import EngineSpec, check_converters, dedupe, path_jobs, run_jobs, suite_jobs
 from .suites import SuiteError, fetch, find_suite, manifests, suite_files
-from .tally import Tally
+from .tally import DiffTally, Tally
 
 FEATURE_PRESETS = {"wasm-2.0": WASM_2_0_FEATURES, "wasm-3.0": WASM_2_0_FEATURES | WASM_3_0_EXTRA}
 
@@ -71,8 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ci_cli.add_parsers(sub)     # baseline, gate, junit, report
 
-    from .dylink_cli import add_dylink_parser  # wast-runner dylink ... (docs/dylink.md)
-    add_dylink_parser(sub)
+    add_dylink_parser(sub)   # wast-runner dylink ... (docs/dylink.md)
     return p
 
 
@@ -170,7 +172,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ci_cli.COMMANDS:
             return ci_cli.main(args)
         if args.command == "dylink":
-            from .dylink_cli import dylink_main
             return dylink_main(args)
         return cmd_suites(args)
     except (SuiteError, EngineSpecError) as e:

@@ -3,20 +3,23 @@ validation rules they exercise, which traps they raise -- per suite and per file
 the enabled features define, so a report can say what a suite never tests.
 
 The oracle collects it (``oracle.tooling.coverage`` for execution, the ``coverage`` hook of
-``oracle.valid.module.validate_module`` for validation); ``OracleCoverage`` drives that for one engine, one file at
-a time; ``CoverageCollector`` gathers the files' coverage in the parent process (worker processes send it with each
-finished file); ``coverage_document`` writes it with the universe of opcodes, traps and rules, which only the runner
-knows (the ``reports`` package reads the file and never imports the oracle). Format: ``docs/results-format.md``,
-"Coverage file".
+``oracle.valid.module.validate_module`` for validation); ``engines.oracle_coverage.OracleCoverage`` drives that
+for one engine, one file at a time; ``CoverageCollector`` gathers the files' coverage in the parent process (worker
+processes send it with each finished file); ``coverage_document`` writes it with the universe of opcodes, traps
+and rules, which only the runner knows (the ``reports`` package reads the file and never imports the oracle).
+Format: ``docs/results-format.md``, "Coverage file".
 """
 from __future__ import annotations
 
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
-from .run import Job, JobStats, Listener
+from oracle.syntax.instructions import INSTRUCTIONS
+from oracle.valid.module import MODULE_RULES
+
+from .model import Job, JobStats, Listener, Relay
 
 FORMAT = "wast-runner-coverage"
 VERSION = 1
@@ -49,90 +52,18 @@ def merge_into(into: dict[str, Counter], cov: dict[str, Any]) -> None:
         into.setdefault(k, Counter()).update(cov.get(k, {}))
 
 
-# -- the engine side -------------------------------------------------------------------------------------------
-
-
-class OracleCoverage:
-    """The oracle engine's coverage for the file it is running (``OracleEngine.start_coverage``)."""
-
-    def __init__(self) -> None:
-        self.valid: Counter[str] = Counter()      # instr:OP, reject:OP, module:RULE
-        self.invalid: Counter[str] = Counter()    # messages of modules found invalid
-        self.malformed: Counter[str] = Counter()  # messages of modules found malformed
-        self.const_ops: Counter[str] = Counter()  # instructions of constant expressions evaluated at instantiation
-        self.extra_traps: Counter[str] = Counter()  # traps while instantiating outside a function call
-
-    @staticmethod
-    def store_options() -> dict[str, Any]:
-        """``store_init`` options: the compile machine (the one that counts opcodes) with coverage."""
-        return {"coverage": True, "machine": "compile"}
-
-    def validate(self, module: Any, features: Any) -> None:
-        """``module_validate`` with the validator's coverage hook; raises ``Invalid`` as it does."""
-        from oracle.errors import Invalid
-        from oracle.valid.module import validate_module
-        try:
-            validate_module(module, features, coverage=self.valid)
-        except Invalid as e:
-            self.invalid[e.message] += 1
-            raise
-
-    def malformed_module(self, message: str) -> None:
-        self.malformed[message] += 1
-
-    def instantiate(self, store: Any, module: Any, externvals: Sequence[Any]) -> Any:
-        """``module_instantiate``, counting the constant expressions it evaluates and a trap it raises outside a
-        function call (segment initialisation; traps of the start function are counted where they are raised)."""
-        from oracle import embedding
-        from oracle.errors import Exhaustion, Trap
-        traps = store.coverage.traps
-        before = sum(traps.values())
-        try:
-            inst = embedding.module_instantiate(store, module, externvals)
-        except (Trap, Exhaustion) as e:
-            if sum(traps.values()) == before:
-                self.extra_traps[e.message] += 1
-            raise
-        exprs = [g.init for g in module.globals] + [t.init for t in module.tables if t.init is not None]
-        for e in module.elems:
-            exprs.extend(e.init)
-            exprs.append(e.offset)
-        exprs.extend(d.offset for d in module.datas)
-        self.const_ops.update(op for expr in exprs if expr for op, _ in expr if op != "end")
-        return inst
-
-    def take(self, store: Any) -> dict[str, dict[str, int]]:
-        """This file's coverage so far, as plain dicts; starts counting afresh."""
-        ops: Counter[str] = Counter(self.const_ops)
-        traps: Counter[str] = Counter(self.extra_traps)
-        if store is not None and store.coverage is not None:
-            ops.update(store.coverage.ops)
-            traps.update(store.coverage.traps)
-            # Cleared in place: compiled code holds these very Counter objects.
-            store.coverage.ops.clear()
-            store.coverage.traps.clear()
-        out = {"ops": dict(ops), "traps": dict(traps), "valid": dict(self.valid), "invalid": dict(self.invalid),
-               "malformed": dict(self.malformed)}
-        for c in (self.valid, self.invalid, self.malformed, self.const_ops, self.extra_traps):
-            c.clear()
-        return out
-
-
 # -- the parent side -------------------------------------------------------------------------------------------
 
 
-class CoverageCollector(Listener):
+class CoverageCollector(Relay):
     """Passes everything on to ``inner`` and keeps each finished file's coverage (``JobStats.coverage``)."""
 
     def __init__(self, inner: Listener):
-        self.inner = inner
+        super().__init__(inner)
         self.files: dict[tuple[str | None, str], dict[str, Counter]] = {}
         self.features: dict[str | None, tuple[str, ...]] = {}
         self.engine: str | None = None
         self.engine_version: str | None = None
-
-    def file_started(self, index: int, job: Job) -> None:
-        self.inner.file_started(index, job)
 
     def record(self, index: int, rec: dict) -> None:
         if self.engine is None and rec.get("engine_version") not in (None, "?"):
@@ -140,7 +71,7 @@ class CoverageCollector(Listener):
         self.inner.record(index, rec)
 
     def file_done(self, index: int, job: Job, stats: JobStats) -> None:
-        cov = getattr(stats, "coverage", None)
+        cov = stats.coverage
         if cov is not None:
             self.add(job.suite, job.file, job.features, cov)
         self.inner.file_done(index, job, stats)
@@ -154,8 +85,6 @@ class CoverageCollector(Listener):
 def universe(features: Iterable[str]) -> dict[str, Any]:
     """Everything the enabled features define: instructions (by mnemonic, from the oracle's instruction table),
     trap kinds and module-level validation rules."""
-    from oracle.syntax.instructions import INSTRUCTIONS
-    from oracle.valid.module import MODULE_RULES
     enabled = set(features)
     seen: set[str] = set()
     instrs = []

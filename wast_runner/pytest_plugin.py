@@ -17,15 +17,19 @@ from typing import Any
 
 import pytest
 
-from .engines import ENGINES, EngineSpecError, parse_engine_spec
 from .baseline import Baseline, gate
+from .drive.files import run_job, run_with_big_stack
+from .drive.jobs import path_jobs, suite_jobs
+from .engines import ENGINES, parse_engine_spec
+from .engines.base import EngineSpecError
 from .fail_list import FailList, is_known_failure
-from .run import EngineSpec, Job, path_jobs, run_job, run_with_big_stack, suite_jobs
+from .judge.execution import Execution, make_execution
+from .model import EngineSpec, Job
 from .suites import SuiteError
 
 _JOBS = pytest.StashKey[dict]()          # resolved path -> Job
 _SETTINGS = pytest.StashKey[dict]()
-_ENGINES: dict[tuple[str, Any], Any] = {}  # one engine per process and spec, made on first use
+_ENGINES: dict[tuple[str, Any], tuple[Execution, str]] = {}  # one engine per process and spec, made on first use
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -120,15 +124,15 @@ class WastItem(pytest.Item):
         super().__init__(**kwargs)
         self.job = job
 
-    def _engine(self) -> tuple[Any, str]:
+    def _engine(self) -> tuple[Execution, str]:
         spec: EngineSpec = self.config.stash[_SETTINGS]["engine"]
         key = (spec.spec, spec.max_call_depth)
         if key not in _ENGINES:
             try:
-                engine = spec.make()
+                execution = make_execution(spec)
             except EngineSpecError as e:
                 raise pytest.UsageError(str(e)) from None
-            _ENGINES[key] = (engine, engine.version())
+            _ENGINES[key] = (execution, execution.version())
         return _ENGINES[key]
 
     def runtest(self) -> None:

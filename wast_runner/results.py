@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
+
+from .model import FileContext
 
 #: Every outcome a record can have. ``error`` means the runner or the engine broke (a Python exception, a
 #: conversion failure, a crashed worker), not that the engine gave a wrong answer (that is ``failed``).
@@ -18,17 +19,6 @@ OUTCOMES = ("passed", "failed", "skipped", "error")
 
 #: Version of the record format; bump it when a key changes meaning.
 FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class FileContext:
-    """What every record of one file shares."""
-
-    suite: str | None
-    file: str               # relative to the suite folder, "/"-separated
-    engine: str
-    engine_version: str
-    converter: str | None   # "wast2json 1.0.42"
 
 
 def command_id(file: str, line: int, kind: str) -> str:

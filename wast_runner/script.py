@@ -4,23 +4,27 @@ The semantics are the official interpreter's (spec repository, ``interpreter/scr
 the module current (and binds its name), ``register`` makes a module's exports importable under a name, actions
 run on the named or the current module, and each ``assert_*`` checks one outcome, failure messages by prefix.
 Nothing an engine does stops the script: wrong answers are ``failed`` records, Python exceptions ``error`` records.
+
+One primitive, ``ScriptRun.step(cmd) -> record``, runs one command; ``ScriptRun.records`` loops over it for a
+whole script, and the judging layer (``wast_runner.judge``) steps several runs in lockstep with it. A whole-script
+engine (``engines.base.ScriptEngine``) gives its records through ``script_engine_records``.
 """
 from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from oracle.features import Features
 
 from .commands import Command
 from .compare import message_matches, results_match
-from .engines.base import (Engine, EngineFailure, Exhausted, Loaded, LoadFailed, NotFound, Returned, Thrown,
-                           Trapped, Unsupported)
-from .results import FileContext, make_record
+from .engines.base import (Engine, EngineFailure, Exhausted, Loaded, LoadFailed, NotFound, Returned, ScriptEngine,
+                           Thrown, Trapped, Unsupported)
+from .engines.binary_types import import_module_names
+from .model import FileContext
+from .results import make_record
 from .values import EncodingError, decode_arg, encode_value, guess_type, render
-
-Emit = Callable[[dict], None]
 
 TEXT_MODULE_REASON = "text-module"
 TEXT_MODULE_DETAIL = "module given in text form: judging it needs a text parser"
@@ -63,56 +67,56 @@ class Verdict(Exception):
 
 
 class ScriptRun:
-    """The state of one script: the engine, the current module and the named ones."""
+    """The state of one script: the engine, the current module and the named ones (with the module file each came
+    from, which the judging layer reads to see what code an action reaches)."""
 
-    def __init__(self, engine: Engine, ctx: FileContext, module_bytes: Callable[[str], bytes], emit: Emit,
+    def __init__(self, engine: Engine, ctx: FileContext, module_bytes: Callable[[str], bytes],
                  strict_messages: bool | None = None):
         self.engine = engine
         # Messages are checked for engines that speak the spec's (see ``Engine.spec_messages``).
-        self.strict_messages = (getattr(engine, "spec_messages", True) if strict_messages is None
-                                else strict_messages)
+        self.strict_messages = engine.spec_messages if strict_messages is None else strict_messages
         self.ctx = ctx
         self.module_bytes = module_bytes
-        self.emit = emit
         self.current: Any = None            # a module handle, a Broken, or None before the first module
         self.named: dict[str, Any] = {}
+        self.current_file: str | None = None   # the module file of ``current``
+        self.named_files: dict[str, str] = {}  # ... and of each named module
         self.definitions: dict[str | None, Any] = {}   # ``module definition``s: name -> module file or Broken
         self.unregistered: set[str] = set()   # names the engine adapter could not register (Unsupported)
         self.multi_agent_from: int | None = None   # line of the first ``thread``/``wait`` command
+        #: Why the engine could not start this script (the extra keys of every command's ``error`` record).
+        self.failure: dict | None = None
 
     # -- driving -----------------------------------------------------------------------------------------------
 
-    def run(self, commands: list[Command], features: Features,
-            annotate: Callable[[int, Command, dict], None] | None = None) -> None:
-        """Run every command, emitting its record; ``annotate(k, command, record)`` may add to each record first
-        (``wast_runner.relaxed``)."""
-        failure = self.start(features)
-        if failure is not None:
-            # Without a fresh store nothing can be judged; still one record per command, so counts stay right.
-            for cmd in commands:
-                self.emit(self.reset_failed_record(cmd, failure))
-            return
-        for k, cmd in enumerate(commands):
-            rec = self.execute(cmd)
-            if annotate is not None:
-                annotate(k, cmd, rec)
-            self.emit(rec)
+    def records(self, commands: list[Command], features: Features) -> Iterator[dict]:
+        """Start the script and yield every command's record, in order."""
+        self.start(features)
+        for cmd in commands:
+            yield self.step(cmd)
 
-    def start(self, features: Features) -> dict | None:
-        """Reset the engine for this script; ``None`` when that worked, else the extra keys of the ``error``
-        record every command gets (``detail`` included)."""
+    def start(self, features: Features) -> None:
+        """Reset the engine for this script; when that fails, ``failure`` says why (and every command gets an
+        ``error`` record saying so, so counts stay right)."""
+        self.failure = None
         try:
             self.engine.reset(features)
         except EngineFailure as e:
-            return {"detail": f"engine reset failed: {e.message}", "engine_output": e.output or None}
+            self.failure = {"detail": f"engine reset failed: {e.message}", "engine_output": e.output or None}
         except Exception as e:
-            return {"detail": f"engine reset failed: {_last_line(e)}", "traceback": _tb(e)}
-        return None
+            self.failure = {"detail": f"engine reset failed: {_last_line(e)}", "traceback": _tb(e)}
 
-    def reset_failed_record(self, cmd: Command, failure: dict) -> dict:
-        extra = dict(failure)
+    def step(self, cmd: Command) -> dict:
+        """The record of the script's next command (``start`` first)."""
+        if self.failure is None:
+            return self.execute(cmd)
+        extra = dict(self.failure)
         detail = extra.pop("detail")
         return make_record(self.ctx, cmd.line, cmd.kind, "error", detail, **extra)
+
+    def module_file(self, name: str | None) -> str | None:
+        """The module file of the module ``name`` (the current one when None), if one was given."""
+        return self.named_files.get(name) if name else self.current_file
 
     def execute(self, cmd: Command) -> dict:
         """Run one command and return its record."""
@@ -158,8 +162,10 @@ class ScriptRun:
     def _instantiate(self, filename: str, name: str | None, line: int, what: str):
         """Load a module; it becomes the current one (and ``name``'s) -- a ``Broken`` one if it fails."""
         self.current = Broken(line, f"its {what} command raised an exception")  # until we know better
+        self.current_file = filename
         if name:
             self.named[name] = self.current
+            self.named_files[name] = filename
         data = self.module_bytes(filename)
         try:
             out = self.engine.load(data, name)
@@ -262,7 +268,6 @@ class ScriptRun:
         """A module importing from a name whose ``register`` the adapter could not perform cannot be judged."""
         if not self.unregistered:
             return
-        from .engines.binary_types import import_module_names
         missing = sorted(import_module_names(data) & self.unregistered)
         if missing:
             raise Verdict("skipped", f"the module imports from {', '.join(missing)}, which the engine adapter "
@@ -408,7 +413,7 @@ def _tb(e: BaseException) -> str:
     return "".join(traceback.format_exception(type(e), e, e.__traceback__))
 
 
-def script_engine_records(engine: Any, ctx: FileContext, json_path: Any, commands: list[Command],
+def script_engine_records(engine: ScriptEngine, ctx: FileContext, json_path: Any, commands: list[Command],
                           features: Features) -> list[dict]:
     """One record per command from a whole-script engine (``engines.base.ScriptEngine``)."""
     try:

@@ -34,6 +34,24 @@ class SuiteError(Exception):
 
 
 @dataclass(frozen=True)
+class SuiteKind:
+    """A kind of suite (a manifest's ``kind``): where its files are and which of them it runs. The driver runs
+    each kind's files with the runner it registers for the name (``wast_runner.drive.files``)."""
+
+    name: str
+    pattern: str          # the files a suite folder holds, e.g. "*.wast"
+    in_tree: bool         # in this project (``suites/<folder>``), not in a testsuite checkout named by commit
+    converted: bool       # files are converted (wast2json ...) before they run
+
+
+#: The suite kinds by name; a new kind registers here (and its runner with the driver).
+SUITE_KINDS: dict[str, SuiteKind] = {
+    "wast": SuiteKind("wast", "*.wast", in_tree=False, converted=True),          # the official testsuite
+    "dylink": SuiteKind("dylink", "*.toml", in_tree=True, converted=False),      # scenario files (wast_runner.dylink)
+}
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     commit: str
@@ -51,8 +69,8 @@ class Manifest:
     supported: bool = True
     description: str = ""
     notes: str = ""
-    # "wast" (testsuite .wast files) or "dylink" (in-tree scenario files under suites/<folder>, no commit;
-    # run by wast_runner.dylink_suite)
+    # a name in ``SUITE_KINDS``: "wast" (testsuite .wast files) or "dylink" (in-tree scenario files under
+    # suites/<folder>, no commit; run by wast_runner.dylink)
     kind: str = "wast"
     source: str = field(default="", compare=False)  # the manifest file, for messages
 
@@ -68,6 +86,10 @@ class Manifest:
     def feature_set(self) -> Features:
         return Features.from_names(self.features)
 
+    @property
+    def suite_kind(self) -> SuiteKind:
+        return SUITE_KINDS[self.kind]
+
 
 def _parse_manifest(text: str, source: str) -> Manifest:
     try:
@@ -77,12 +99,13 @@ def _parse_manifest(text: str, source: str) -> Manifest:
     known = {f for f in Manifest.__dataclass_fields__ if f not in ("source", "expected_files")} | {"files"}
     unknown = set(data) - known
     kind = data.get("kind", "wast")
-    if unknown or "name" not in data or ("commit" not in data and kind == "wast"):
+    in_tree = kind in SUITE_KINDS and SUITE_KINDS[kind].in_tree
+    if unknown or "name" not in data or ("commit" not in data and not in_tree):
         raise SuiteError(f"{source}: needs name and commit; unknown keys: {', '.join(sorted(unknown)) or '-'}")
     commit = data.get("commit", "")
-    if kind not in ("wast", "dylink"):
-        raise SuiteError(f"{source}: kind must be wast or dylink, got {kind!r}")
-    if kind == "wast" and not re.fullmatch(r"[0-9a-f]{40}", commit):
+    if kind not in SUITE_KINDS:
+        raise SuiteError(f"{source}: kind must be {' or '.join(SUITE_KINDS)}, got {kind!r}")
+    if not in_tree and not re.fullmatch(r"[0-9a-f]{40}", commit):
         raise SuiteError(f"{source}: commit must be a full 40-digit hash, got {commit!r}")
     try:
         Features.from_names(data.get("features", []))
@@ -129,9 +152,8 @@ def candidates(m: Manifest) -> list[Path]:
 
 def find_suite(m: Manifest) -> Path | None:
     """The suite's folder in the first checkout that has it, or None."""
-    if m.kind == "dylink":  # in-tree scenarios: suites/<folder>
-        from .dylink_suite import suite_root
-        root = suite_root(m.folder)
+    if m.suite_kind.in_tree:  # ours: suites/<folder>
+        root = Path(str(importlib.resources.files("suites") / m.folder)).resolve()
         return root if root.is_dir() else None
     for path in candidates(m):
         if path.is_dir():
@@ -190,7 +212,7 @@ def is_excluded(rel: str, excludes: tuple[str, ...] | list[str]) -> bool:
 def suite_files(m: Manifest, root: Path, extra_excludes: tuple[str, ...] = ()) -> list[tuple[Path, str]]:
     """The suite's files as (absolute path, path relative to the suite folder), sorted."""
     out = []
-    for path in sorted(root.rglob("*.toml" if m.kind == "dylink" else "*.wast")):
+    for path in sorted(root.rglob(m.suite_kind.pattern)):
         rel = path.relative_to(root).as_posix()
         if any(glob_match(rel, g) for g in m.include) and not is_excluded(rel, m.exclude + extra_excludes):
             out.append((path, rel))

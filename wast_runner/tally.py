@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from .fail_list import FailList, is_known_failure
 from .progress import Progress
 from .results import ResultsWriter
-from .run import Job, JobStats, Listener
+from .judge.diff import CLASSES
+from .model import Job, JobStats, Listener, Relay
 from .script import TEXT_MODULE_REASON
 
 
@@ -105,3 +106,43 @@ class Tally(Listener):
         """0 only when nothing failed and the fail list has no stale entries."""
         stale = self.fail_list is not None and self.fail_list.unexpected_passes
         return 1 if self.total.failed or stale else 0
+
+
+# -- the three-way diff's classes (``--against``; wast_runner.judge.diff) ------------------------------------------
+
+class DiffTally(Relay):
+    """Passes every record on and counts the diff classes, for the summary lines before the last."""
+
+    SHOW = 10   # record IDs listed for the loud classes
+
+    def __init__(self, inner: Listener, reference: str):
+        super().__init__(inner)
+        self.reference = reference
+        self.counts = {c: 0 for c in CLASSES}
+        self.oracle_ids: list[str] = []
+        self.engine_ids: list[str] = []
+
+    def record(self, index: int, rec: dict) -> None:
+        cls = rec.get("diff")
+        if cls in self.counts:
+            self.counts[cls] += 1
+            if cls == "oracle":
+                self.oracle_ids.append(rec["id"])
+            elif cls == "engine":
+                self.engine_ids.append(rec["id"])
+        self.inner.record(index, rec)
+
+    def summary_lines(self) -> list[str]:
+        c = self.counts
+        lines = [f"against {self.reference}: " + ", ".join(f"{c[k]} {k}" for k in CLASSES)]
+        if c["engine"]:
+            lines.append(f"engine departs from {self.reference} and the spec: "
+                         + _ids(self.engine_ids, self.SHOW))
+        if c["oracle"]:
+            lines.append(f"!!! {self.reference.upper()} DEPARTS FROM THE SCRIPT where the engine does not "
+                         f"({c['oracle']} commands; a bug in {self.reference}?): " + _ids(self.oracle_ids, self.SHOW))
+        return lines
+
+
+def _ids(ids: list[str], n: int) -> str:
+    return ", ".join(ids[:n]) + (f", ... ({len(ids) - n} more)" if len(ids) > n else "")

@@ -2,7 +2,7 @@
 
 The plan is computed from the decoded modules alone, before anything is instantiated, so the same plan drives the
 oracle's own loader (``oracle.dylink.loader``) and the lowering of a program to plain core commands for any
-engine (``wast_runner.dylink_lower``). Every rule below is listed, with the reasons and what emscripten and
+engine (``wast_runner.dylink.lower``). Every rule below is listed, with the reasons and what emscripten and
 toywasm do, in ``docs/dylink.md``.
 
 Symbols

@@ -8,7 +8,7 @@ so one oracle run is one choice of all parameters -- the deterministic profile u
 Besides choosing, the object notes which parameters an execution *consulted* with alternatives that differ
 (``consulted``): a parameter never consulted that way cannot have changed anything, so the set of results the
 spec allows is one result unless this set is non-empty -- and then it is found by running again under the
-other choices of exactly these parameters (``wast_runner.relaxed``).
+other choices of exactly these parameters (``wast_runner.judge.relaxed``).
 """
 from __future__ import annotations
 

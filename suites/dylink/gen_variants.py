@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from wast_runner.dylink_wasm import sleb, uleb as leb  # the LEB128 encoders of the lowered-module writer
+from wast_runner.dylink.wasm import sleb, uleb as leb  # the LEB128 encoders of the lowered-module writer
 
 HEADER = b"\x00asm\x01\x00\x00\x00"
 

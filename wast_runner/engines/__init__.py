@@ -1,17 +1,14 @@
-"""Engines the runner can drive, by name (``--engine NAME[:ARGS]``).
+"""The registry of engines the runner can drive, by name (``--engine NAME[:ARGS]``); nothing else.
 
 ``ENGINES`` maps a name to a factory taking ``EngineOptions``; factories import their engine lazily so a missing
-optional dependency only matters when that engine is asked for.
+optional dependency only matters when that engine is asked for. The interface and ``EngineSpecError`` are in
+``engines.base``, so adapters never import this registry.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
-from .base import Engine, EngineOptions
-
-
-class EngineSpecError(Exception):
-    """An unknown engine name (printed without traceback)."""
+from .base import AnyEngine, Engine, EngineOptions, EngineSpecError
 
 
 def _oracle(options: EngineOptions) -> Engine:
@@ -43,13 +40,13 @@ def _repl(options: EngineOptions) -> Engine:
     return make(options)
 
 
-def _spectest_interp(options: EngineOptions) -> Any:
+def _spectest_interp(options: EngineOptions) -> AnyEngine:
     from .spectest_interp import make
     return make(options)
 
 
 #: name -> factory; ``spectest-interp`` makes a ``ScriptEngine`` (whole scripts), the others ``Engine``s.
-ENGINES: dict[str, Callable[[EngineOptions], Any]] = {
+ENGINES: dict[str, Callable[[EngineOptions], AnyEngine]] = {
     "oracle": _oracle,
     "wasmtime": _wasmtime,
     "jsonl": _jsonl,
@@ -74,7 +71,7 @@ def parse_engine_spec(spec: str) -> tuple[str, str | None]:
 
 
 def make_engine(spec: str, max_call_depth: int | None = None, timeout: float | None = None,
-                strict_messages: bool | None = None) -> Any:
+                strict_messages: bool | None = None) -> AnyEngine:
     """The engine ``NAME[:ARGS]`` (an ``Engine`` or, for whole-script engines, a ``ScriptEngine``)."""
     name, args = parse_engine_spec(spec)
     if name not in ENGINES:

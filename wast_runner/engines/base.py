@@ -1,4 +1,5 @@
-"""The engine interface: what the script executor needs from a WebAssembly implementation.
+"""The engine interface: what the script executor needs from a WebAssembly implementation, and the optional
+capabilities an engine may declare.
 
 ``wast_runner.script`` drives an ``Engine`` only through this interface, so any implementation (the oracle, a
 native runtime, a subprocess speaking a protocol) can run the official scripts. Values cross the boundary in the
@@ -9,14 +10,30 @@ are the oracle's (``"i32"`` ... or ``RefType``).
 Every operation returns a typed outcome instead of raising for anything WebAssembly defines (traps, exhaustion,
 load failures); an exception escaping an engine method is a bug in the engine, and the runner records it as an
 ``error`` outcome.
+
+Capabilities beyond the interface are declared, not discovered: an engine lists them in its ``capabilities``
+attribute (``COVERAGE``, ``RELAXED_VARIANTS``; a whole-script engine is a ``ScriptEngine``, whose capabilities
+hold ``WHOLE_SCRIPT``), and implements the matching Protocol (``CoverageSource``, ``RelaxedVariants``). Code that
+needs a capability asks ``has(engine, CAPABILITY)`` and then uses the Protocol's methods.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Sequence, Union
+from typing import Any, NamedTuple, Protocol, Sequence, Union
 
 from oracle.features import WASM_2_0, Features
+
+class EngineSpecError(Exception):
+    """An engine that cannot be made as asked (unknown name, bad arguments, program not found); printed without
+    traceback. Here, not in the registry, so adapters raise it without importing the registry."""
+
+
+#: Capabilities an engine may declare in ``capabilities`` (each with its Protocol below).
+WHOLE_SCRIPT = "whole-script"          # runs a whole converted script at once (``ScriptEngine``)
+COVERAGE = "coverage"                  # collects coverage of what scripts exercise (``CoverageSource``)
+RELAXED_VARIANTS = "relaxed-variants"  # reports relaxed parameters consulted, makes variants (``RelaxedVariants``)
+
 
 #: The ways loading a module can fail, in the order an embedder finds out: decoding (``assert_malformed``),
 #: validation (``assert_invalid``), import resolution and matching (``assert_unlinkable``), and a trap while
@@ -156,6 +173,8 @@ class Engine(ABC):
     #: another message passes, with the difference noted (``message_matches: false``); ``--strict-messages``
     #: checks them anyway.
     spec_messages: bool = True
+    #: The optional capabilities this engine implements (see the module docstring).
+    capabilities: frozenset[str] = frozenset()
 
     @abstractmethod
     def version(self) -> str:
@@ -203,6 +222,7 @@ class ScriptEngine(ABC):
 
     name: str = "script-engine"
     spec_messages: bool = False
+    capabilities: frozenset[str] = frozenset({WHOLE_SCRIPT})
 
     @abstractmethod
     def version(self) -> str:
@@ -225,3 +245,40 @@ class ScriptVerdict:
     outcome: str
     detail: str = ""
     extra: dict = field(default_factory=dict)
+
+
+#: Whatever an engine factory makes: a command-by-command ``Engine`` or a whole-script ``ScriptEngine``.
+AnyEngine = Union[Engine, ScriptEngine]
+
+
+def has(engine: Any, capability: str) -> bool:
+    """Whether ``engine`` declares ``capability``."""
+    return capability in engine.capabilities
+
+
+class CoverageSource(Protocol):
+    """``COVERAGE``: the engine counts what scripts exercise (``wast-runner run --coverage``)."""
+
+    def start_coverage(self) -> None:
+        """Collect coverage from the next ``reset`` on."""
+
+    def take_coverage(self) -> dict | None:
+        """The coverage since the last call (one file's): ``{"ops": {...}, "traps": ..., "valid": ...,
+        "invalid": ..., "malformed": ...}``."""
+
+
+class RelaxedVariants(Protocol):
+    """``RELAXED_VARIANTS``: the engine runs the relaxed operations under a choice of their global parameters,
+    reports which parameters an execution consulted where their alternatives differ, and makes a fresh engine
+    of its kind with another choice (``wast_runner.judge.relaxed`` explores the choices with these)."""
+
+    #: The parameters' choice this engine runs with (``{}``: the deterministic profile).
+    relaxed: dict[str, int]
+    #: Each parameter's number of alternatives (the choices there are to explore).
+    relaxed_parameters: dict[str, int]
+
+    def relaxed_consulted(self) -> frozenset[str]:
+        """The parameters this script's execution has consulted so far where their alternatives differ."""
+
+    def relaxed_variant(self, choice: dict[str, int]) -> Engine:
+        """A fresh engine like this one, running with ``choice`` instead."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from oracle.features import Features
 
-from .base import EngineOptions
+from .base import EngineOptions, EngineSpecError
 from .jsonl import JsonlEngine
 
 SCRIPT = Path(__file__).with_name("node_engine.js")
@@ -53,7 +53,6 @@ class NodeEngine(JsonlEngine):
     def __init__(self, options: EngineOptions | None = None):
         node = node_binary()
         if node is None:
-            from . import EngineSpecError
             raise EngineSpecError("node not found (install Node.js 20 or set WAST_RUNNER_NODE)")
         self.node = node
         self.user_flags = shlex.split((options.args if options else None) or "")

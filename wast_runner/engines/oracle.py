@@ -6,7 +6,10 @@ resolving each import from the registered modules by (module name, import name) 
 Trap while initialising = uninstantiable).
 
 ``--engine oracle:fmin=1,fmadd=1`` runs the oracle under that choice of the relaxed operations' global
-parameters (``oracle.runtime.relaxed``) instead of the deterministic profile.
+parameters (``oracle.runtime.relaxed``) instead of the deterministic profile; ``machine=interpret`` (or
+``compile``) chooses how the oracle executes functions, by default the environment variable ``WAST_ORACLE_ENGINE``
+(read here, at the application's edge), else ``compile``. Coverage always runs on the compiled machine (the one
+that counts opcodes).
 """
 from __future__ import annotations
 
@@ -18,16 +21,43 @@ from oracle.errors import Exhaustion, Invalid, Malformed, Trap, UncaughtExceptio
 from oracle.features import WASM_2_0, Features
 from oracle.runtime.function import FuncInst, HostFunc
 from oracle.runtime.global_ import GlobalInst
-from oracle.runtime.relaxed import parse_relaxed
+from oracle.runtime.relaxed import PARAMETERS, parse_relaxed
 
-from .base import (ActionOutcome, Arg, Engine, EngineOptions, Exhausted, Loaded, LoadFailed, LoadOutcome,
-                   NotFound, Returned, Thrown, Trapped)
+from .base import (COVERAGE, RELAXED_VARIANTS, ActionOutcome, Arg, Engine, EngineOptions, EngineSpecError,
+                   Exhausted, Loaded, LoadFailed, LoadOutcome, NotFound, Returned, Thrown, Trapped)
+from .oracle_coverage import OracleCoverage
 
 DEFAULT_MAX_CALL_DEPTH = 10_000
+#: How the oracle executes functions: compiled to Python (the default) or on the plain interpreter.
+MACHINES = ("compile", "interpret")
+#: The environment variable choosing the machine when ``--engine oracle:machine=...`` does not.
+MACHINE_ENV = "WAST_ORACLE_ENGINE"
+
+
+def default_machine() -> str:
+    """The machine when none is named: ``WAST_ORACLE_ENGINE`` (read here, at the application's edge), else
+    ``compile``. A bad value is the store's to reject when it is made."""
+    return os.environ.get(MACHINE_ENV) or "compile"
+
+
+def parse_args(text: str) -> tuple[str | None, dict[str, int]]:
+    """``machine=interpret,fmin=2`` -> (the machine or None, the relaxed parameters' choice)."""
+    machine, rest = None, []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if key.strip() == "machine" and sep:
+            if value.strip() not in MACHINES:
+                raise ValueError(f"machine {value.strip()!r}: expected one of {', '.join(MACHINES)}")
+            machine = value.strip()
+        else:
+            rest.append(item)
+    return machine, parse_relaxed(",".join(rest))
 
 
 class OracleEngine(Engine):
     name = "oracle"
+    capabilities = frozenset({COVERAGE, RELAXED_VARIANTS})
+    relaxed_parameters = dict(PARAMETERS)
 
     def __init__(self, options: EngineOptions | None = None):
         options = options or EngineOptions()
@@ -36,13 +66,16 @@ class OracleEngine(Engine):
         self.store: Any = None
         self.registry: dict[str, dict[str, Any]] = {}
         self._spectest_error: ImportError | None = None
-        self.coverage: Any = None   # a wast_runner.coverage.OracleCoverage after start_coverage()
+        self.coverage: OracleCoverage | None = None   # after start_coverage()
         try:
-            #: The relaxed parameters' choice (``{}``: the deterministic profile).
-            self.relaxed: dict[str, int] = parse_relaxed(options.args or "")
+            machine, relaxed = parse_args(options.args or "")
         except ValueError as e:
-            from . import EngineSpecError
             raise EngineSpecError(f"oracle: {e}") from None
+        #: ``compile`` or ``interpret`` (the module docstring). A bad value of the environment variable is the
+        #: store's to reject, at ``reset`` (every command of the script then records why).
+        self.machine: str = machine or default_machine()
+        #: The relaxed parameters' choice (``{}``: the deterministic profile).
+        self.relaxed: dict[str, int] = relaxed
 
     def version(self) -> str:
         try:
@@ -56,13 +89,18 @@ class OracleEngine(Engine):
         (while it is empty, every choice of the parameters gives the same outcomes)."""
         return frozenset(self.store.relaxed.consulted) if self.store is not None else frozenset()
 
+    def relaxed_variant(self, choice: dict[str, int]) -> "OracleEngine":
+        """An oracle like this one (machine, call depth) with the relaxed parameters' ``choice``."""
+        variant = OracleEngine(EngineOptions(args=f"machine={self.machine}", max_call_depth=self.max_call_depth))
+        variant.relaxed = dict(choice)
+        return variant
+
     def supported_features(self) -> frozenset[str] | None:
         return None  # the oracle accepts any feature set; what it implements is what the suites measure
 
     def reset(self, features: Features = WASM_2_0) -> None:
         self.features = features
-        options = {"machine": oracle_machine(), **(self.coverage.store_options() if self.coverage else {})}
-        self.store = embedding.store_init(max_call_depth=self.max_call_depth, relaxed=self.relaxed, **options)
+        self.store = self._new_store()
         self.registry = {}
         self._spectest_error = None
         try:
@@ -72,6 +110,12 @@ class OracleEngine(Engine):
             self._spectest_error = e
         else:
             self.registry["spectest"] = dict(spectest_exports(self.store))
+
+    def _new_store(self) -> Any:
+        """The one place the oracle's store is made (coverage counts opcodes on the compiled machine only)."""
+        counting = {"coverage": True} if self.coverage is not None else {}
+        return embedding.store_init(max_call_depth=self.max_call_depth, relaxed=self.relaxed,
+                                    machine="compile" if counting else self.machine, **counting)
 
     def _decode_validate(self, data: bytes) -> Any:
         """The validated module, or the ``LoadFailed`` saying why there is none."""
@@ -151,7 +195,6 @@ class OracleEngine(Engine):
 
     def start_coverage(self) -> None:
         """Count executed opcodes, raised traps and exercised validation rules from the next ``reset`` on."""
-        from ..coverage import OracleCoverage
         self.coverage = OracleCoverage()
 
     def take_coverage(self) -> dict | None:
@@ -159,22 +202,19 @@ class OracleEngine(Engine):
         return self.coverage.take(self.store) if self.coverage else None
 
 
+#: ``(module (func (export "f") (result i32) (i32.add (i32.const 1) (i32.const 2))))``
+_WARM_UP = bytes.fromhex("0061736d01000000010501600001" "7f" "030201000705010166" "0000" "0a0901070041014102" "6a0b")
+
+
 def preload() -> None:
-    """Import everything a script run needs, so worker processes forked afterwards (``-j N``) share it instead of
-    each importing it again."""
-    import oracle.binary.decode  # noqa: F401
-    import oracle.host.spectest  # noqa: F401
-    import oracle.valid.module  # noqa: F401
-    import oracle.exec.instantiate  # noqa: F401
-    from oracle.machine import legend, machines  # noqa: F401
-    legend.base_namespace()
-    from .. import relaxed  # noqa: F401
-
-
-def oracle_machine() -> str:
-    """The oracle's execution machine for this run: ``WAST_ORACLE_ENGINE`` (``compile`` or ``interpret``), so a
-    whole test run can be repeated on the plain path; ``compile`` by default."""
-    return os.environ.get("WAST_ORACLE_ENGINE") or "compile"
+    """Import and build everything a script run needs, so worker processes forked afterwards (``-j N``) share it
+    instead of each doing it again: a tiny module runs on both machines, through the public interface only."""
+    for machine in MACHINES:
+        engine = OracleEngine(EngineOptions(args=f"machine={machine}"))
+        engine.reset()
+        loaded = engine.load(_WARM_UP)
+        assert isinstance(loaded, Loaded)
+        engine.invoke(loaded.handle, "f", [])
 
 
 def make(options: EngineOptions) -> Engine:

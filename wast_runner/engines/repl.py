@@ -37,8 +37,8 @@ from oracle.features import Features
 from oracle.runtime.values import ExternRef, f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
 from oracle.syntax.types import RefType
 
-from .base import (ActionOutcome, Arg, EngineFailure, EngineOptions, Exhausted, LoadFailed, NotFound, OpaqueRef,
-                   Returned, Trapped, Unsupported)
+from .base import (ActionOutcome, Arg, EngineFailure, EngineOptions, EngineSpecError, Exhausted, LoadFailed, NotFound,
+                   OpaqueRef, Returned, Trapped, Unsupported)
 from .classify import rejection_stage
 from .process import PipeSession, RestartingEngine
 
@@ -157,7 +157,6 @@ class ReplEngine(RestartingEngine):
             forced, argv[0] = m.group(1), m.group(2)
         program = shutil.which(argv[0]) or (argv[0] if os.path.exists(argv[0]) else None)
         if program is None:
-            from . import EngineSpecError
             raise EngineSpecError(f"repl: program not found: {argv[0]}")
         self.argv = [program, *argv[1:], "--repl"]
         self.dialect: str | None = forced

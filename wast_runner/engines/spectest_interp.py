@@ -24,7 +24,7 @@ from oracle.features import Features
 
 from ..commands import Command
 from ..convert import Converter
-from .base import DEFAULT_TIMEOUT, EngineOptions, ScriptEngine, ScriptVerdict
+from .base import DEFAULT_TIMEOUT, EngineOptions, EngineSpecError, ScriptEngine, ScriptVerdict
 
 #: wabt 1.0.42's feature switches: (feature, flag turning it on, flag turning it off); only the flag that moves
 #: wabt's default toward the script's features is passed.
@@ -77,7 +77,6 @@ class SpectestInterpEngine(ScriptEngine):
         try:
             self.program = INTERP.executable
         except RuntimeError as e:
-            from . import EngineSpecError
             raise EngineSpecError(str(e)) from None
 
     def version(self) -> str:

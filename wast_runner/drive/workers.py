@@ -28,10 +28,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Sequence
 
-from .engines import parse_engine_spec
-from .results import FileContext, encode_record, make_record
-from .run import EngineSpec, Job, JobStats, Listener, run_job, run_with_big_stack
-from .suites import SuiteError
+from ..engines import preload
+from ..judge.execution import make_execution
+from ..model import EngineSpec, FileContext, Job, JobStats, Listener
+from ..results import encode_record, make_record
+from ..suites import SuiteError
+from .files import run_job, run_with_big_stack
 
 
 _FRAME = struct.Struct("<I")   # the length of the message that follows
@@ -95,8 +97,8 @@ def _worker(spec: EngineSpec, cache: Path | None, down: Connection, up_conn: Con
             up.summary(i, rec, summaries)
     try:
         try:
-            engine = spec.make()
-            version = engine.version()
+            execution = make_execution(spec)
+            version = execution.version()
         except Exception as e:
             up.send(("fatal", f"cannot start engine {spec.spec!r}: {type(e).__name__}: {e}"))
             return
@@ -104,10 +106,10 @@ def _worker(spec: EngineSpec, cache: Path | None, down: Connection, up_conn: Con
             up.send(("ready",))
             while (item := down.recv()) is not None:
                 i, job = item
-                stats = run_with_big_stack(run_job, job, engine, version, lambda r: send(i, r), cache)
+                stats = run_with_big_stack(run_job, job, execution, version, lambda r: send(i, r), cache)
                 up.send(("done", i, stats))
         finally:
-            engine.close()
+            execution.close()
     except (KeyboardInterrupt, BrokenPipeError, EOFError):
         pass  # the parent is stopping the run
 
@@ -166,12 +168,11 @@ class _Worker:
 def run_parallel(jobs: Sequence[Job], order: Sequence[int], spec: EngineSpec, listener: Listener, n: int,
                  cache: Path | None) -> None:
     ctx = mp.get_context()
-    from .engines import preload
     preload(spec.name)   # forked workers start with it imported
     if spec.against:
-        preload(parse_engine_spec(spec.against)[0])
+        preload(EngineSpec(spec.against).name)
     queue = list(reversed(order))        # pop() takes the next file
-    summaries = getattr(listener, "summaries", None)
+    summaries = listener.summaries
     # Objects the workers inherit stay out of their garbage collections, which would otherwise write to (and so
     # copy) every page of the inherited heap in every worker.
     gc.freeze()

@@ -3,14 +3,15 @@
 The spec's relaxed operations (``exec/numerics.rst``, "Relaxed Operations") depend on global parameters that an
 implementation fixes once for the whole execution of a program. So the outcomes a script command may have are
 its outcomes in the runs of the *whole script* under each choice of the parameters. The oracle notes which
-parameters an execution consulted where their alternatives differ (``OracleEngine.relaxed_consulted``); while
+parameters an execution consulted where their alternatives differ (the ``RELAXED_VARIANTS`` capability,
+``engines.base.RelaxedVariants``; the oracle has it); while
 none was, every choice runs identically and the command has one outcome. Once some were, ``RelaxedExplorer``
 runs the script again on further oracle instances, one per choice of exactly those parameters (each replaying
 the script from its start, then kept in step), until the choices reached consult nothing new.
 
 A record then carries ``relaxed`` (the parameters explored) and, when other choices give other outcomes,
 ``allowed``: one entry per further distinct outcome, with the choice that gives it, its ``actual`` and whether
-the script accepts it (``outcome``). The three-way diff (``wast_runner.diff``) calls an engine's result that is
+the script accepts it (``outcome``). The three-way diff (``wast_runner.judge.diff``) calls an engine's result that is
 one of these outcomes ``allowed``.
 """
 from __future__ import annotations
@@ -22,10 +23,10 @@ from typing import Any, Callable
 from oracle.features import Features
 from oracle.runtime.relaxed import PARAMETERS
 
-from .commands import Command
-from .engines.base import EngineOptions
-from .results import FileContext
-from .script import ScriptRun
+from ..commands import Command
+from ..engines.base import RELAXED_VARIANTS, AnyEngine, Engine, RelaxedVariants, has
+from ..model import FileContext
+from ..script import ScriptRun
 
 #: Choices explored per command at most; beyond, the record says ``allowed_incomplete``.
 MAX_CHOICES = 256
@@ -36,11 +37,11 @@ Choice = tuple[tuple[str, int], ...]   # the non-zero parameters, sorted by name
 class _ChoiceRun:
     """The script run on an oracle with one choice of the parameters, stepped forward on demand."""
 
-    def __init__(self, engine: Any, ctx: FileContext, module_bytes: Callable[[str], bytes],
+    def __init__(self, engine: Engine, ctx: FileContext, module_bytes: Callable[[str], bytes],
                  commands: list[Command], features: Features):
         self.engine, self.commands = engine, commands
-        self.run = ScriptRun(engine, ctx, module_bytes, _unused)
-        self.failure = self.run.start(features)
+        self.run = ScriptRun(engine, ctx, module_bytes)
+        self.run.start(features)
         self.position = 0
         self.last: tuple[int, dict, frozenset[str]] | None = None
 
@@ -51,16 +52,11 @@ class _ChoiceRun:
             return self.last[1], self.last[2]
         assert k >= self.position, "choice runs only move forward"
         while self.position <= k:
-            cmd = self.commands[self.position]
-            rec = (self.run.reset_failed_record(cmd, self.failure) if self.failure else self.run.execute(cmd))
+            rec = self.run.step(self.commands[self.position])
             self.position += 1
-        consulted = self.engine.relaxed_consulted()
+        consulted = self.engine.relaxed_consulted()  # type: ignore[attr-defined]
         self.last = (k, rec, consulted)
         return rec, consulted
-
-
-def _unused(rec: dict) -> None:
-    raise AssertionError("choice runs return their records")
 
 
 def describe(choice: Choice) -> str:
@@ -80,7 +76,7 @@ Outcomes = list[tuple[Any, list[Choice]]]
 class RelaxedExplorer:
     """Explores the other choices of the relaxed parameters for the commands of one script run on an oracle."""
 
-    def __init__(self, engine: Any, ctx: FileContext, module_bytes: Callable[[str], bytes],
+    def __init__(self, engine: RelaxedVariants, ctx: FileContext, module_bytes: Callable[[str], bytes],
                  commands: list[Command], features: Features):
         self.engine = engine
         self.ctx, self.module_bytes, self.commands, self.features = ctx, module_bytes, commands, features
@@ -88,16 +84,12 @@ class RelaxedExplorer:
         self.runs: dict[Choice, _ChoiceRun] = {}
 
     @classmethod
-    def for_engine(cls, engine: Any, ctx: FileContext, module_bytes: Callable[[str], bytes],
+    def for_engine(cls, engine: AnyEngine, ctx: FileContext, module_bytes: Callable[[str], bytes],
                    commands: list[Command], features: Features) -> "RelaxedExplorer | None":
-        """An explorer when ``engine`` is an oracle (it reports what it consulted), else None."""
-        if not hasattr(engine, "relaxed_consulted"):
+        """An explorer when ``engine`` declares ``RELAXED_VARIANTS``, else None."""
+        if not has(engine, RELAXED_VARIANTS):
             return None
-        return cls(engine, ctx, module_bytes, commands, features)
-
-    def annotate(self, k: int, cmd: Command, rec: dict) -> None:
-        """``explore`` as the hook of ``ScriptRun.run``."""
-        self.explore(k, cmd, rec)
+        return cls(engine, ctx, module_bytes, commands, features)  # type: ignore[arg-type]
 
     def explore(self, k: int, cmd: Command, rec: dict) -> Outcomes | None:
         """Add ``relaxed`` / ``allowed`` / ``allowed_incomplete`` to the record of command ``k`` (an action) and
@@ -135,7 +127,7 @@ class RelaxedExplorer:
         while True:
             names = sorted(params)
             choices = [self._choice(dict(zip(names, values)))
-                       for values in itertools.product(*(range(PARAMETERS[n]) for n in names))]
+                       for values in itertools.product(*(range(self.engine.relaxed_parameters[n]) for n in names))]
             if len(choices) > MAX_CHOICES:
                 choices, complete = choices[:MAX_CHOICES], False
             todo = [c for c in choices if c not in done]
@@ -154,9 +146,7 @@ class RelaxedExplorer:
     def _run(self, choice: Choice) -> _ChoiceRun:
         run = self.runs.get(choice)
         if run is None:
-            from .engines.oracle import OracleEngine
-            engine = OracleEngine(EngineOptions(args=describe(choice) if choice else "",
-                                                max_call_depth=self.engine.max_call_depth))
+            engine = self.engine.relaxed_variant(dict(choice))
             run = self.runs[choice] = _ChoiceRun(engine, self.ctx, self.module_bytes, self.commands, self.features)
         return run
 

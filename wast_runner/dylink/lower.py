@@ -2,7 +2,7 @@
 
 The link plan (``oracle.dylink.plan``: symbols, layout, GOT values, table slots) is computed from the modules
 alone; this module then drives the engine with ``load``, ``register`` and ``invoke`` only, using small generated
-provider modules (``dylink_wasm``):
+provider modules (``dylink.wasm``):
 
 * ``dylink:shared`` defines the memory, the function table and ``__stack_pointer`` (a position-independent main
   module); or, when the main module owns them, imports them from it, grows memory and table in its start function
@@ -34,9 +34,9 @@ from oracle.dylink.errors import DylinkError
 from oracle.dylink.plan import Definition, LinkPlan, ModulePlan, function_type
 from oracle.syntax.types import FUNCREF, FuncType, GlobalType, Limits, TableType
 
-from .dylink_wasm import (BLOCKTYPE_EMPTY, CALL_INDIRECT, I32_EQ, I64_EQ, IF, LOCAL_GET, MEMORY_GROW, REF_NULL,
+from .wasm import (BLOCKTYPE_EMPTY, CALL_INDIRECT, I32_EQ, I64_EQ, IF, LOCAL_GET, MEMORY_GROW, REF_NULL,
                           TABLE_GROW, TABLE_GROW_PREFIX, UNREACHABLE, ModuleBuilder, const, uleb)
-from .engines.base import Arg, Engine, Loaded, Returned, Trapped
+from ..engines.base import Arg, Engine, Loaded, Returned, Trapped
 
 SHARED = "dylink:shared"
 STUB_TABLE = "__dylink_stubs"

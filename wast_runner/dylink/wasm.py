@@ -1,4 +1,4 @@
-"""A small WebAssembly binary writer for the modules the lowered dynamic linking generates (``dylink_lower``).
+"""A small WebAssembly binary writer for the modules the lowered dynamic linking generates (``dylink.lower``).
 
 It writes only what those modules use (spec ``binary/modules.rst``): function types; function, table, memory and
 global imports; functions with plain code bytes; tables, memories and globals with constant initialisers;

@@ -9,7 +9,7 @@ verdict against the script); the reference's outcome is added under ``against``,
 ``allowed``     the engines differ only where the spec allows implementations to differ: NaN sign and payload
                 (both results arithmetic NaNs, or a pattern the script accepts), resource exhaustion on one side,
                 ``memory.grow`` / ``table.grow`` failing on one side, a result the reference gives under
-                another choice of the relaxed operations' parameters (``wast_runner.relaxed``)
+                another choice of the relaxed operations' parameters (``wast_runner.judge.relaxed``)
 ``message``     same outcome, different failure message (messages are not normative)
 ``engine``      the engine departs from the script and from the reference (or, with relaxed SIMD, its results need
                 more than one choice of the parameters the spec fixes for a whole run)
@@ -23,72 +23,52 @@ engine returning other results ``failed`` (unless the difference is allowed).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
+from oracle import embedding
 from oracle.features import Features
 
-from .commands import Command
-from .results import FileContext
-from .run import Job, JobStats, Listener
-from .script import ScriptRun, script_engine_records
-from .values import LANES, parse_int
-
-if TYPE_CHECKING:
-    from .relaxed import ChoiceTracker, Outcomes
+from ..commands import Command
+from ..engines.base import WHOLE_SCRIPT, AnyEngine, has
+from ..model import FileContext
+from ..script import ScriptRun, script_engine_records
+from ..values import LANES, parse_int
+from .relaxed import ChoiceTracker, Outcomes, RelaxedExplorer
 
 CLASSES = ("agree", "allowed", "message", "engine", "oracle", "script", "all-differ", "unjudged")
 
 F32_QUIET, F64_QUIET = 0x7FC0_0000, 0x7FF8_0000_0000_0000
 
 
-class EnginePair:
-    """The engine under test and the reference, made by ``EngineSpec.make`` when ``--against`` is given."""
-
-    def __init__(self, primary: Any, reference: Any):
-        self.primary, self.reference = primary, reference
-        self.name = primary.name
-        self._reference_version: str | None = None
-
-    def version(self) -> str:
-        return self.primary.version()
-
-    def reference_version(self) -> str:
-        if self._reference_version is None:
-            self._reference_version = self.reference.version()
-        return self._reference_version
-
-    def close(self) -> None:
-        try:
-            self.primary.close()
-        finally:
-            self.reference.close()
-
-
 # -- running a script on both ------------------------------------------------------------------------------------
 
-def run_pair(pair: EnginePair, ctx: FileContext, json_path: Any, module_bytes: Callable[[str], bytes],
-             commands: Sequence[Command], features: Features, emit: Callable[[dict], None]) -> None:
-    """Run ``commands`` on both engines in lockstep and emit one merged record per command."""
-    ref_ctx = FileContext(ctx.suite, ctx.file, pair.reference.name, pair.reference_version(), ctx.converter)
-    side_e = _Side(pair.primary, ctx, json_path, module_bytes, commands, features)
-    side_o = _Side(pair.reference, ref_ctx, json_path, module_bytes, commands, features)
-    modules = ModuleTracker(module_bytes, features)
-    # The outcomes the reference's other choices of the relaxed parameters give (when it is the oracle).
-    from .relaxed import ChoiceTracker, RelaxedExplorer
-    explorer = (RelaxedExplorer.for_engine(pair.reference, ref_ctx, module_bytes, list(commands), features)
+def run_pair(primary: AnyEngine, reference: AnyEngine, ref_ctx: FileContext, ctx: FileContext, json_path: Any,
+             module_bytes: Callable[[str], bytes], commands: Sequence[Command], features: Features,
+             emit: Callable[[dict], None]) -> None:
+    """Run ``commands`` on both engines in lockstep and emit one merged record per command (``ref_ctx``: the
+    reference's records' context)."""
+    side_e = _Side(primary, ctx, json_path, module_bytes, commands, features)
+    side_o = _Side(reference, ref_ctx, json_path, module_bytes, commands, features)
+    # The modules an action acts on, as a side that runs command by command knows them (the reference's first):
+    # a whole-script engine reports no values, so with two of them no comparison needs to know.
+    runs = [side.run for side in (side_o, side_e) if side.run is not None]
+    ops = ReachedOps(module_bytes, features)
+    # The outcomes the reference's other choices of the relaxed parameters give (when it can make variants).
+    explorer = (RelaxedExplorer.for_engine(side_o.run.engine, ref_ctx, module_bytes, list(commands), features)
                 if side_o.run is not None else None)
     tracker = ChoiceTracker()
     for k, cmd in enumerate(commands):
         rec_e, rec_o = side_e.record(k, cmd), side_o.record(k, cmd)
-        outcomes = explorer.explore(k, cmd, rec_o) if explorer is not None and not side_o.failure else None
-        rec = merge(cmd, rec_e, rec_o, modules)
+        outcomes = (explorer.explore(k, cmd, rec_o) if explorer is not None and side_o.run is not None
+                    and not side_o.run.failure else None)
+        reached = ops.of(cmd, runs[0]) if runs else frozenset()
+        rec = merge(cmd, rec_e, rec_o, reached)
         if outcomes is not None:
-            _check_one_choice(rec, outcomes, tracker, modules.reached_ops(cmd))
+            _check_one_choice(rec, outcomes, tracker, reached)
         emit(rec)
-        modules.step(cmd)
 
 
-def _check_one_choice(rec: dict, outcomes: "Outcomes", tracker: "ChoiceTracker", ops: frozenset[str]) -> None:
+def _check_one_choice(rec: dict, outcomes: Outcomes, tracker: ChoiceTracker, ops: frozenset[str]) -> None:
     """An engine result the relaxed choices allow must come from the same choice as its earlier ones (the spec
     fixes the parameters for a whole run): else the record is the engine's departure."""
     actual = rec.get("actual")
@@ -109,59 +89,39 @@ class _Side:
     """One engine's records of a script, command by command: from a ``ScriptRun`` stepped in lockstep, or all
     at once from a whole-script engine (spectest-interp)."""
 
-    def __init__(self, engine: Any, ctx: FileContext, json_path: Any, module_bytes: Callable[[str], bytes],
+    def __init__(self, engine: AnyEngine, ctx: FileContext, json_path: Any, module_bytes: Callable[[str], bytes],
                  commands: Sequence[Command], features: Features):
         self.records: list[dict] | None = None
         self.run: ScriptRun | None = None
-        self.failure: dict | None = None
-        if hasattr(engine, "run_script"):
-            self.records = script_engine_records(engine, ctx, json_path, list(commands), features)
+        if has(engine, WHOLE_SCRIPT):
+            records = script_engine_records(engine, ctx, json_path, list(commands), features)  # type: ignore[arg-type]
+            self.records = records
         else:
-            self.run = ScriptRun(engine, ctx, module_bytes, _unused)
-            self.failure = self.run.start(features)
+            self.run = ScriptRun(engine, ctx, module_bytes)  # type: ignore[arg-type]
+            self.run.start(features)
 
     def record(self, k: int, cmd: Command) -> dict:
         if self.records is not None:
             return self.records[k]
         assert self.run is not None
-        return self.run.reset_failed_record(cmd, self.failure) if self.failure else self.run.execute(cmd)
+        return self.run.step(cmd)
 
 
-def _unused(rec: dict) -> None:   # ScriptRun.execute returns its records; nothing is emitted through here
-    raise AssertionError("records are merged, not emitted one by one")
-
-
-class ModuleTracker:
-    """Which module file each action acts on (mirrors ``ScriptRun``'s current and named modules), so the diff
-    can look at the code an action reaches (``memory.grow``?)."""
+class ReachedOps:
+    """The instructions an action may execute, so the diff can look at the code it reaches (``memory.grow``?);
+    which module it acts on is the ``ScriptRun``'s bookkeeping (``ScriptRun.module_file``)."""
 
     def __init__(self, module_bytes: Callable[[str], bytes], features: Features):
         self.module_bytes, self.features = module_bytes, features
-        self.current: str | None = None
-        self.named: dict[str, str | None] = {}
-        self.definitions: dict[str | None, str | None] = {}
         self._ops: dict[tuple[str, str], frozenset[str]] = {}
 
-    def step(self, cmd: Command) -> None:
-        if cmd.kind == "module" and not cmd.is_text_module:
-            if cmd.raw.get("definition") in (True, "true"):
-                self.definitions[cmd.name] = self.definitions[None] = cmd.filename
-                return
-            self.current = cmd.filename
-            if cmd.name:
-                self.named[cmd.name] = cmd.filename
-        elif cmd.kind == "instance":
-            self.current = self.definitions.get(cmd.raw.get("definition"))
-            if cmd.raw.get("instance"):
-                self.named[cmd.raw["instance"]] = self.current
-
-    def reached_ops(self, cmd: Command) -> frozenset[str]:
-        """The instruction names the invoked function may execute (its own and those of every function it may
-        call, all of the module's when it calls indirectly); empty when unknown."""
+    def of(self, cmd: Command, run: ScriptRun) -> frozenset[str]:
+        """The instruction names the function ``cmd`` invokes may execute (its own and those of every function it
+        may call, all of the module's when it calls indirectly); empty when unknown."""
         a = cmd.action
         if a is None or a.type != "invoke":
             return frozenset()
-        filename = self.named.get(a.module) if a.module else self.current
+        filename = run.module_file(a.module)
         if filename is None:
             return frozenset()
         key = (filename, a.field)
@@ -174,7 +134,6 @@ class ModuleTracker:
 
 
 def _reached_ops(data: bytes, field: str, features: Features) -> frozenset[str]:
-    from oracle import embedding
     module = embedding.module_decode(data, features)
     n_imported = sum(1 for imp in module.imports if imp.kind == "func")
     start = next((e.index for e in module.exports if e.kind == "func" and e.name == field), None)
@@ -245,7 +204,7 @@ def relation(a: Any, b: Any, ops: frozenset[str] = frozenset(), alternatives: Se
     reported what it did (a whole-script engine reports no values).
 
     ``alternatives``: the ``allowed`` entries of the reference's record, its outcomes under other choices of the
-    relaxed parameters (``wast_runner.relaxed``); ``a`` matching one of them is allowed.
+    relaxed parameters (``wast_runner.judge.relaxed``); ``a`` matching one of them is allowed.
     """
     rel, why = _relation(a, b, ops)
     if rel == "differ":
@@ -317,9 +276,9 @@ def classify(kind: str, rec_e: dict, rec_o: dict, ops: frozenset[str] = frozense
     return "all-differ", "the script, the engine and the reference all differ"
 
 
-def merge(cmd: Command, rec_e: dict, rec_o: dict, modules: ModuleTracker | None = None) -> dict:
-    """The engine's record with the reference's outcome and the classification added."""
-    ops = modules.reached_ops(cmd) if modules is not None else frozenset()
+def merge(cmd: Command, rec_e: dict, rec_o: dict, ops: frozenset[str] = frozenset()) -> dict:
+    """The engine's record with the reference's outcome and the classification added (``ops``: the instructions
+    an action reaches, ``ReachedOps``)."""
     rec = dict(rec_e)
     if cmd.kind == "action" and rec_e["outcome"] == "passed" and rec_o["outcome"] == "passed":
         # No expectation in the script: the reference's results are the expectation.
@@ -339,49 +298,3 @@ def merge(cmd: Command, rec_e: dict, rec_o: dict, modules: ModuleTracker | None 
     if why:
         rec["diff_detail"] = why
     return rec
-
-
-# -- counting --------------------------------------------------------------------------------------------------
-
-class DiffTally(Listener):
-    """Passes every record on and counts the diff classes, for the summary lines before the last."""
-
-    SHOW = 10   # record IDs listed for the loud classes
-
-    def __init__(self, inner: Listener, reference: str):
-        self.inner = inner
-        self.reference = reference
-        self.counts = {c: 0 for c in CLASSES}
-        self.oracle_ids: list[str] = []
-        self.engine_ids: list[str] = []
-
-    def file_started(self, index: int, job: Job) -> None:
-        self.inner.file_started(index, job)
-
-    def record(self, index: int, rec: dict) -> None:
-        cls = rec.get("diff")
-        if cls in self.counts:
-            self.counts[cls] += 1
-            if cls == "oracle":
-                self.oracle_ids.append(rec["id"])
-            elif cls == "engine":
-                self.engine_ids.append(rec["id"])
-        self.inner.record(index, rec)
-
-    def file_done(self, index: int, job: Job, stats: JobStats) -> None:
-        self.inner.file_done(index, job, stats)
-
-    def summary_lines(self) -> list[str]:
-        c = self.counts
-        lines = [f"against {self.reference}: " + ", ".join(f"{c[k]} {k}" for k in CLASSES)]
-        if c["engine"]:
-            lines.append(f"engine departs from {self.reference} and the spec: "
-                         + _ids(self.engine_ids, self.SHOW))
-        if c["oracle"]:
-            lines.append(f"!!! {self.reference.upper()} DEPARTS FROM THE SCRIPT where the engine does not "
-                         f"({c['oracle']} commands; a bug in {self.reference}?): " + _ids(self.oracle_ids, self.SHOW))
-        return lines
-
-
-def _ids(ids: list[str], n: int) -> str:
-    return ", ".join(ids[:n]) + (f", ... ({len(ids) - n} more)" if len(ids) > n else "")

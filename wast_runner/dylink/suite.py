@@ -10,198 +10,40 @@ Linking modes (the ``linking`` key of every record):
 
 * ``native``: the oracle's dynamic loader (``oracle.dylink``); the default with ``--engine oracle``;
 * ``lowered``: the link plan lowered to plain ``load``/``register``/``invoke`` commands on any ``Engine``
-  (``wast_runner.dylink_lower``); the default for every other engine. ``WAST_DYLINK_LINKING=lowered`` selects it
+  (``wast_runner.dylink.lower``); the default for every other engine. ``WAST_DYLINK_LINKING=lowered`` selects it
   for the oracle too (the oracle then runs as a plain core engine);
-* ``toywasm``: toywasm's own loader through its command line (``wast_runner.dylink_toywasm``;
+* ``toywasm``: toywasm's own loader through its command line (``wast_runner.dylink.toywasm``;
   ``WAST_DYLINK_LINKING=toywasm``, ``WAST_TOYWASM=/path/to/toywasm``).
 """
 from __future__ import annotations
 
-import math
 import os
-import re
-import tomllib
 import traceback
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from oracle import embedding
-from oracle.dylink.errors import CODES, DylinkError
-from oracle.dylink.loader import DEFAULT_FEATURES, link
-from oracle.dylink.plan import DEFAULT_STACK_SIZE, LinkPlan, function_type, make_plan
+from oracle.dylink.errors import DylinkError
+from oracle.dylink.loader import link
+from oracle.dylink.plan import LinkPlan, function_type, make_plan
 from oracle.dylink.program import discover
 from oracle.errors import Exhaustion, Trap
-from oracle.features import ALL_FEATURES, Features
-from oracle.runtime.values import MASK32, MASK64, f32_round, f32_to_bits, f64_to_bits
+from oracle.features import ALL_FEATURES
+from oracle.runtime.values import MASK32, MASK64
 from oracle.syntax.types import FuncType
 
-from .engines.base import Arg, Engine, Exhausted, NotFound, Returned, Trapped
-from .results import FileContext, make_record
-from .values import encode_value, render
+from ..engines.base import Arg, Engine, Exhausted, NotFound, Returned, Trapped
+from ..engines.oracle import default_machine
+from ..model import FileContext
+from ..results import make_record
+from ..values import encode_value, render
+from .lower import lower
+from .scenario import REQUIREMENTS, ProgramCase, Scenario, ScenarioError, Step, coerce, load_scenario, same_value
+from .toywasm import TOYWASM_ENV, run_program_toywasm
 
 Emit = Callable[[dict], None]
 
 LINKING_ENV = "WAST_DYLINK_LINKING"
 LINKING_MODES = ("native", "lowered", "toywasm")
-
-#: Requirements a program may list, and the feature name an engine must report for each. A requirement whose
-#: feature the oracle implements is met: the program's modules are decoded and validated with that feature.
-REQUIREMENTS = {"threads": "threads"}
-
-_PROGRAM_KEYS = {"name", "main", "path", "features", "requires", "expect_error", "message", "expect_warning",
-                 "stack_size", "step"}
-_STEP_KEYS = {"invoke", "module", "args", "expect", "trap", "expect_symbol"}
-
-
-class ScenarioError(Exception):
-    """A scenario file that does not follow the format."""
-
-
-@dataclass
-class Step:
-    line: int
-    invoke: str
-    module: str | None = None
-    args: list = field(default_factory=list)
-    expect: list | None = None
-    trap: str | None = None
-    expect_symbol: str | None = None
-
-    @property
-    def kind(self) -> str:
-        if self.trap is not None:
-            return "assert_trap"
-        if self.expect is not None or self.expect_symbol is not None:
-            return "assert_return"
-        return "action"
-
-
-@dataclass
-class ProgramCase:
-    line: int
-    name: str
-    main: Path
-    path: list[Path]
-    features: Features
-    requires: list[str]
-    expect_error: str | None
-    message: str | None
-    expect_warning: str | None
-    stack_size: int
-    steps: list[Step]
-
-
-@dataclass
-class Scenario:
-    path: Path
-    description: str
-    programs: list[ProgramCase]
-
-
-# -- reading scenario files ---------------------------------------------------------------------------------------
-
-_PROGRAM_HEADER = re.compile(r"^\s*\[\[\s*program\s*\]\]")
-_STEP_HEADER = re.compile(r"^\s*\[\[\s*program\s*\.\s*step\s*\]\]")
-
-
-def _header_lines(text: str) -> list[tuple[int, list[int]]]:
-    """(line of each ``[[program]]``, [lines of its ``[[program.step]]`` headers]) in order."""
-    out: list[tuple[int, list[int]]] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if _PROGRAM_HEADER.match(line):
-            out.append((n, []))
-        elif _STEP_HEADER.match(line) and out:
-            out[-1][1].append(n)
-    return out
-
-
-def load_scenario(path: str | os.PathLike) -> Scenario:
-    """Parse a scenario file; paths in it are relative to the file's folder."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: {e}") from None
-    unknown = set(data) - {"description", "program"}
-    if unknown:
-        raise ScenarioError(f"{path}: unknown top-level keys {sorted(unknown)}")
-    headers = _header_lines(text)
-    programs = []
-    for k, p in enumerate(data.get("program", [])):
-        line, step_lines = headers[k] if k < len(headers) else (1, [])
-        programs.append(_program(path, p, line, step_lines))
-    if not programs:
-        raise ScenarioError(f"{path}: no [[program]]")
-    return Scenario(path, data.get("description", ""), programs)
-
-
-def _program(path: Path, p: dict, line: int, step_lines: list[int]) -> ProgramCase:
-    where = f"{path}:{line}"
-    unknown = set(p) - _PROGRAM_KEYS
-    if unknown:
-        raise ScenarioError(f"{where}: unknown program keys {sorted(unknown)}")
-    if "main" not in p:
-        raise ScenarioError(f"{where}: a program needs main")
-    folder = path.parent
-    features = DEFAULT_FEATURES
-    if "features" in p:
-        try:
-            features = DEFAULT_FEATURES.with_(*p["features"])
-        except ValueError as e:
-            raise ScenarioError(f"{where}: {e}") from None
-    requires = list(p.get("requires", []))
-    bad = [r for r in requires if r not in REQUIREMENTS]
-    if bad:
-        raise ScenarioError(f"{where}: unknown requirement(s) {bad}; known: {sorted(REQUIREMENTS)}")
-    features = features.with_(*(REQUIREMENTS[r] for r in requires if REQUIREMENTS[r] in ALL_FEATURES))
-    code = p.get("expect_error")
-    if code is not None and code not in CODES:
-        raise ScenarioError(f"{where}: unknown error code {code!r}; known: {', '.join(CODES)}")
-    steps = []
-    for k, s in enumerate(p.get("step", [])):
-        sline = step_lines[k] if k < len(step_lines) else line
-        unknown = set(s) - _STEP_KEYS
-        if unknown or "invoke" not in s:
-            raise ScenarioError(f"{path}:{sline}: a step needs invoke; unknown keys {sorted(unknown)}")
-        if sum(x in s for x in ("expect", "trap", "expect_symbol")) > 1:
-            raise ScenarioError(f"{path}:{sline}: give at most one of expect, trap, expect_symbol")
-        steps.append(Step(sline, s["invoke"], s.get("module"), list(s.get("args", [])), s.get("expect"),
-                          s.get("trap"), s.get("expect_symbol")))
-    if code is not None and steps:
-        raise ScenarioError(f"{where}: a program that expects a load error has no steps")
-    return ProgramCase(line, p.get("name", Path(p["main"]).stem), (folder / p["main"]).resolve(),
-                       [(folder / d).resolve() for d in p.get("path", [])], features, requires, code,
-                       p.get("message"), p.get("expect_warning"), int(p.get("stack_size", DEFAULT_STACK_SIZE)),
-                       steps)
-
-
-# -- values ---------------------------------------------------------------------------------------------------
-
-def coerce(t: Any, v: Any) -> Any:
-    """A scenario number (TOML int or float) as a value of type ``t`` in the oracle's value model."""
-    if t in ("i32", "i64"):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ScenarioError(f"{t} value must be an integer, got {v!r}")
-        return v & (MASK32 if t == "i32" else MASK64)
-    if t == "f32":
-        return f32_round(float(v))
-    if t == "f64":
-        return float(v)
-    raise ScenarioError(f"values of type {t} are not supported in scenarios")
-
-
-def same_value(t: Any, expected: Any, actual: Any) -> bool:
-    if t in ("f32", "f64"):
-        if not isinstance(actual, float):
-            return False
-        if math.isnan(expected):
-            return math.isnan(actual)
-        bits = f32_to_bits if t == "f32" else f64_to_bits
-        return bits(expected) == bits(actual)
-    return expected == actual
-
 
 # -- sessions: a loaded program, however it was linked -----------------------------------------------------------
 
@@ -210,8 +52,8 @@ class NativeSession:
 
     def __init__(self, plan: LinkPlan):
         self.plan = plan
-        # The oracle engine's machine choice (wast_runner.engines.oracle.oracle_machine), read here to add no import.
-        self.loaded = link(plan, embedding.store_init(machine=os.environ.get("WAST_ORACLE_ENGINE") or "compile"))
+        # The same machine as the oracle engine's: the runner's default choice.
+        self.loaded = link(plan, embedding.store_init(machine=default_machine()))
 
     def call(self, index: int, export: str, args: Sequence[Arg]):
         func = self.loaded.instances[index].exports[export]
@@ -231,7 +73,6 @@ class LoweredSession:
     """A program loaded into an engine through plain core commands."""
 
     def __init__(self, plan: LinkPlan, engine: Engine):
-        from .dylink_lower import lower
         self.plan = plan
         self.lowered = lower(engine, plan)
 
@@ -294,7 +135,6 @@ def run_scenario(scenario: Scenario, ctx: FileContext, emit: Emit, mode: str, en
 
 def run_program(case: ProgramCase, ctx: FileContext, emit: Emit, mode: str, engine: Engine | None = None) -> None:
     if mode == "toywasm":
-        from .dylink_toywasm import TOYWASM_ENV, run_program_toywasm
         run_program_toywasm(case, ctx, emit, os.environ.get(TOYWASM_ENV, "toywasm"))
         return
     load_kind = "assert_load_error" if case.expect_error else "load"
@@ -418,23 +258,6 @@ def _tb(e: BaseException) -> str:
 
 
 # -- the runner's hooks -------------------------------------------------------------------------------------------
-
-def suite_root(folder: str) -> Path:
-    """The in-tree folder of a dylink suite (``suites/<folder>``)."""
-    import importlib.resources
-    return Path(str(importlib.resources.files("suites") / folder)).resolve()
-
-
-def scenario_files(root: Path, include: Sequence[str], excludes: Sequence[str] = ()) -> list[tuple[Path, str]]:
-    """The suite's scenario files as (absolute path, path relative to the suite folder), sorted."""
-    from .suites import glob_match, is_excluded
-    out = []
-    for p in sorted(root.rglob("*.toml")):
-        rel = p.relative_to(root).as_posix()
-        if any(glob_match(rel, g) for g in include) and not is_excluded(rel, tuple(excludes)):
-            out.append((p, rel))
-    return out
-
 
 def run_file(path: str | os.PathLike, rel: str, suite: str | None, engine: Engine, engine_version: str,
              emit: Emit) -> None:

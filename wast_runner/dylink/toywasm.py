@@ -25,7 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from oracle.dylink.errors import DylinkError
+from oracle.dylink.plan import function_type
+from oracle.dylink.program import discover
 from oracle.runtime.values import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
+
+from ..results import make_record
+from ..values import encode_value, render
+from .scenario import coerce, same_value
 
 TOYWASM_ENV = "WAST_TOYWASM"
 
@@ -123,15 +130,7 @@ class ToywasmRun:
 
 
 def run_program_toywasm(case, ctx, emit, toywasm: str) -> None:
-    """Run one scenario program (``dylink_suite.ProgramCase``) with toywasm, emitting the usual records."""
-    from oracle.dylink.errors import DylinkError
-    from oracle.dylink.plan import function_type
-    from oracle.dylink.program import discover
-
-    from .dylink_suite import coerce, same_value
-    from .results import make_record
-    from .values import encode_value, render
-
+    """Run one scenario program (``dylink.scenario.ProgramCase``) with toywasm, emitting the usual records."""
     mode = "toywasm"
     load_kind = "assert_load_error" if case.expect_error else "load"
 

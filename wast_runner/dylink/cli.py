@@ -21,9 +21,11 @@ from oracle.dylink.plan import DEFAULT_STACK_SIZE, LinkPlan
 from oracle.dylink.section import flag_names
 from oracle.features import ALL_FEATURES
 
-from .dylink_suite import LoweredSession, NativeSession, ScenarioError, coerce, resolve_function
-from .engines.base import Arg, Returned
-from .values import encode_value, render
+from ..engines import make_engine
+from ..engines.base import Arg, Returned
+from ..values import encode_value, render
+from .scenario import ScenarioError, coerce
+from .suite import LoweredSession, NativeSession, resolve_function
 
 
 def add_dylink_parser(sub: argparse._SubParsersAction) -> None:
@@ -123,7 +125,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.linking == "native":
         session = NativeSession(plan)
     else:
-        from .engines import make_engine
         engine = make_engine(args.engine)
         engine.reset(_features(args.features))
         session = LoweredSession(plan, engine)

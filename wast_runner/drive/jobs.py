@@ -1,0 +1,74 @@
+"""Choosing the files of a run: the jobs of a suite, of files and folders given on the command line."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from oracle.features import WASM_2_0_FEATURES
+
+from ..convert import CONVERTERS
+from ..model import Job
+from ..suites import SuiteError, found_suites, get_manifest, is_excluded, locate, suite_files, suite_for_path
+
+
+# -- choosing the files -------------------------------------------------------------------------------------------
+
+def suite_jobs(name: str, excludes: Sequence[str] = ()) -> list[Job]:
+    m = get_manifest(name)
+    root = locate(m)
+    if not m.suite_kind.converted:  # e.g. dylink scenario files: run as they are
+        return [Job(str(path), rel, m.name, tuple(sorted(m.features)), converters=(), kind=m.kind)
+                for path, rel in suite_files(m, root, tuple(excludes))]
+    return [_job(path, rel, m) for path, rel in suite_files(m, root, tuple(excludes))]
+
+
+def _job(path: Path, rel: str, m: Any | None, features: Sequence[str] | None = None) -> Job:
+    if m is None:
+        return Job(str(path), rel, None, tuple(sorted(features or WASM_2_0_FEATURES)))
+    return Job(str(path), rel, m.name, tuple(sorted(m.features)), *m.converters_for(rel))
+
+
+def path_jobs(paths: Sequence[str], excludes: Sequence[str] = (), features: Sequence[str] | None = None) -> list[Job]:
+    """Jobs for .wast files and folders given on the command line. A file inside a known suite's folder runs as
+    part of that suite (its features, converters, and path relative to the suite folder); ``features`` (default:
+    WebAssembly 2.0) applies to the others."""
+    found = found_suites() if paths else []
+    jobs = []
+    for arg in paths:
+        p = Path(arg)
+        if p.is_dir():
+            files = [(f, f.relative_to(p).as_posix()) for f in sorted(p.rglob("*.wast"))]
+        elif p.is_file():
+            files = [(p, p.name)]
+        else:
+            raise SuiteError(f"no such file or folder: {arg}")
+        for f, rel in files:
+            hit = suite_for_path(f, found)
+            if hit is not None:
+                m, root = hit
+                job = _job(f.resolve(), f.resolve().relative_to(root).as_posix(), m)
+            else:
+                job = _job(f.resolve(), rel, None, features)
+            if not is_excluded(job.file, tuple(excludes)):
+                jobs.append(job)
+    return jobs
+
+
+def dedupe(jobs: list[Job]) -> list[Job]:
+    seen, out = set(), []
+    for j in jobs:
+        if j.path not in seen:
+            seen.add(j.path)
+            out.append(j)
+    return out
+
+
+def check_converters(jobs: Sequence[Job]) -> None:
+    """Fail early, with one clear message, when the primary converter is not installed."""
+    for name in sorted({j.converters[0] for j in jobs if j.converters}):
+        try:
+            CONVERTERS[name].version
+        except KeyError:
+            raise SuiteError(f"unknown converter {name!r}") from None
+        except RuntimeError as e:
+            raise SuiteError(str(e)) from None
