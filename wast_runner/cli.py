@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .dylink_cli import add_dylink_parser  # wast-runner dylink ... (docs/dylink.md)
     add_dylink_parser(sub)
+    from .fuzz.cli import add_parser as add_fuzz_parser  # wast-runner fuzz ... (docs/fuzzing.md)
+    add_fuzz_parser(sub)
     return p
 
 
@@ -172,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "dylink":
             from .dylink_cli import dylink_main
             return dylink_main(args)
+        if args.command == "fuzz":
+            from .fuzz.cli import main as fuzz_main
+            return fuzz_main(args)
         return cmd_suites(args)
     except (SuiteError, EngineSpecError) as e:
         print(f"wast-runner: error: {e}", file=sys.stderr)

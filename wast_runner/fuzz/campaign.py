@@ -1,0 +1,344 @@
+"""The campaign driver: generate, run on both sides (``worker``), judge (``judge``), attribute, write repros.
+
+Hypothesis cases are attributed to one instruction before they are reported: every sub-tree of the failing
+function becomes a probe function of one module (``gen.encode_case``); the smallest sub-tree that disagrees while
+its operands agree names the culprit, and that node alone with its operands pinned to the oracle's values
+(``gen.pin``) is tried as the repro. The signature ``<instruction>-<how>`` dedupes findings: a case whose
+disagreement has a known signature counts as seen, not as new, so hypothesis keeps searching elsewhere.
+"""
+from __future__ import annotations
+
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import gen, judge, repro
+from .worker import Request, Worker
+
+
+@dataclass
+class Finding:
+    signature: str
+    reason: str
+    wasm: bytes
+    load: tuple
+    calls: list
+    oracle_results: list
+    expectations: list | None = None
+    note: str = ""
+
+
+@dataclass
+class Stats:
+    cases: int = 0
+    findings: list = field(default_factory=list)
+    seen: dict = field(default_factory=dict)    # signature -> times hit
+    hangs: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def rate(self) -> float:
+        return self.cases / max(time.monotonic() - self.started, 1e-9)
+
+
+class _Stop(BaseException):
+    """Raised inside a hypothesis test when the budget is spent (a BaseException, so hypothesis does not take it
+    for a failure and shrink it)."""
+
+
+class _Disagreement(AssertionError):
+    pass
+
+
+def signature_of(op: str, engine: tuple, oracle: tuple) -> str:
+    ek, ok = judge.kind_of(engine), judge.kind_of(oracle)
+    how = "wrong-value" if ek == ok == "value" else f"{ek}-not-{ok}"
+    return f"{op}-{how}".replace("/", "_").replace(" ", "_")
+
+
+class Campaign:
+    def __init__(self, engine: str, against: str = "oracle", generator: str = "hypothesis",
+                 features: list[str] | None = None, seed: int = 0, cases: int | None = None,
+                 time_budget: float | None = None, out: Path | None = None, database: str | None = None,
+                 progress: bool = False, case_timeout: float = 20.0, memory_limit: int = 2 << 30,
+                 log: Callable[[str], None] | None = None):
+        self.engine, self.against, self.generator = engine, against, generator
+        from oracle.features import WASM_2_0_FEATURES
+        self.features = sorted(features or WASM_2_0_FEATURES)
+        self.seed, self.max_cases, self.time_budget = seed, cases, time_budget
+        self.out = Path(out) if out else Path("fuzz-findings")
+        self.database = database
+        self.progress = progress and sys.stderr.isatty()
+        self.worker = Worker(engine, against, memory_limit, case_timeout)
+        self.stats = Stats()
+        self.log = log or (lambda s: None)
+        self._last_progress = 0.0
+
+    # --- budget and progress ----------------------------------------------------------------------------------
+    def over_budget(self, grace: float = 0.0) -> bool:
+        if self.max_cases is not None and self.stats.cases >= self.max_cases:
+            return True
+        if self.time_budget is not None and time.monotonic() - self.stats.started >= self.time_budget + grace:
+            return True
+        return False
+
+    def tick(self) -> None:
+        self.stats.cases += 1
+        now = time.monotonic()
+        if self.progress and now - self._last_progress > 0.5:
+            self._last_progress = now
+            left = ""
+            if self.time_budget is not None:
+                left = f", {max(0, self.time_budget - (now - self.stats.started)):.0f}s left"
+            elif self.max_cases is not None:
+                left = f", {self.max_cases - self.stats.cases} cases left"
+            sys.stderr.write(f"\r{self.stats.cases} cases, {self.stats.rate():.1f}/s, "
+                             f"{len(self.stats.findings)} disagreement(s){left}   ")
+            sys.stderr.flush()
+
+    def summary(self) -> str:
+        s = self.stats
+        return (f"fuzz {self.engine} against {self.against} ({self.generator}, seed {self.seed}): {s.cases} cases "
+                f"in {time.monotonic() - s.started:.1f}s ({s.rate():.1f}/s), {len(s.findings)} disagreement(s)"
+                + (f" written to {self.out}/" if s.findings else "") + (f", {s.hangs} hang(s)" if s.hangs else ""))
+
+    # --- recording -------------------------------------------------------------------------------------------
+    def record(self, f: Finding) -> None:
+        if f.signature in self.stats.seen:
+            self.stats.seen[f.signature] += 1
+            return
+        self.stats.seen[f.signature] = 1
+        self.stats.findings.append(f)
+        header = [f"wast-runner fuzz finding {f.signature}: {f.reason}",
+                  f"engine {self.engine}, against {self.against}, generator {self.generator}, seed {self.seed}",
+                  "expectations are the oracle's outcome (NaN patterns where the spec allows several);",
+                  f"replay: wast-runner run {self.out / (f.signature + '.wast')} --engine {self.engine}"
+                  + (f" --features {','.join(self.features)}" if self.features else "")]
+        if f.note:
+            header.append(f.note)
+        repro.write(self.out / f"{f.signature}.wast", header, f.wasm, f.load, f.calls, f.oracle_results,
+                    f.expectations)
+        if self.progress:
+            sys.stderr.write("\n")
+        self.log(f"disagreement {f.signature}: {f.reason}")
+
+    # --- one generated function (hypothesis / gen) ------------------------------------------------------------
+    def _expectations(self, case: gen.Case, node: gen.Node, k: int, oracle_out: tuple) -> list | None:
+        if oracle_out[0] != "returned":
+            return None
+        free = None
+        if node.nondet:
+            free = "nan:arithmetic" if node.may_be_noncanonical(case.args(k)) else "nan:canonical"
+        return [judge.expectation(e, free) for e in oracle_out[1]]
+
+    def run_case(self, case: gen.Case) -> tuple:
+        """-> (reason or None, request, oracle side, engine side, index of the first disagreeing call)."""
+        wasm = gen.encode_case(case)
+        calls = [("f", case.args(k), [case.body.t]) for k in range(len(case.calls))]
+        o, e = self.worker.run(Request(wasm, self.features, calls))
+        reason, k = self._judge(case, case.body, o, e)
+        return reason, wasm, calls, o, e, k
+
+    def _judge(self, case: gen.Case, node: gen.Node, o: tuple, e: tuple) -> tuple:
+        (o_load, o_res, _), (e_load, e_res) = o, e
+        if o_load[0] in ("hang", "crash", "error") or e_load[0] in ("hang", "crash", "error"):
+            return (f"engine {e_load[0]}, oracle {o_load[0]}" if e_load[0] != "loaded" or o_load[0] != "loaded"
+                    else "worker failure"), -1
+        why = judge.compare_load(e_load, o_load)
+        if why:
+            return why, -1
+        for k, (oo, eo) in enumerate(zip(o_res, e_res)):
+            if oo[0] in ("error",) or eo[0] == "error":
+                return f"{'oracle' if oo[0] == 'error' else 'engine'} error: {(oo if oo[0] == 'error' else eo)[1]}", k
+            why = judge.compare_action(eo, oo, self._expectations(case, node, k, oo))
+            if why:
+                return why, k
+        if len(e_res) < len(o_res):
+            return "engine answered fewer calls than the oracle", len(e_res)
+        return None, -1
+
+    def attribute(self, case: gen.Case, k: int, o: tuple, e: tuple) -> tuple[str, Finding]:
+        """The culprit instruction of a disagreeing call ``k`` and the smallest repro found for it."""
+        (o_load, o_res, calls), (e_load, e_res) = o, e
+        fallback_sig = None
+        if o_load[0] != "loaded" or e_load[0] != "loaded" or k < 0:
+            src = e_load if e_load[0] != "loaded" else o_load
+            fallback_sig = f"load-{judge.kind_of(e_load)}-not-{judge.kind_of(o_load)}"
+            if src[0] in ("hang", "crash", "error"):
+                fallback_sig = f"{'engine' if src is e_load else 'oracle'}-{src[0]}"
+        elif e_res[k][0] in ("error", "hang", "crash") or o_res[k][0] in ("error", "hang", "crash"):
+            side = "oracle" if o_res[k][0] in ("error", "hang", "crash") else "engine"
+            fallback_sig = f"{side}-{(o_res if side == 'oracle' else e_res)[k][0]}"
+        whole = self._finding(case, case.body, "", o, k)
+        if fallback_sig:
+            whole.signature = fallback_sig
+            return fallback_sig, whole
+        nodes = [n for n in case.body.walk() if n.op not in ("const", "param")]
+        probe_case = gen.Case(case.params, case.body, [case.calls[k]], case.memory, case.data)
+        pw = gen.encode_case(probe_case, nodes)
+        pcalls = [(f"p{j}", case.args(k), [n.t]) for j, n in enumerate(nodes)]
+        po, pe = self.worker.run(Request(pw, self.features, pcalls))
+        (po_load, po_res, _), (pe_load, pe_res) = po, pe
+        bad = set()
+        if po_load[0] == "loaded" and pe_load[0] == "loaded" and len(po_res) == len(pe_res) == len(nodes):
+            for j, n in enumerate(nodes):
+                exp = self._expectations(gen.Case(case.params, n, [case.calls[k]]), n, 0, po_res[j])
+                if judge.compare_action(pe_res[j], po_res[j], exp):
+                    bad.add(j)
+        index = {id(n): j for j, n in enumerate(nodes)}
+        culprits = [j for j in bad if not any(index.get(id(c)) in bad for c in nodes[j].kids)]
+        if not culprits:
+            sig = signature_of(case.body.op, e_res[k], o_res[k])
+            whole.signature = sig
+            return sig, whole
+        j = min(culprits, key=lambda j: nodes[j].size())
+        node = nodes[j]
+        sig = signature_of(node.op, pe_res[j], po_res[j])
+        # Pin the culprit's operands to the oracle's values: one instruction with constant operands.
+        vals = []
+        for c in node.kids:
+            if c.op == "param":
+                vals.append(case.calls[k][c.imm[0]])
+            elif c.op == "const":
+                vals.append(c.imm[0])
+            elif id(c) in index and po_res[index[id(c)]][0] == "returned" and index[id(c)] not in bad:
+                vals.append(int(po_res[index[id(c)]][1][0]["value"]))
+            else:
+                vals.append(None)
+        pinned = gen.pin(node, vals)
+        uses_params = any(n.op == "param" for n in pinned.walk())
+        small = gen.Case(case.params if uses_params else [], pinned,
+                         [case.calls[k]] if uses_params else [[]], case.memory, case.data)
+        reason, wasm, scalls, so, se, sk = self.run_case(small)
+        if reason and sk >= 0:
+            return sig, self._finding(small, small.body, reason, so, sk)
+        return sig, self._finding(case, case.body, "", o, k)
+
+    def _finding(self, case: gen.Case, node: gen.Node, reason: str, o: tuple, k: int) -> Finding:
+        (o_load, o_res, calls) = o
+        exps = [self._expectations(case, node, j, r) for j, r in enumerate(o_res)]
+        return Finding("", reason, gen.encode_case(case), o_load, calls, o_res, exps,
+                       note=f"{case.body.size()} instruction(s) in f")
+
+    def check(self, case: gen.Case) -> tuple[str, Finding] | None:
+        reason, wasm, calls, o, e, k = self.run_case(case)
+        if reason is None:
+            return None
+        if o[0][0] == "hang" or e[0][0] == "hang" or (k >= 0 and e[1][k:k + 1] and e[1][k][0] == "hang"):
+            self.stats.hangs += 1
+        sig, finding = self.attribute(case, k, o, e)
+        finding.signature = sig
+        finding.reason = finding.reason or reason
+        return sig, finding
+
+    # --- the generators ----------------------------------------------------------------------------------------
+    def run(self) -> Stats:
+        try:
+            if self.generator == "hypothesis":
+                self._run_hypothesis()
+            elif self.generator == "smith":
+                from .smith import smith_cases
+                self._run_modules(smith_cases(self.seed, self.features), "smith")
+            elif self.generator == "mutate":
+                from .mutate import mutants
+                self._run_modules(mutants(self.seed), "mutate")
+            else:
+                raise ValueError(f"unknown generator {self.generator!r}")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.worker.close()
+            if self.progress:
+                sys.stderr.write("\n")
+        return self.stats
+
+    def _run_hypothesis(self) -> None:
+        from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+        from hypothesis import seed as hseed
+        from hypothesis.database import DirectoryBasedExampleDatabase
+
+        from .strategies import cases
+        db = DirectoryBasedExampleDatabase(self.database) if self.database else None
+        rounds = 0
+        while not self.over_budget():
+            pending: list = []
+
+            @settings(max_examples=10 ** 9, deadline=None, database=db, derandomize=False,
+                      suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, print_blob=False,
+                      phases=[Phase.reuse, Phase.generate, Phase.shrink], report_multiple_bugs=False)
+            @hseed(self.seed * 1000 + rounds)
+            @given(cases())
+            def prop(case: gen.Case) -> None:
+                # While shrinking a new finding allow some grace; otherwise stop at the budget.
+                if self.over_budget(grace=60.0 if pending else 0.0):
+                    raise _Stop()
+                self.tick()
+                got = self.check(case)
+                if got is None or got[0] in self.stats.seen:
+                    return
+                pending.append(got)
+                raise _Disagreement(got[0])
+
+            # The database key must not change between processes sharing it: one key per engine/generator.
+            prop.hypothesis.inner_test.__qualname__ = f"wast_runner_fuzz_{self.generator}"
+            try:
+                prop()
+            except _Stop:
+                pass
+            except _Disagreement:
+                pass
+            if pending:
+                self.record(pending[-1][1])   # the last one raised is the shrunk one
+            else:
+                return
+            rounds += 1
+
+    def _run_modules(self, source, label: str) -> None:
+        for wasm, origin in source:
+            if self.over_budget():
+                return
+            self.tick()
+            o, e = self.worker.run(Request(wasm, self.features, None))
+            (o_load, o_res, calls), (e_load, e_res) = o, e
+            sig, reason = None, None
+            for side, out in (("oracle", o_load), ("engine", e_load)):
+                if out[0] in ("hang", "crash", "error"):
+                    sig, reason = f"{label}-{side}-{out[0]}", f"{side}: {out[0]} {out[1][:200]}"
+                    if out[0] == "hang":
+                        self.stats.hangs += 1
+                    break
+            if sig is None:
+                why = judge.compare_load(e_load, o_load)
+                if why:
+                    sig, reason = f"{label}-{origin.split('+')[0]}-{judge.kind_of(e_load)}-not-{judge.kind_of(o_load)}", why
+            exps = None
+            if sig is None and o_load[0] == "loaded":
+                exps = [[judge.expectation(v, _free_nan(v)) for v in r[1]] if r[0] == "returned" else None
+                        for r in o_res]
+                for k, (oo, eo) in enumerate(zip(o_res, e_res)):
+                    for side, out in (("oracle", oo), ("engine", eo)):
+                        if out[0] in ("error", "hang", "crash"):
+                            sig, reason = f"{label}-{side}-call-{out[0]}", f"{calls[k][0]}: {side} {out}"
+                    if sig:
+                        break
+                    why = judge.compare_action(eo, oo, exps[k])
+                    if why:
+                        sig, reason = f"{label}-call-{judge.kind_of(eo)}-not-{judge.kind_of(oo)}", \
+                            f"{calls[k][0]}: {why}"
+                        break
+            if sig:
+                self.record(Finding(sig, reason or "", wasm, o_load, calls, o_res, exps, note=f"origin {origin}"))
+
+
+def _free_nan(enc: dict) -> str | None:
+    """For modules we did not build (smith, mutants) a NaN result's provenance is unknown: a canonical NaN is
+    judged as ``nan:canonical``, any other NaN as ``nan:arithmetic`` (what the spec allows for an arithmetic
+    result; smith runs with ``--canonicalize-nans``, so its NaNs reach results canonical)."""
+    if not judge._is_nan(enc):
+        return None
+    bits = int(enc["value"])
+    canon = 0x7FC00000 if enc["type"] == "f32" else 0x7FF8000000000000
+    sign = 1 << (31 if enc["type"] == "f32" else 63)
+    return "nan:canonical" if bits & ~sign == canon else "nan:arithmetic"
