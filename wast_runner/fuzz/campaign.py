@@ -133,102 +133,98 @@ class Campaign:
             free = "nan:arithmetic" if node.may_be_noncanonical(case.args(k)) else "nan:canonical"
         return [judge.expectation(e, free) for e in oracle_out[1]]
 
-    def run_case(self, case: gen.Case) -> tuple:
-        """-> (reason or None, request, oracle side, engine side, index of the first disagreeing call)."""
-        wasm = gen.encode_case(case)
-        calls = [("f", case.args(k), [case.body.t]) for k in range(len(case.calls))]
+    def run_case(self, case: gen.Case, probes: bool = True) -> tuple:
+        """Run ``f`` and (with ``probes``) every sub-tree of it as its own function, on both sides: a wrong
+        intermediate value is seen even when the rest of ``f`` masks it (a comparison, a mask, a select).
+        -> (reason or None, nodes, calls, oracle side, engine side, index of the first disagreeing call)."""
+        nodes = [case.body] + ([n for n in case.body.walk() if n.op not in ("const", "param")][1:] if probes else [])
+        wasm = gen.encode_case(case, nodes[1:])
+        calls = [("f" if j == 0 else f"p{j - 1}", case.args(k), [n.t])
+                 for k in range(len(case.calls)) for j, n in enumerate(nodes)]
         o, e = self.worker.run(Request(wasm, self.features, calls))
-        reason, k = self._judge(case, case.body, o, e)
-        return reason, wasm, calls, o, e, k
+        reason, i = self._judge(case, nodes, o, e)
+        return reason, nodes, calls, o, e, i
 
-    def _judge(self, case: gen.Case, node: gen.Node, o: tuple, e: tuple) -> tuple:
+    def _judge(self, case: gen.Case, nodes: list, o: tuple, e: tuple) -> tuple:
         (o_load, o_res, _), (e_load, e_res) = o, e
         if o_load[0] in ("hang", "crash", "error") or e_load[0] in ("hang", "crash", "error"):
-            return (f"engine {e_load[0]}, oracle {o_load[0]}" if e_load[0] != "loaded" or o_load[0] != "loaded"
-                    else "worker failure"), -1
+            return (f"engine {e_load[0]}, oracle {o_load[0]}"), -1
         why = judge.compare_load(e_load, o_load)
         if why:
             return why, -1
-        for k, (oo, eo) in enumerate(zip(o_res, e_res)):
-            if oo[0] in ("error",) or eo[0] == "error":
-                return f"{'oracle' if oo[0] == 'error' else 'engine'} error: {(oo if oo[0] == 'error' else eo)[1]}", k
-            why = judge.compare_action(eo, oo, self._expectations(case, node, k, oo))
+        for i, (oo, eo) in enumerate(zip(o_res, e_res)):
+            if oo[0] in ("error", "hang", "crash") or eo[0] in ("error", "hang", "crash"):
+                bad = oo if oo[0] in ("error", "hang", "crash") else eo
+                return f"{'oracle' if bad is oo else 'engine'} {bad[0]}: {bad[1]}", i
+            k, j = divmod(i, len(nodes))
+            why = judge.compare_action(eo, oo, self._expectations(case, nodes[j], k, oo))
             if why:
-                return why, k
+                return why, i
         if len(e_res) < len(o_res):
             return "engine answered fewer calls than the oracle", len(e_res)
         return None, -1
 
-    def attribute(self, case: gen.Case, k: int, o: tuple, e: tuple) -> tuple[str, Finding]:
-        """The culprit instruction of a disagreeing call ``k`` and the smallest repro found for it."""
+    def attribute(self, case: gen.Case, nodes: list, i: int, o: tuple, e: tuple) -> tuple[str, Finding]:
+        """The culprit instruction of a disagreement first seen at call ``i`` and the smallest repro found for
+        it: the smallest disagreeing sub-tree whose operands agree, alone, with its operands pinned to the
+        oracle's values."""
         (o_load, o_res, calls), (e_load, e_res) = o, e
-        fallback_sig = None
-        if o_load[0] != "loaded" or e_load[0] != "loaded" or k < 0:
+        whole = self._finding(case, case.body, "", o, nodes)
+        if o_load[0] != "loaded" or e_load[0] != "loaded" or i < 0:
             src = e_load if e_load[0] != "loaded" else o_load
-            fallback_sig = f"load-{judge.kind_of(e_load)}-not-{judge.kind_of(o_load)}"
+            sig = f"load-{judge.kind_of(e_load)}-not-{judge.kind_of(o_load)}"
             if src[0] in ("hang", "crash", "error"):
-                fallback_sig = f"{'engine' if src is e_load else 'oracle'}-{src[0]}"
-        elif e_res[k][0] in ("error", "hang", "crash") or o_res[k][0] in ("error", "hang", "crash"):
-            side = "oracle" if o_res[k][0] in ("error", "hang", "crash") else "engine"
-            fallback_sig = f"{side}-{(o_res if side == 'oracle' else e_res)[k][0]}"
-        whole = self._finding(case, case.body, "", o, k)
-        if fallback_sig:
-            whole.signature = fallback_sig
-            return fallback_sig, whole
-        nodes = [n for n in case.body.walk() if n.op not in ("const", "param")]
-        probe_case = gen.Case(case.params, case.body, [case.calls[k]], case.memory, case.data)
-        pw = gen.encode_case(probe_case, nodes)
-        pcalls = [(f"p{j}", case.args(k), [n.t]) for j, n in enumerate(nodes)]
-        po, pe = self.worker.run(Request(pw, self.features, pcalls))
-        (po_load, po_res, _), (pe_load, pe_res) = po, pe
+                sig = f"{'engine' if src is e_load else 'oracle'}-{src[0]}"
+            return sig, whole
+        if i >= len(e_res) or o_res[i][0] in ("error", "hang", "crash") or e_res[i][0] in ("error", "hang", "crash"):
+            side, out = ("oracle", o_res[i]) if o_res[i][0] in ("error", "hang", "crash") else (
+                "engine", e_res[i] if i < len(e_res) else ("crash", ""))
+            return f"{side}-{out[0]}", whole
+        k = i // len(nodes)
+        base = k * len(nodes)
         bad = set()
-        if po_load[0] == "loaded" and pe_load[0] == "loaded" and len(po_res) == len(pe_res) == len(nodes):
-            for j, n in enumerate(nodes):
-                exp = self._expectations(gen.Case(case.params, n, [case.calls[k]]), n, 0, po_res[j])
-                if judge.compare_action(pe_res[j], po_res[j], exp):
-                    bad.add(j)
+        for j, n in enumerate(nodes):
+            oo, eo = o_res[base + j], e_res[base + j]
+            if judge.compare_action(eo, oo, self._expectations(case, n, k, oo)):
+                bad.add(j)
         index = {id(n): j for j, n in enumerate(nodes)}
         culprits = [j for j in bad if not any(index.get(id(c)) in bad for c in nodes[j].kids)]
-        if not culprits:
-            sig = signature_of(case.body.op, e_res[k], o_res[k])
-            whole.signature = sig
-            return sig, whole
-        j = min(culprits, key=lambda j: nodes[j].size())
+        j = min(culprits, key=lambda j: nodes[j].size()) if culprits else i - base
         node = nodes[j]
-        sig = signature_of(node.op, pe_res[j], po_res[j])
-        # Pin the culprit's operands to the oracle's values: one instruction with constant operands.
+        sig = signature_of(node.op, e_res[base + j], o_res[base + j])
         vals = []
         for c in node.kids:
             if c.op == "param":
                 vals.append(case.calls[k][c.imm[0]])
             elif c.op == "const":
                 vals.append(c.imm[0])
-            elif id(c) in index and po_res[index[id(c)]][0] == "returned" and index[id(c)] not in bad:
-                vals.append(int(po_res[index[id(c)]][1][0]["value"]))
+            elif id(c) in index and o_res[base + index[id(c)]][0] == "returned" and index[id(c)] not in bad:
+                vals.append(int(o_res[base + index[id(c)]][1][0]["value"]))
             else:
                 vals.append(None)
         pinned = gen.pin(node, vals)
         uses_params = any(n.op == "param" for n in pinned.walk())
         small = gen.Case(case.params if uses_params else [], pinned,
                          [case.calls[k]] if uses_params else [[]], case.memory, case.data)
-        reason, wasm, scalls, so, se, sk = self.run_case(small)
-        if reason and sk >= 0:
-            return sig, self._finding(small, small.body, reason, so, sk)
-        return sig, self._finding(case, case.body, "", o, k)
+        reason, snodes, _, so, se, si = self.run_case(small, probes=False)
+        if reason and si >= 0:
+            return sig, self._finding(small, small.body, reason, so, snodes)
+        return sig, whole
 
-    def _finding(self, case: gen.Case, node: gen.Node, reason: str, o: tuple, k: int) -> Finding:
+    def _finding(self, case: gen.Case, node: gen.Node, reason: str, o: tuple, nodes: list) -> Finding:
+        """The repro of ``case``: the module with its probes and every call, expectations by node."""
         (o_load, o_res, calls) = o
-        exps = [self._expectations(case, node, j, r) for j, r in enumerate(o_res)]
-        return Finding("", reason, gen.encode_case(case), o_load, calls, o_res, exps,
+        exps = [self._expectations(case, nodes[i % len(nodes)], i // len(nodes), r) for i, r in enumerate(o_res)]
+        return Finding("", reason, gen.encode_case(case, nodes[1:]), o_load, calls, o_res, exps,
                        note=f"{case.body.size()} instruction(s) in f")
 
     def check(self, case: gen.Case) -> tuple[str, Finding] | None:
-        reason, wasm, calls, o, e, k = self.run_case(case)
+        reason, nodes, calls, o, e, i = self.run_case(case)
         if reason is None:
             return None
-        if o[0][0] == "hang" or e[0][0] == "hang" or (k >= 0 and e[1][k:k + 1] and e[1][k][0] == "hang"):
+        if "hang" in reason:
             self.stats.hangs += 1
-        sig, finding = self.attribute(case, k, o, e)
+        sig, finding = self.attribute(case, nodes, i, o, e)
         finding.signature = sig
         finding.reason = finding.reason or reason
         return sig, finding

@@ -153,13 +153,16 @@ class RandomChooser:
 
 def draw_value(ch: Chooser, t: str) -> int:
     """A bit pattern of type ``t``, mostly an edge value, sometimes an edge +- a little, sometimes anything."""
-    kind = ch.integer(0, 5)
+    kind = ch.integer(0, 9)
     edges = EDGES[t]
-    if kind <= 3:
+    if kind <= 6:
         return edges[ch.integer(0, len(edges) - 1)]
     mask = (1 << WIDTH[t]) - 1
-    if kind == 4:
+    if kind == 7:
         return (edges[ch.integer(0, len(edges) - 1)] + ch.integer(-3, 3)) & mask
+    if kind == 8 and t in ("i32", "i64"):
+        # small counts: every shift/rotate amount up to twice the width, and small divisors
+        return ch.integer(0, 2 * WIDTH[t] + 2)
     return ch.integer(0, mask)
 
 
@@ -235,9 +238,12 @@ class Case:
         return list(zip(self.params, self.calls[k]))
 
 
-def gen_expr(ch: Chooser, t: str, params: list[str], depth: int, memory: bool) -> Node:
-    """An expression of type ``t``: a leaf (constant or parameter) first, so shrinking goes towards leaves."""
-    kind = ch.integer(0, 9) if depth > 0 else ch.integer(0, 1)
+def gen_expr(ch: Chooser, t: str, params: list[str], depth: int, memory: bool, root: bool = False) -> Node:
+    """An expression of type ``t``: a leaf (constant or parameter) first, so shrinking goes towards leaves; the
+    root is always an instruction (a function that only returns a constant tests nothing)."""
+    kind = (ch.integer(2, 9) if root else ch.integer(0, 9)) if depth > 0 else ch.integer(0, 1)
+    if kind <= 1 and depth >= 3 and ch.integer(0, 3):
+        kind = ch.integer(2, 9)   # high in the tree mostly instructions: more operations per case
     if kind == 0 or (kind == 1 and t not in params):
         return Node("const", t, imm=(draw_value(ch, t),))
     if kind == 1:
@@ -259,7 +265,9 @@ def gen_expr(ch: Chooser, t: str, params: list[str], depth: int, memory: bool) -
         return Node("br_if", t, [gen_expr(ch, t, params, sub, memory), gen_expr(ch, "i32", params, sub, memory),
                                  gen_expr(ch, t, params, sub, memory)])
     if not memory:
-        return Node("const", t, imm=(draw_value(ch, t),))
+        names = OPS_BY_RESULT[t]
+        op = names[ch.integer(0, len(names) - 1)]
+        return Node(op, t, [gen_expr(ch, p, params, sub, memory) for p in OPS[op][1]])
     offset = [0, 1, 4, 65535, 65536, 0xFFFFFFF0][ch.integer(0, 5)]
     if kind == 8:
         names = [n for n, v in LOADS.items() if v[1] == t]
@@ -284,14 +292,14 @@ def _address(ch: Chooser, params: list[str], depth: int, memory: bool) -> Node:
     return gen_expr(ch, "i32", params, depth, memory)
 
 
-def gen_case(ch: Chooser, max_depth: int = 5, memory: bool = True) -> Case:
+def gen_case(ch: Chooser, max_depth: int = 6, memory: bool = True) -> Case:
     nparams = ch.integer(0, 3)
     types = ["i32", "i64", "f32", "f64"]
     params = [types[ch.integer(0, 3)] for _ in range(nparams)]
     result = types[ch.integer(0, 3)]
     use_memory = memory and ch.integer(0, 1) == 1
-    body = gen_expr(ch, result, params, ch.integer(1, max_depth), use_memory)
-    calls = [[draw_value(ch, p) for p in params] for _ in range(ch.integer(1, 3))]
+    body = gen_expr(ch, result, params, max_depth - ch.integer(0, max_depth - 1), use_memory, root=True)
+    calls = [[draw_value(ch, p) for p in params] for _ in range(ch.integer(1, 4))]
     data = bytes(ch.integer(0, 255) for _ in range(ch.integer(0, 16))) if use_memory else b""
     return Case(params, body, calls, use_memory, data)
 

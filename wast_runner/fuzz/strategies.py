@@ -18,6 +18,8 @@ value (zero).
 """
 from __future__ import annotations
 
+import random
+
 from hypothesis import strategies as st
 
 from . import gen
@@ -47,7 +49,21 @@ def expressions(draw, t: str, params: tuple[str, ...] = (), max_depth: int = 5, 
 
 
 @st.composite
-def cases(draw, max_depth: int = 5, memory: bool = True) -> gen.Case:
-    """A function ``f`` (0-3 parameters, one result) with 1-3 argument tuples; with ``memory``, sometimes a
-    memory of one page with a data segment, loads and stores at edge addresses and offsets."""
+def structured_cases(draw, max_depth: int = 6, memory: bool = True) -> gen.Case:
+    """A function ``f`` (0-3 parameters, one result) with 1-4 argument tuples; with ``memory``, sometimes a
+    memory of one page with a data segment, loads and stores at edge addresses and offsets. Every choice is a
+    hypothesis draw, so hypothesis shrinks the tree itself."""
     return gen.gen_case(HypothesisChooser(draw), max_depth, memory)
+
+
+def seeded_cases(max_depth: int = 7, memory: bool = True) -> st.SearchStrategy[gen.Case]:
+    """The same generator driven by a ``random.Random`` seeded from one hypothesis integer: hypothesis keeps
+    its trees small, uniform draws give several times more instructions per case (the fuzzer's attribution
+    then cuts a failing tree down to one instruction, ``campaign.Campaign.attribute``)."""
+    return st.integers(0, 2 ** 63).map(lambda s: gen.gen_case(gen.RandomChooser(random.Random(s)), max_depth,
+                                                               memory))
+
+
+def cases(max_depth: int = 6, memory: bool = True) -> st.SearchStrategy[gen.Case]:
+    """Structured cases (shrinkable tree by tree) and seeded dense ones, half and half."""
+    return st.one_of(structured_cases(max_depth, memory), seeded_cases(max_depth + 1, memory))
