@@ -155,6 +155,9 @@ def draw_value(ch: Chooser, t: str) -> int:
     """A bit pattern of type ``t``, mostly an edge value, sometimes an edge +- a little, sometimes anything."""
     kind = ch.integer(0, 9)
     edges = EDGES[t]
+    if kind <= 3:
+        # the first tier: zeroes, one, -1 / the integer extremes, infinities and NaNs, where engines break most
+        return edges[ch.integer(0, 7)]
     if kind <= 6:
         return edges[ch.integer(0, len(edges) - 1)]
     mask = (1 << WIDTH[t]) - 1
@@ -241,7 +244,9 @@ class Case:
 def gen_expr(ch: Chooser, t: str, params: list[str], depth: int, memory: bool, root: bool = False) -> Node:
     """An expression of type ``t``: a leaf (constant or parameter) first, so shrinking goes towards leaves; the
     root is always an instruction (a function that only returns a constant tests nothing)."""
-    kind = (ch.integer(2, 9) if root else ch.integer(0, 9)) if depth > 0 else ch.integer(0, 1)
+    kind = (ch.integer(2, 9) if root else ch.integer(0, 9)) if depth > 0 else ch.integer(0, 2)
+    if kind == 2 and depth == 0:
+        kind = 1      # at the bottom, parameters twice as often as constants: every call gives them new values
     if kind <= 1 and depth >= 3 and ch.integer(0, 3):
         kind = ch.integer(2, 9)   # high in the tree mostly instructions: more operations per case
     if kind == 0 or (kind == 1 and t not in params):
@@ -299,7 +304,7 @@ def gen_case(ch: Chooser, max_depth: int = 6, memory: bool = True) -> Case:
     result = types[ch.integer(0, 3)]
     use_memory = memory and ch.integer(0, 1) == 1
     body = gen_expr(ch, result, params, max_depth - ch.integer(0, max_depth - 1), use_memory, root=True)
-    calls = [[draw_value(ch, p) for p in params] for _ in range(ch.integer(1, 4))]
+    calls = [[draw_value(ch, p) for p in params] for _ in range(ch.integer(1, 5))]
     data = bytes(ch.integer(0, 255) for _ in range(ch.integer(0, 16))) if use_memory else b""
     return Case(params, body, calls, use_memory, data)
 
