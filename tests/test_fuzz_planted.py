@@ -15,7 +15,7 @@ ENGINE = Path(__file__).parent / "engines" / "jsonl_engine.py"
 
 
 @pytest.mark.parametrize("bug,seed", [("i64.add:a == 0xFFFFFFFFFFFFFFFF", 1),
-                                      ("f64.mul:a == 0.5", 3)])
+                                      ("f64.div:a == 1.0", 3)])
 def test_planted_bug_is_found_and_repro_replays(tmp_path, capsys, bug, seed):
     engine = f"jsonl:{sys.executable} {ENGINE} --break '{bug}'"
     out = tmp_path / "out"

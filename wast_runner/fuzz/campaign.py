@@ -239,7 +239,7 @@ class Campaign:
                 self._run_modules(smith_cases(self.seed, self.features), "smith")
             elif self.generator == "mutate":
                 from .mutate import mutants
-                self._run_modules(mutants(self.seed), "mutate")
+                self._run_modules(mutants(self.seed, features=self.features), "mutate")
             else:
                 raise ValueError(f"unknown generator {self.generator!r}")
         except KeyboardInterrupt:
@@ -299,7 +299,15 @@ class Campaign:
             o, e = self.worker.run(Request(wasm, self.features, None))
             (o_load, o_res, calls), (e_load, e_res) = o, e
             sig, reason = None, None
-            for side, out in (("oracle", o_load), ("engine", e_load)):
+            if o_load[0] == "hang" or any(r[0] == "hang" for r in o_res):
+                # A mutated or fuel-less program may loop forever: only a hang while decoding or validating is
+                # the oracle's fault. Ask for exactly that, alone.
+                self.stats.hangs += 1
+                (v, _, _), _ = self.worker.run(Request(wasm, self.features, [], validate_only=True))
+                if v[0] != "hang":
+                    continue
+                sig, reason = f"{label}-oracle-decode-hang", "the oracle did not decode and validate in time"
+            for side, out in (("oracle", o_load), ("engine", e_load)) if sig is None else ():
                 if out[0] in ("hang", "crash", "error"):
                     sig, reason = f"{label}-{side}-{out[0]}", f"{side}: {out[0]} {out[1][:200]}"
                     if out[0] == "hang":

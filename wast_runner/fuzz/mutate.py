@@ -122,15 +122,15 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     return bytes(b), kind
 
 
-def seed_modules(rng: random.Random, smith: bool = True) -> Iterator[bytes]:
+def seed_modules(rng: random.Random, smith: bool = True, features: list[str] | None = None) -> Iterator[bytes]:
     """Valid modules to mutate: ours, with every third one from smith when available."""
     k = 0
     while True:
         k += 1
         if smith and k % 3 == 0:
             try:
-                from .smith import smith_module
-                m = smith_module(rng.randbytes(256))
+                from .smith import smith_extra, smith_module
+                m = smith_module(rng.randbytes(256), smith_extra(features))
             except Exception:
                 m = None
             if m is not None:
@@ -140,10 +140,11 @@ def seed_modules(rng: random.Random, smith: bool = True) -> Iterator[bytes]:
         yield gen.encode_case(case)
 
 
-def mutants(seed: int, per_seed: int = 8, smith: bool = True) -> Iterator[tuple[bytes, str]]:
-    """Endless (mutant, mutation name); repeatable for a seed."""
+def mutants(seed: int, per_seed: int = 8, smith: bool = True,
+            features: list[str] | None = None) -> Iterator[tuple[bytes, str]]:
+    """Endless (mutant, mutation name); repeatable for a seed. Smith seeds use only ``features``."""
     rng = random.Random(f"mutate:{seed}")
-    for base in seed_modules(rng, smith):
+    for base in seed_modules(rng, smith, features):
         for _ in range(per_seed):
             data, kind = mutate(base, rng)
             if rng.random() < 0.2:      # sometimes two mutations on top of each other

@@ -33,8 +33,8 @@ def smith_module(data: bytes, extra: list[str] | None = None) -> bytes | None:
     return r.stdout if r.returncode == 0 and r.stdout.startswith(b"\0asm") else None
 
 
-def smith_cases(seed: int, features: list[str] | None = None) -> Iterator[tuple[bytes, str]]:
-    """Endless modules; case ``k`` of seed ``s`` is always the same module (``origin`` = ``s:k``)."""
+def smith_extra(features: list[str] | None) -> list[str]:
+    """smith's proposal switches for the campaign's features (smith enables most proposals by default)."""
     extra: list[str] = []
     if features is not None:
         feats = set(features)
@@ -47,6 +47,12 @@ def smith_cases(seed: int, features: list[str] | None = None) -> Iterator[tuple[
                  "--max-memories", "2" if "multi-memory" in feats else "1",
                  "--reference-types-enabled", str("reference-types" in feats).lower(),
                  "--bulk-memory-enabled", str("bulk-memory" in feats).lower()]
+    return extra
+
+
+def smith_cases(seed: int, features: list[str] | None = None) -> Iterator[tuple[bytes, str]]:
+    """Endless modules; case ``k`` of seed ``s`` is always the same module (``origin`` = ``s:k``)."""
+    extra = smith_extra(features)
     k = 0
     while True:
         rng = random.Random(f"smith:{seed}:{k}")

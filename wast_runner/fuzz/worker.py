@@ -28,6 +28,7 @@ class Request:
     wasm: bytes
     features: list[str]
     calls: list | None
+    validate_only: bool = False     # decode and validate only (``Engine.check``): no instantiation, no calls
 
 
 def _args(pairs: list) -> list:
@@ -43,6 +44,9 @@ def _args(pairs: list) -> list:
 def _run(engine: Any, req: Request, features: Any, calls: list | None, oracle: bool) -> tuple:
     try:
         engine.reset(features)
+        if req.validate_only:
+            failed = engine.check(req.wasm)
+            return (("valid",) if failed is None else judge.load_outcome(failed)), [], []
         loaded = engine.load(req.wasm)
     except Exception as e:
         return ("error", f"{type(e).__name__}: {e}"), [], calls
