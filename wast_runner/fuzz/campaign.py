@@ -36,6 +36,8 @@ class Stats:
     cases: int = 0
     findings: list = field(default_factory=list)
     seen: dict = field(default_factory=dict)    # signature -> times hit
+    known: set = field(default_factory=set)     # signatures already on file in --out (another process, a former run)
+    known_hits: int = 0
     hangs: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -73,6 +75,9 @@ class Campaign:
         self.progress = progress and sys.stderr.isatty()
         self.worker = Worker(engine, against, memory_limit, case_timeout)
         self.stats = Stats()
+        # Findings already in the output folder (another process of the campaign, an earlier run) are not
+        # written again: processes sharing --out merge without duplicates.
+        self.stats.known = {p.stem for p in self.out.glob("*.wast")} if self.out.is_dir() else set()
         self.log = log or (lambda s: None)
         self._last_progress = 0.0
 
@@ -102,10 +107,15 @@ class Campaign:
         s = self.stats
         return (f"fuzz {self.engine} against {self.against} ({self.generator}, seed {self.seed}): {s.cases} cases "
                 f"in {time.monotonic() - s.started:.1f}s ({s.rate():.1f}/s), {len(s.findings)} disagreement(s)"
-                + (f" written to {self.out}/" if s.findings else "") + (f", {s.hangs} hang(s)" if s.hangs else ""))
+                + (f" written to {self.out}/" if s.findings else "")
+                + (f", {s.known_hits} hit(s) of findings already in {self.out}/" if s.known_hits else "")
+                + (f", {s.hangs} hang(s)" if s.hangs else ""))
 
     # --- recording -------------------------------------------------------------------------------------------
     def record(self, f: Finding) -> None:
+        if f.signature in self.stats.known:
+            self.stats.known_hits += 1
+            return
         if f.signature in self.stats.seen:
             self.stats.seen[f.signature] += 1
             return
@@ -272,7 +282,10 @@ class Campaign:
                     raise _Stop()
                 self.tick()
                 got = self.check(case)
-                if got is None or got[0] in self.stats.seen:
+                if got is None:
+                    return
+                if got[0] in self.stats.seen or got[0] in self.stats.known:
+                    self.record(got[1])     # counted, not written again
                     return
                 pending.append(got)
                 raise _Disagreement(got[0])

@@ -54,4 +54,4 @@ def main(args: argparse.Namespace) -> int:
                  log=lambda s: print(s, file=sys.stderr))
     stats = c.run()
     print(c.summary())
-    return 1 if stats.findings else 0
+    return 1 if stats.findings or stats.known_hits else 0
