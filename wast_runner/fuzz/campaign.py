@@ -113,6 +113,8 @@ class Campaign:
 
     # --- recording -------------------------------------------------------------------------------------------
     def record(self, f: Finding) -> None:
+        if f.signature not in self.stats.seen and (self.out / f"{f.signature}.wast").exists():
+            self.stats.known.add(f.signature)     # written meanwhile by another process of the campaign
         if f.signature in self.stats.known:
             self.stats.known_hits += 1
             return

@@ -3,6 +3,7 @@ assertion per call whose expectation is the oracle's outcome (a NaN pattern wher
 patterns), so ``wast-runner run FILE --engine oracle`` passes and the engine that disagreed fails."""
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
@@ -86,5 +87,8 @@ def write(path: Path, header: list[str], wasm: bytes, load: tuple, calls: list, 
         else:
             lines += [f"({cmd}"] + ["  " + m for m in mod[:-1]] + ["  " + mod[-1] + ")", f"  {_msg(load[1])})"]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
+    # write then rename: processes sharing the folder never see (or leave) a half-written file
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, path)
     return path
