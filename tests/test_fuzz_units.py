@@ -91,3 +91,16 @@ def test_mutants_are_repeatable_and_varied():
     assert a == b
     kinds = {k.split("+")[0] for _, k in a}
     assert len(kinds) >= 10
+
+
+def test_resource_limits_at_load_are_allowed_differences():
+    assert judge.compare_load(("malformed", "too many locals", "inferred"), ("exhausted", "too many locals")) is None
+    assert judge.compare_load(("loaded",), ("uninstantiable", "out of memory: table of 10000001 elements")) is None
+    assert judge.compare_load(("loaded",), ("malformed", "length out of bounds"))
+    assert judge.compare_load(("invalid", "type mismatch", "inferred"), ("malformed", "x")) is None
+    assert judge.compare_load(("invalid", "type mismatch"), ("malformed", "x"))
+
+
+def test_mutations_cover_the_issue_classes():
+    kinds = {k.split("+")[0] for _, k in zip(range(600), (k for _, k in mutate.mutants(4, smith=False)))}
+    assert {"custom-overrun", "huge-locals", "huge-table", "section-size", "truncate"} <= kinds

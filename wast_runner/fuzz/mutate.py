@@ -59,7 +59,7 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     secs = sections(data)
     kind = rng.choice(["truncate", "flip-byte", "flip-bit", "insert-byte", "delete-byte", "section-size",
                        "section-pad", "count", "swap-sections", "dup-section", "type-code", "index", "opcode",
-                       "leb-pad-count", "custom-overrun"])
+                       "leb-pad-count", "custom-overrun", "huge-locals", "huge-table"])
     b = bytearray(data)
     if kind == "truncate":
         return bytes(b[:rng.randrange(len(b))]), kind
@@ -102,6 +102,31 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     if kind == "dup-section":
         secs.insert(k, secs[k])
         return assemble(secs), kind
+    if kind == "huge-locals":
+        # issue 13's second class: a function declaring 2^32-1 (or 2^31) locals of one type, well-formed
+        code = [j for j, (sid, _) in enumerate(secs) if sid == 10]
+        if code:
+            j = code[0]
+            payload = secs[j][1]
+            n, pos = read_uleb(payload, 0)
+            if n:
+                size, body_at = read_uleb(payload, pos)
+                body = payload[body_at:body_at + size]
+                nloc, p2 = read_uleb(body, 0)
+                big = rng.choice([0xFFFFFFFF, 1 << 31, 50_001, 1 << 20])
+                new_body = wasm.uleb(nloc + 1) + wasm.uleb(big) + bytes([rng.choice([0x7F, 0x7C, 0x7B])]) + body[p2:]
+                secs[j] = (10, payload[:pos] + wasm.uleb(len(new_body)) + new_body + payload[body_at + size:])
+                return assemble(secs), kind
+    if kind == "huge-table":
+        # issue 13's third class: a table (or memory) whose declared initial size is huge
+        order = [sid for sid, _ in secs]
+        at = next((k for k, sid in enumerate(order) if sid in (5, 6, 7, 8, 9, 10, 11, 12) or sid > 3), len(secs))
+        if 4 not in order:
+            init = rng.choice([0xFFFFFFFF, 10_000_001, 1 << 28])
+            secs.insert(at, (4, b"\x01\x70\x00" + wasm.uleb(init)))
+            return assemble(secs), kind
+    if kind in ("huge-locals", "huge-table"):     # nothing to apply it to
+        return bytes(b[:-1]), "truncate"
     if kind == "custom-overrun":
         # a custom section whose declared size runs past the end of the module (issue 13's first class)
         payload = wasm.name("x") + b"\x00" * rng.randrange(4)
