@@ -33,6 +33,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return f
 
 
+def parse_features(text: str) -> list[str] | str:
+    """``wasm-2.0`` / ``wasm-3.0`` / comma-separated names -> names; an error text for unknown names. (Not
+    ``wast_runner.cli.parse_features``: importing the command line from here would make an import cycle.)"""
+    from oracle.features import ALL_FEATURES, WASM_2_0_FEATURES, WASM_3_0_EXTRA
+    presets = {"wasm-2.0": WASM_2_0_FEATURES, "wasm-3.0": WASM_2_0_FEATURES | WASM_3_0_EXTRA}
+    if text in presets:
+        return sorted(presets[text])
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = set(names) - ALL_FEATURES
+    if unknown:
+        return f"unknown feature(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(ALL_FEATURES))}"
+    return names
+
+
 def main(args: argparse.Namespace) -> int:
     from wast_runner.engines import ENGINES, parse_engine_spec
 
@@ -44,8 +58,10 @@ def main(args: argparse.Namespace) -> int:
             return 2
     features = None
     if args.features:
-        from wast_runner.cli import parse_features
         features = parse_features(args.features)
+        if isinstance(features, str):
+            print(f"wast-runner: error: {features}", file=sys.stderr)
+            return 2
     if args.cases is None and args.time_budget is None:
         args.cases = 1000
     c = Campaign(args.engine, args.against, args.generator, features, args.seed, args.cases, args.time_budget,
