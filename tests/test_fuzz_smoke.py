@@ -22,3 +22,13 @@ def test_fuzz_oracle_against_itself_finds_nothing(tmp_path, capsys, generator, c
     assert f"{cases} cases" in out and "0 disagreement(s)" in out
     assert not (tmp_path / "out").exists()
     assert time.monotonic() - start < 60
+
+
+@pytest.mark.parametrize("generator", ["hypothesis", "mutate"])
+def test_a_seed_repeats_the_same_cases(tmp_path, capsys, generator):
+    digests = []
+    for k in range(2):
+        main(["fuzz", "--engine", "oracle", "--generator", generator, "--seed", "5", "--cases", "40",
+              "--out", str(tmp_path / f"o{k}"), "-q"])
+        digests.append(capsys.readouterr().out.split("cases digest ")[1])
+    assert digests[0] == digests[1]

@@ -8,6 +8,7 @@ disagreement has a known signature counts as seen, not as new, so hypothesis kee
 """
 from __future__ import annotations
 
+import hashlib
 import random
 import sys
 import time
@@ -38,6 +39,8 @@ class Stats:
     seen: dict = field(default_factory=dict)    # signature -> times hit
     known: set = field(default_factory=set)     # signatures already on file in --out (another process, a former run)
     known_hits: int = 0
+    #: A digest of every module run, in order: equal for two runs with the same seed and case count.
+    digest: "hashlib._Hash" = field(default_factory=hashlib.sha256)
     hangs: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -109,7 +112,7 @@ class Campaign:
                 f"in {time.monotonic() - s.started:.1f}s ({s.rate():.1f}/s), {len(s.findings)} disagreement(s)"
                 + (f" written to {self.out}/" if s.findings else "")
                 + (f", {s.known_hits} hit(s) of findings already in {self.out}/" if s.known_hits else "")
-                + (f", {s.hangs} hang(s)" if s.hangs else ""))
+                + (f", {s.hangs} hang(s)" if s.hangs else "") + f" [cases digest {s.digest.hexdigest()[:12]}]")
 
     # --- recording -------------------------------------------------------------------------------------------
     def record(self, f: Finding) -> None:
@@ -151,6 +154,7 @@ class Campaign:
         -> (reason or None, nodes, calls, oracle side, engine side, index of the first disagreeing call)."""
         nodes = [case.body] + ([n for n in case.body.walk() if n.op not in ("const", "param")][1:] if probes else [])
         wasm = gen.encode_case(case, nodes[1:])
+        self.stats.digest.update(wasm)
         calls = [("f" if j == 0 else f"p{j - 1}", case.args(k), [n.t])
                  for k in range(len(case.calls)) for j, n in enumerate(nodes)]
         o, e = self.worker.run(Request(wasm, self.features, calls))
@@ -311,6 +315,7 @@ class Campaign:
             if self.over_budget():
                 return
             self.tick()
+            self.stats.digest.update(wasm)
             o, e = self.worker.run(Request(wasm, self.features, None))
             (o_load, o_res, calls), (e_load, e_res) = o, e
             sig, reason = None, None
