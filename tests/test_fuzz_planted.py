@@ -19,7 +19,8 @@ ENGINE = Path(__file__).parent / "engines" / "jsonl_engine.py"
 def test_planted_bug_is_found_and_repro_replays(tmp_path, capsys, bug, seed):
     engine = f"jsonl:{sys.executable} {ENGINE} --break '{bug}'"
     out = tmp_path / "out"
-    rc = main(["fuzz", "--engine", engine, "--seed", str(seed), "--time-budget", "90", "--out", str(out), "-q"])
+    rc = main(["fuzz", "--engine", engine, "--seed", str(seed), "--time-budget", "240", "--max-findings", "1",
+                 "--out", str(out), "-q"])
     summary = capsys.readouterr().out
     assert rc == 1, summary
     op = bug.split(":")[0]

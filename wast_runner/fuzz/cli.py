@@ -23,6 +23,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--cases", type=int, metavar="N", help="stop after N cases")
     g.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop after this long")
     f.add_argument("--out", default="fuzz-findings", metavar="DIR", help="where repros are written")
+    f.add_argument("--max-findings", type=int, metavar="N", help="stop after N new findings (default: keep going)")
     f.add_argument("--database", metavar="DIR",
                    help="hypothesis example database shared by the processes of one campaign")
     f.add_argument("--case-timeout", type=float, default=20.0, metavar="SECONDS",
@@ -67,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
     c = Campaign(args.engine, args.against, args.generator, features, args.seed, args.cases, args.time_budget,
                  Path(args.out), args.database, progress=not args.quiet, case_timeout=args.case_timeout,
                  memory_limit=args.memory_limit << 20,
-                 log=lambda s: print(s, file=sys.stderr))
+                 log=lambda s: print(s, file=sys.stderr), max_findings=args.max_findings)
     stats = c.run()
     print(c.summary())
     return 1 if stats.findings or stats.known_hits else 0
