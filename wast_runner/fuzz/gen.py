@@ -198,6 +198,8 @@ class Node:
             return self.kids[0].nondet or self.kids[2].nondet
         if self.op in STORES:
             return self.kids[2].nondet
+        if self.op == "call":
+            return self.imm[1].nondet
         return False
 
     def may_be_noncanonical(self, args: list[tuple[str, int]]) -> bool:
@@ -208,8 +210,8 @@ class Node:
         if self.op == "param":
             t, bits = args[self.imm[0]]
             return is_nan(t, bits) and not is_canonical_nan(t, bits)
-        if self.op in RAW_FLOAT or self.op in LOADS:
-            return self.t in ("f32", "f64")
+        if self.op in RAW_FLOAT or self.op in LOADS or self.op == "call":
+            return self.t in ("f32", "f64")   # a call: conservatively (its body's sources are not followed)
         if self.op in BIT_OBSERVERS:
             return False if self.t in ("i32", "i64") else any(
                 k.may_be_noncanonical(args) and not k.nondet for k in self.kids)
@@ -236,6 +238,8 @@ class Case:
     calls: list[list[int]]
     memory: bool = False
     data: bytes = b""
+    #: callees: ``(params, body)``; a ``call`` node's ``imm[0]`` indexes this list
+    helpers: list = field(default_factory=list)
 
     def args(self, k: int) -> list[tuple[str, int]]:
         return list(zip(self.params, self.calls[k]))
@@ -260,7 +264,13 @@ def gen_expr(ch: Chooser, t: str, params: list[str], depth: int, memory: bool, r
         op = names[ch.integer(0, len(names) - 1)]
         return Node(op, t, [gen_expr(ch, p, params, sub, memory) for p in OPS[op][1]])
     if kind == 7:
-        form = ch.integer(0, 2)
+        form = ch.integer(0, 3)
+        callees = [h for h, (_, body) in enumerate(_HELPERS[-1] if _HELPERS else []) if body.t == t]
+        if form == 3 and callees:
+            h = callees[ch.integer(0, len(callees) - 1)]
+            hparams, hbody = _HELPERS[-1][h]
+            return Node("call", t, [gen_expr(ch, p, params, sub, memory) for p in hparams], imm=(h, hbody))
+        form = min(form, 2)
         if form == 0:
             return Node("select", t, [gen_expr(ch, t, params, sub, memory), gen_expr(ch, t, params, sub, memory),
                                       gen_expr(ch, "i32", params, sub, memory)])
@@ -297,16 +307,29 @@ def _address(ch: Chooser, params: list[str], depth: int, memory: bool) -> Node:
     return gen_expr(ch, "i32", params, depth, memory)
 
 
+#: The helpers of the case being generated (a stack, so generation stays re-entrant): callees for ``call``.
+_HELPERS: list[list] = []
+
+
 def gen_case(ch: Chooser, max_depth: int = 6, memory: bool = True) -> Case:
     nparams = ch.integer(0, 3)
     types = ["i32", "i64", "f32", "f64"]
     params = [types[ch.integer(0, 3)] for _ in range(nparams)]
     result = types[ch.integer(0, 3)]
     use_memory = memory and ch.integer(0, 1) == 1
-    body = gen_expr(ch, result, params, max_depth - ch.integer(0, max_depth - 1), use_memory, root=True)
+    helpers = []
+    for _ in range(ch.integer(0, 2)):   # callees: their own parameters, no calls of their own
+        hparams = [types[ch.integer(0, 3)] for _ in range(ch.integer(0, 3))]
+        helpers.append((hparams, gen_expr(ch, types[ch.integer(0, 3)], hparams, ch.integer(1, 3), use_memory,
+                                          root=True)))
+    _HELPERS.append(helpers)
+    try:
+        body = gen_expr(ch, result, params, max_depth - ch.integer(0, max_depth - 1), use_memory, root=True)
+    finally:
+        _HELPERS.pop()
     calls = [[draw_value(ch, p) for p in params] for _ in range(ch.integer(1, 5))]
     data = bytes(ch.integer(0, 255) for _ in range(ch.integer(0, 16))) if use_memory else b""
-    return Case(params, body, calls, use_memory, data)
+    return Case(params, body, calls, use_memory, data, helpers)
 
 
 # --- encoding --------------------------------------------------------------------------------------------------
@@ -324,8 +347,9 @@ class Encoder:
     """Encodes trees for one function whose parameters are ``params``; the two scratch locals after them (f32,
     f64) serve the NaN guards."""
 
-    def __init__(self, params: list[str]):
+    def __init__(self, params: list[str], helper_base: int = 0):
         self.scratch = {"f32": len(params), "f64": len(params) + 1}
+        self.helper_base = helper_base
 
     def guard(self, node: Node) -> bytes:
         code = self.expr(node)
@@ -359,6 +383,9 @@ class Encoder:
             off, align = n.imm
             return (self.expr(n.kids[0]) + self.guard(n.kids[1]) + bytes([STORES[n.op][0]]) + wasm.uleb(align)
                     + wasm.uleb(off) + self.expr(n.kids[2]))
+        if n.op == "call":
+            # arguments guarded: a callee treats its parameters as exact values
+            return b"".join(self.guard(k) for k in n.kids) + b"\x10" + wasm.uleb(self.helper_base + n.imm[0])
         code, _, _ = OPS[n.op]
         kids = [self.guard(k) if n.op in BIT_OBSERVERS else self.expr(k) for k in n.kids]
         return b"".join(kids) + code
@@ -367,19 +394,21 @@ class Encoder:
 def encode_case(case: Case, bodies: list[Node] | None = None) -> bytes:
     """The module of ``case``: function ``f`` (index 0) is its body; with ``bodies``, also one function
     ``p<k>`` per given node (the probes), each with the same parameters."""
-    enc = Encoder(case.params)
     nodes = [case.body] + (bodies or [])
+    enc = Encoder(case.params, len(nodes))
     types = []
     tindex: dict[tuple, int] = {}
     funcs = []
     exports = []
-    for k, node in enumerate(nodes):
-        sig = (tuple(case.params), node.t)
+    for k, (params, node) in enumerate([(case.params, n) for n in nodes] + list(case.helpers)):
+        sig = (tuple(params), node.t)
         if sig not in tindex:
             tindex[sig] = len(types)
-            types.append(wasm.functype(case.params, [node.t]))
-        funcs.append((tindex[sig], ["f32", "f64"], enc.expr(node)))
-        exports.append(("f" if k == 0 else f"p{k - 1}", k))
+            types.append(wasm.functype(params, [node.t]))
+        code = (enc if k < len(nodes) else Encoder(params, len(nodes))).expr(node)
+        funcs.append((tindex[sig], ["f32", "f64"], code))
+        if k < len(nodes):
+            exports.append(("f" if k == 0 else f"p{k - 1}", k))
     return wasm.module(types, funcs, exports, 1 if case.memory else None, case.data)
 
 
