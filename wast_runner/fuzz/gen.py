@@ -88,6 +88,8 @@ BIT_OBSERVERS = {n for n in OPS if n.split(".")[1] in ("abs", "neg", "copysign",
 #: Producers of arbitrary float bits (so possibly non-canonical NaNs).
 RAW_FLOAT = {"f32.reinterpret_i32", "f64.reinterpret_i64"}
 
+SHIFTS = ("shl", "shr_s", "shr_u", "rotl", "rotr")
+
 OPS_BY_RESULT: dict[str, list[str]] = {t: [n for n, v in OPS.items() if v[2] == t] for t in WIDTH}
 
 # loads/stores: name -> (opcode, value type, access bytes)
@@ -262,7 +264,11 @@ def gen_expr(ch: Chooser, t: str, params: list[str], depth: int, memory: bool, r
     if kind <= 6:
         names = OPS_BY_RESULT[t]
         op = names[ch.integer(0, len(names) - 1)]
-        return Node(op, t, [gen_expr(ch, p, params, sub, memory) for p in OPS[op][1]])
+        kids = [gen_expr(ch, p, params, sub, memory) for p in OPS[op][1]]
+        if op.split(".")[1] in SHIFTS and kids[1].op == "const" and ch.integer(0, 1):
+            # shift counts: every count up to twice the width and a little beyond, each as likely
+            kids[1] = Node("const", t, imm=(ch.integer(0, 2 * WIDTH[t] + 2),))
+        return Node(op, t, kids)
     if kind == 7:
         form = ch.integer(0, 3)
         callees = [h for h, (_, body) in enumerate(_HELPERS[-1] if _HELPERS else []) if body.t == t]
