@@ -31,3 +31,13 @@ def test_planted_bug_is_found_and_repro_replays(tmp_path, capsys, bug, seed):
     assert m and int(m.group(1)) <= 10, text
     assert main(["run", str(files[0]), "--engine", engine, "-q"]) == 1
     assert main(["run", str(files[0]), "--engine", "oracle", "-q"]) == 0
+
+
+def test_a_hanging_engine_is_bounded_and_recorded(tmp_path, capsys):
+    engine = f"jsonl:{sys.executable} {ENGINE} --hang-on f"
+    rc = main(["fuzz", "--engine", engine, "--cases", "3", "--case-timeout", "3", "--out", str(tmp_path / "o"),
+               "-q"])
+    out = capsys.readouterr().out
+    assert rc == 1, out
+    assert "hang" in out
+    assert (tmp_path / "o" / "engine-hang.wast").exists(), sorted(p.name for p in (tmp_path / "o").iterdir())
