@@ -224,7 +224,8 @@ class Campaign:
         pinned = gen.pin(node, vals)
         uses_params = any(n.op == "param" for n in pinned.walk())
         small = gen.Case(case.params if uses_params else [], pinned,
-                         [case.calls[k]] if uses_params else [[]], case.memory, case.data, case.helpers)
+                         [case.calls[k]] if uses_params else [[]], case.memory, case.data,
+                         case.helpers if any(n.op == "call" for n in pinned.walk()) else [])
         reason, snodes, _, so, se, si = self.run_case(small, probes=False)
         if reason and si >= 0:
             return sig, self._finding(small, small.body, reason, so, snodes)
