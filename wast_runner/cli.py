@@ -24,6 +24,7 @@ from . import ci_cli
 from .drive.jobs import check_converters, dedupe, path_jobs, suite_jobs
 from .drive.run import run_jobs
 from .dylink.cli import add_dylink_parser, dylink_main
+from .fuzz.cli import add_parser as add_fuzz_parser, main as fuzz_main
 from .engines import ENGINES, parse_engine_spec
 from .engines.base import EngineSpecError
 from .fail_list import FailList
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     ci_cli.add_parsers(sub)     # baseline, gate, junit, report
 
     add_dylink_parser(sub)   # wast-runner dylink ... (docs/dylink.md)
+    add_fuzz_parser(sub)     # wast-runner fuzz ... (docs/fuzzing.md)
     return p
 
 
@@ -173,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return ci_cli.main(args)
         if args.command == "dylink":
             return dylink_main(args)
+        if args.command == "fuzz":
+            return fuzz_main(args)
         return cmd_suites(args)
     except (SuiteError, EngineSpecError) as e:
         print(f"wast-runner: error: {e}", file=sys.stderr)

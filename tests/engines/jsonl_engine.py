@@ -11,6 +11,11 @@ correct by default, broken on request:
     --log FILE               append every request's op (and field) to FILE, to see what was replayed
     --max-pages N            memories cannot grow past N pages (memory.grow fails: a difference the spec allows)
     --max-call-depth N       calls deeper than N exhaust the stack
+    --break OP:COND[:EFFECT] a planted bug (the fuzzer's test): the numeric instruction OP (any template
+                             instruction of ``oracle.exec.compile.PURE_OPS``) computes a wrong result when the
+                             Python expression COND over its operands ``a``, ``b``, ``c`` (value model: unsigned
+                             ints, floats) holds; EFFECT: ``flip`` (default: the lowest bit of the result's bit
+                             pattern), ``zero``, ``trap``. E.g. ``--break 'i32.rotl:b & 31 == 17'``.
 """
 from __future__ import annotations
 
@@ -33,6 +38,42 @@ from oracle.runtime.global_ import GlobalInst  # noqa: E402
 from oracle.runtime.values import f32_to_bits, f32_from_bits  # noqa: E402
 from wast_runner.engines.wire import decode_value  # noqa: E402
 from wast_runner.values import encode_value  # noqa: E402
+
+
+def plant_bug(spec: str) -> None:
+    """Wrap the oracle's semantics of one template instruction (see ``--break``): the template is replaced by a
+    call of a function that evaluates the original template and corrupts its result under the condition."""
+    from oracle.exec import compile as compile_mod, instantiate, interpret
+    from oracle.exec.ops import Op
+    from oracle.runtime.values import f64_from_bits, f64_to_bits
+    op, _, rest = spec.partition(":")
+    cond, _, effect = rest.rpartition(":") if rest.rsplit(":", 1)[-1] in ("flip", "zero", "trap") else (rest, "", "")
+    effect = effect or "flip"
+    orig = compile_mod.PURE_OPS[op]
+    n = compile_mod.arity(op, orig.template)
+    names = ["a", "b", "c"][:n]
+    base = compile_mod.base_namespace()
+    inner = eval(f"lambda {', '.join(names)}: " + orig.template.format(*names), base)
+    test = eval(f"lambda {', '.join(names)}: ({cond})", {"abs": abs, "math": __import__("math")})
+    f32 = op.split(".")[0] == "f32" or op.startswith("f32.")
+
+    def planted(*operands):
+        r = inner(*operands)
+        if not test(*operands):
+            return r
+        if effect == "trap":
+            raise Trap("planted bug")
+        if isinstance(r, float):
+            bits = f64_to_bits(r)
+            if effect == "zero":
+                return 0.0
+            return f64_from_bits(bits ^ ((1 << 29) if f32 else 1))   # the f32 lowest mantissa bit is bit 29
+        return 0 if effect == "zero" else r ^ 1
+
+    compile_mod.PURE_OPS[op] = Op("__planted_bug(" + ", ".join("{%d}" % k for k in range(n)) + ")",
+                                  traps=True, results=orig.results)
+    instantiate._namespace_base()["__planted_bug"] = planted
+    interpret._namespace()["__planted_bug"] = planted
 
 
 class Engine:
@@ -145,7 +186,10 @@ def main() -> None:
     p.add_argument("--max-pages", type=int)
     p.add_argument("--stay-dead")
     p.add_argument("--max-call-depth", type=int)
+    p.add_argument("--break", dest="break_", metavar="OP:COND[:EFFECT]")
     args = p.parse_args()
+    if args.break_:
+        plant_bug(args.break_)
     if args.stay_dead and Path(args.stay_dead).exists():
         print("test engine: cannot start", file=sys.stderr, flush=True)
         sys.exit(3)

@@ -1,0 +1,67 @@
+"""How often the oracle's classification of mutants agrees with wabt's ``wasm-validate`` (issue 13, "Done when"
+2): ``python3 -m wast_runner.fuzz.agreement --count 5000 --seed 1 --out DIR``.
+
+wasm-validate only says valid or not (exit status), so the comparison is valid vs rejected; the oracle runs in the
+sandboxed worker (decode and validate only), so a hang or a Python exception is counted, not fatal. Disagreeing
+mutants are written to ``DIR`` as ``.wasm`` files with the oracle's verdict and wabt's message beside them.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from .mutate import mutants
+from .worker import Request, Worker
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python3 -m wast_runner.fuzz.agreement")
+    p.add_argument("--count", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default="agreement-out")
+    p.add_argument("--validator", default=shutil.which("wasm-validate") or "wasm-validate")
+    args = p.parse_args(argv)
+    from oracle.features import WASM_2_0_FEATURES
+    features = sorted(WASM_2_0_FEATURES)
+    out = Path(args.out)
+    worker = Worker("oracle", "oracle", timeout=20)
+    tally: Counter = Counter()
+    disagree = 0
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.wasm"
+        for n, (data, kind) in enumerate(mutants(args.seed, features=features)):
+            if n >= args.count:
+                break
+            (o, _, _), _ = worker.run(Request(data, features, [], validate_only=True))
+            path.write_bytes(data)
+            r = subprocess.run([args.validator, str(path)], capture_output=True, text=True, timeout=30)
+            wabt_ok = r.returncode == 0
+            if o[0] in ("hang", "crash", "error"):
+                tally[f"oracle-{o[0]}"] += 1
+                verdict = "oracle-" + o[0]
+            else:
+                oracle_ok = o[0] == "valid"
+                tally[f"oracle {o[0]}, wabt {'valid' if wabt_ok else 'rejected'}"] += 1
+                verdict = None if oracle_ok == wabt_ok else f"oracle-{o[0]}-wabt-{'valid' if wabt_ok else 'rejected'}"
+            if verdict:
+                disagree += 1
+                out.mkdir(parents=True, exist_ok=True)
+                (out / f"{verdict}-{n}.wasm").write_bytes(data)
+                (out / f"{verdict}-{n}.txt").write_text(f"mutation {kind}\noracle: {o}\nwabt: {r.stderr.strip()}\n")
+    worker.close()
+    total = sum(tally.values())
+    for k, v in sorted(tally.items()):
+        print(f"{v:8d}  {k}")
+    print(f"{total} mutants in {time.monotonic() - start:.1f}s; disagreements (incl. oracle failures): {disagree}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Just enough of the binary format (spec ``binary/``) to write the modules the generators build."""
+from __future__ import annotations
+
+VALTYPE = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C}
+
+
+def uleb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def sleb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
+            out.append(b)
+            return bytes(out)
+        out.append(b | 0x80)
+
+
+def name(s: str) -> bytes:
+    data = s.encode()
+    return uleb(len(data)) + data
+
+
+def vec(items: list[bytes]) -> bytes:
+    return uleb(len(items)) + b"".join(items)
+
+
+def section(sid: int, payload: bytes) -> bytes:
+    return bytes([sid]) + uleb(len(payload)) + payload
+
+
+def functype(params: list[str], results: list[str]) -> bytes:
+    return b"\x60" + vec([bytes([VALTYPE[t]]) for t in params]) + vec([bytes([VALTYPE[t]]) for t in results])
+
+
+def module(types: list[bytes], funcs: list[tuple[int, list[str], bytes]], exports: list[tuple[str, int]],
+           memory_pages: int | None = None, data: bytes = b"") -> bytes:
+    """A module of ``types``, functions ``(type index, declared local types, body code without end)``, function
+    exports ``(name, index)``, an optional memory of ``memory_pages`` pages and an active data segment at 0."""
+    out = b"\x00asm\x01\x00\x00\x00" + section(1, vec(types))
+    out += section(3, vec([uleb(t) for t, _, _ in funcs]))
+    if memory_pages is not None:
+        out += section(5, vec([b"\x00" + uleb(memory_pages)]))
+    out += section(7, vec([name(n) + b"\x00" + uleb(i) for n, i in exports]))
+    bodies = []
+    for _, locals_, code in funcs:
+        decl = vec([uleb(1) + bytes([VALTYPE[t]]) for t in locals_])
+        body = decl + code + b"\x0b"
+        bodies.append(uleb(len(body)) + body)
+    out += section(10, vec(bodies))
+    if memory_pages is not None and data:
+        out += section(11, vec([b"\x00\x41\x00\x0b" + uleb(len(data)) + data]))
+    return out
