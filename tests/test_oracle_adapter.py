@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wast_runner.engines.base import COVERAGE, RELAXED_VARIANTS, EngineOptions, EngineSpecError, has
+from wast_runner.engines.base import COVERAGE, RELAXED_VARIANTS, EngineOptions, EngineSpecError, LoadFailed, has
 from wast_runner.engines.oracle import MACHINE_ENV, OracleEngine
 
 
@@ -41,3 +41,15 @@ def test_relaxed_variant_keeps_machine_and_depth(monkeypatch):
 def test_capabilities_are_declared():
     engine = OracleEngine()
     assert has(engine, COVERAGE) and has(engine, RELAXED_VARIANTS)
+
+
+def test_a_module_beyond_the_oracles_limits_is_a_load_failure_not_an_exception():
+    # One function declaring 2^32 - 1 locals: well-formed, refused by the oracle's locals limit (Exhaustion).
+    body = b"\x01" + b"\xff\xff\xff\xff\x0f" + b"\x7f" + b"\x0b"
+    data = (b"\0asm\1\0\0\0" + b"\x01\x04\x01\x60\x00\x00" + b"\x03\x02\x01\x00"
+            + b"\x0a" + bytes([len(body) + 2, 1, len(body)]) + body)
+    engine = OracleEngine()
+    engine.reset()
+    outcome = engine.load(data)
+    assert isinstance(outcome, LoadFailed) and outcome.stage == "uninstantiable"
+    assert "too many locals" in outcome.message and "limit" in outcome.message

@@ -125,6 +125,10 @@ class OracleEngine(Engine):
             if self.coverage:
                 self.coverage.malformed_module(e.message)
             return LoadFailed("malformed", e.message)
+        except Exhaustion as e:
+            # A well-formed module beyond one of the oracle's implementation limits (too many locals): the oracle
+            # cannot run it, as when instantiation exhausts a resource; the message says which limit.
+            return LoadFailed("uninstantiable", e.message)
         try:
             if self.coverage:
                 self.coverage.validate(module, self.features)   # module_validate, counting rules
