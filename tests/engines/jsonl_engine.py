@@ -12,7 +12,7 @@ correct by default, broken on request:
     --max-pages N            memories cannot grow past N pages (memory.grow fails: a difference the spec allows)
     --max-call-depth N       calls deeper than N exhaust the stack
     --break OP:COND[:EFFECT] a planted bug (the fuzzer's test): the numeric instruction OP (any template
-                             instruction of ``oracle.exec.compile.PURE_OPS``) computes a wrong result when the
+                             instruction of ``oracle.machine.conventions.PURE_OPS``) computes a wrong result when the
                              Python expression COND over its operands ``a``, ``b``, ``c`` (value model: unsigned
                              ints, floats) holds; EFFECT: ``flip`` (default: the lowest bit of the result's bit
                              pattern), ``zero``, ``trap``. E.g. ``--break 'i32.rotl:b & 31 == 17'``.
@@ -43,16 +43,19 @@ from wast_runner.values import encode_value  # noqa: E402
 def plant_bug(spec: str) -> None:
     """Wrap the oracle's semantics of one template instruction (see ``--break``): the template is replaced by a
     call of a function that evaluates the original template and corrupts its result under the condition."""
-    from oracle.exec import compile as compile_mod, instantiate, interpret
-    from oracle.exec.ops import Op
+    from oracle.machine import conventions, legend
+    from oracle.machine.ops import Op
     from oracle.runtime.values import f64_from_bits, f64_to_bits
     op, _, rest = spec.partition(":")
     cond, _, effect = rest.rpartition(":") if rest.rsplit(":", 1)[-1] in ("flip", "zero", "trap") else (rest, "", "")
     effect = effect or "flip"
-    orig = compile_mod.PURE_OPS[op]
-    n = compile_mod.arity(op, orig.template)
+    if op not in conventions.PURE_OPS:
+        sys.exit(f"--break: {op} is not a pure template instruction")
+    orig = conventions.TEMPLATE_OPS[op]
+    n = conventions.arity(op, orig.template)
     names = ["a", "b", "c"][:n]
-    base = compile_mod.base_namespace()
+    # Both machines expand TEMPLATE_OPS over the legend's base namespace: patched before anything is compiled.
+    base = legend.base_namespace()
     inner = eval(f"lambda {', '.join(names)}: " + orig.template.format(*names), base)
     test = eval(f"lambda {', '.join(names)}: ({cond})", {"abs": abs, "math": __import__("math")})
     f32 = op.split(".")[0] == "f32" or op.startswith("f32.")
@@ -70,10 +73,9 @@ def plant_bug(spec: str) -> None:
             return f64_from_bits(bits ^ ((1 << 29) if f32 else 1))   # the f32 lowest mantissa bit is bit 29
         return 0 if effect == "zero" else r ^ 1
 
-    compile_mod.PURE_OPS[op] = Op("__planted_bug(" + ", ".join("{%d}" % k for k in range(n)) + ")",
-                                  traps=True, results=orig.results)
-    instantiate._namespace_base()["__planted_bug"] = planted
-    interpret._namespace()["__planted_bug"] = planted
+    conventions.TEMPLATE_OPS[op] = Op("__planted_bug(" + ", ".join("{%d}" % k for k in range(n)) + ")",
+                                      traps=True, results=orig.results)
+    base["__planted_bug"] = planted
 
 
 class Engine:
