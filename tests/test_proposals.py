@@ -10,7 +10,7 @@ from oracle.binary.decode import decode_module
 from oracle.binary.encode import encode_module
 from oracle.errors import Invalid, Malformed
 from oracle.exec import numerics
-from oracle.features import WASM_3_0
+from oracle.features import WASM_2_0, WASM_3_0
 from oracle.runtime.memory import MemInst
 from oracle.syntax.types import Limits, MemType
 from oracle.text import TextError, parse_module
@@ -47,6 +47,10 @@ def test_an_exponent_above_64_is_malformed_and_64_decodes() -> None:
 def test_bit_3_needs_the_feature_and_a_memory() -> None:
     with pytest.raises(Malformed, match="malformed limits flags"):
         decode_module(memory_section(b"\x08\x00\x00"), WASM_3_0)
+    with pytest.raises(Malformed, match="malformed limits flags"):   # the i64 bit stays memory64's
+        decode_module(memory_section(b"\x0c\x00\x00"), WASM_2_0.with_("custom-page-sizes"))
+    assert decode_module(memory_section(b"\x09\x00\x01\x00"), WASM_2_0.with_("custom-page-sizes")).mems[0].type \
+        == MemType(Limits(0, 1), False, 1)
     table = module(section(4, b"\x01\x70\x08\x00\x00"))
     with pytest.raises(Malformed, match="malformed limits flags"):
         decode_module(table, PAGES)

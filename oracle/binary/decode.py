@@ -212,12 +212,13 @@ def _read_limits(r: Reader, features: Features, shareable: bool) -> tuple[Limits
     ``custom-page-sizes-invalid.wast``: ``\08 \00 \41``), tables have no page size."""
     shared_bit = 0x02 if shareable and "threads" in features else 0
     page_bit = 0x08 if shareable and "custom-page-sizes" in features else 0
-    if page_bit or "memory64" in features:
+    memory64 = "memory64" in features
+    if page_bit or memory64:
         flags = r.byte()
-        if flags & ~(0x05 | shared_bit | page_bit):
+        if flags & ~(0x01 | shared_bit | page_bit | (0x04 if memory64 else 0)):
             raise r.error("malformed limits flags", r.pos - 1)
         addrtype = I64 if flags & 0x04 else I32
-        if "memory64" in features:
+        if memory64:
             lo = r.u64()
             hi = r.u64() if flags & 0x01 else None
         else:
