@@ -19,9 +19,13 @@ WASM_3_0_EXTRA = frozenset({
     "relaxed-simd",
 })
 
-#: Proposals the oracle implements beyond 3.0: legacy exception handling, and threads (shared memories and atomic
-#: instructions, run with one agent; not part of any preset).
-ALL_FEATURES = WASM_2_0_FEATURES | WASM_3_0_EXTRA | frozenset({"legacy-exceptions", "threads"})
+#: Proposals the oracle implements beyond 3.0 (none part of any preset): legacy exception handling, threads (shared
+#: memories and atomic instructions, run with one agent), custom page sizes (a memory's page size is 1 or 65,536
+#: bytes, ``proposals/custom-page-sizes``) and wide arithmetic (``i64.add128`` and friends,
+#: ``proposals/wide-arithmetic``).
+ALL_FEATURES = WASM_2_0_FEATURES | WASM_3_0_EXTRA | frozenset({
+    "legacy-exceptions", "threads", "custom-page-sizes", "wide-arithmetic",
+})
 
 
 @dataclass(frozen=True)

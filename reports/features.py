@@ -12,6 +12,9 @@ SUITE_FEATURES = {
     "multi-memory": "multi-memory",
     "memory64": "memory64",
     "exceptions-legacy": "legacy exceptions",
+    "threads": "threads",
+    "custom-page-sizes": "custom page sizes",
+    "wide-arithmetic": "wide arithmetic",
     "dylink": "dynamic linking",
 }
 

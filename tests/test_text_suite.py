@@ -1,7 +1,8 @@
 """The text parser against the official suites: every script parses (``oracle.text.script``), every text-form
 module equals the decoding of the binary the runner's converter made of it, and every ``assert_malformed`` of a
 ``module quote`` is rejected with the suite's message. One test per .wast file of wasm-3.0, wasm-2.0 and the
-proposal suites the manifests name (legacy exceptions, threads, multi-memory, memory64); skipped when absent.
+proposal suites the manifests name (legacy exceptions, threads, multi-memory, memory64, custom page sizes, wide
+arithmetic); skipped when absent.
 
 Run as a program (``python tests/test_text_suite.py``) it prints the counts of the whole measurement."""
 from __future__ import annotations
@@ -24,7 +25,8 @@ from oracle.text.script import Assertion, ScriptModule, parse_script
 from text_helpers import converted, module_key, suite_wast_files
 
 verbose_missing = "-v" in sys.argv
-SUITES = ("wasm-3.0", "wasm-2.0", "exceptions-legacy", "threads", "multi-memory", "memory64")
+SUITES = ("wasm-3.0", "wasm-2.0", "exceptions-legacy", "threads", "multi-memory", "memory64", "custom-page-sizes",
+          "wide-arithmetic")
 FILES = [(s, p, rel) for s in SUITES for p, rel in suite_wast_files(s)]
 
 

@@ -24,9 +24,9 @@ from ..features import WASM_2_0, Features
 from ..syntax.instructions import INSTRUCTIONS, PREFIXES
 from ..syntax.module import (Custom, Data, Elem, Export, Expr, Func, Global, Import, Instr, Mem, MemArg, Module,
                              Table)
-from ..syntax.types import (FUNCREF, I8, I16, I32, I64, F32, F64, V128, ArrayType, CompType, FieldType,
-                            FuncType, GlobalType, Limits, MemType, RecType, RefType, StructType, SubType, TableType,
-                            ValType)
+from ..syntax.types import (DEFAULT_PAGE_SIZE, FUNCREF, I8, I16, I32, I64, F32, F64, V128, ArrayType, CompType,
+                            FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType, StructType, SubType,
+                            TableType, ValType)
 from .reader import TOO_LONG, Reader
 
 MAGIC = b"\x00asm"
@@ -203,23 +203,39 @@ def read_limits(r: Reader, features: Features) -> Limits:
     return _read_limits(r, features, shareable=False)[0]
 
 
-def _read_limits(r: Reader, features: Features, shareable: bool) -> tuple[Limits, bool]:
-    """``limits`` and the shared flag. With threads, bit 1 of the flags marks a memory as shared
+def _read_limits(r: Reader, features: Features, shareable: bool) -> tuple[Limits, bool, int]:
+    """``limits``, the shared flag and the page size. With threads, bit 1 of the flags marks a memory as shared
     (``proposals/threads/Overview.md``, "Spec Changes": ``0x03 n m``; ``0x02 n`` decodes, and validation rejects
-    a shared memory without maximum); tables cannot be shared."""
+    a shared memory without maximum); tables cannot be shared. With custom page sizes, bit 3 of a memory's flags
+    says a ``u32`` exponent ``p`` follows the bounds, the page size being ``2**p`` "if p <= 64" (custom page sizes
+    overview, "Binary Encoding"); a larger ``p`` is malformed ("invalid custom page size",
+    ``custom-page-sizes-invalid.wast``: ``\08 \00 \41``), tables have no page size."""
     shared_bit = 0x02 if shareable and "threads" in features else 0
-    if "memory64" in features:
+    page_bit = 0x08 if shareable and "custom-page-sizes" in features else 0
+    memory64 = "memory64" in features
+    if page_bit or memory64:
         flags = r.byte()
-        if flags & ~(0x05 | shared_bit):
+        if flags & ~(0x01 | shared_bit | page_bit | (0x04 if memory64 else 0)):
             raise r.error("malformed limits flags", r.pos - 1)
         addrtype = I64 if flags & 0x04 else I32
-        lo = r.u64()
-        hi = r.u64() if flags & 0x01 else None
-        return Limits(lo, hi, addrtype), bool(flags & shared_bit)
+        if memory64:
+            lo = r.u64()
+            hi = r.u64() if flags & 0x01 else None
+        else:
+            lo = r.u32()
+            hi = r.u32() if flags & 0x01 else None
+        pagesize = DEFAULT_PAGE_SIZE
+        if flags & page_bit:
+            pos = r.pos
+            exponent = r.u32()
+            if exponent > 64:
+                raise r.error("invalid custom page size", pos)
+            pagesize = 1 << exponent
+        return Limits(lo, hi, addrtype), bool(flags & shared_bit), pagesize
     flags = r.unsigned(2) if shared_bit else r.unsigned(1)
     lo = r.u32()
     hi = r.u32() if flags & 0x01 else None
-    return Limits(lo, hi), bool(flags & shared_bit)
+    return Limits(lo, hi), bool(flags & shared_bit), DEFAULT_PAGE_SIZE
 
 
 def read_tabletype(r: Reader, features: Features) -> TableType:
@@ -228,8 +244,8 @@ def read_tabletype(r: Reader, features: Features) -> TableType:
 
 
 def read_memtype(r: Reader, features: Features) -> MemType:
-    limits, shared = _read_limits(r, features, shareable=True)
-    return MemType(limits, shared)
+    limits, shared, pagesize = _read_limits(r, features, shareable=True)
+    return MemType(limits, shared, pagesize)
 
 
 def read_mutability(r: Reader) -> bool:

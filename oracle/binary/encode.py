@@ -19,7 +19,7 @@ from ..features import WASM_2_0, Features
 from ..runtime.values import f32_to_bits, f64_to_bits
 from ..syntax.instructions import INSTRUCTIONS, InstrInfo
 from ..syntax.module import Data, Elem, Expr, Import, Instr, MemArg, Module
-from ..syntax.types import (FUNCREF, I8, I16, I64, ArrayType, CompType, FieldType, FuncType,
+from ..syntax.types import (DEFAULT_PAGE_SIZE, FUNCREF, I8, I16, I64, ArrayType, CompType, FieldType, FuncType,
                             GlobalType, Limits, MemType, RecType, RefType, StructType, SubType, TableType)
 from .decode import (ABSTRACT_HEAP_CODES, ARRAY_FORM, CODE, CUSTOM, DATA, DATA_COUNT, ELEMENT, EXPORT,
                      FUNCTION, FUNCTYPE_FORM, GLOBAL, IMPORT, MAGIC, MEMORY, NUMVEC_TYPES, REC_FORM, REF, REF_NULL,
@@ -125,11 +125,16 @@ def rectype(rt: RecType) -> bytes:
     return bytes((REC_FORM,)) + _vec(list(rt.subtypes), subtype)
 
 
-def limits(lim: Limits, shared: bool = False) -> bytes:
-    """Flag bit 0: a maximum; bit 1: shared (threads); bit 2: the ``i64`` address type (memory64)."""
-    flags = (lim.max is not None) | (shared << 1) | ((lim.addrtype == I64) << 2)
+def limits(lim: Limits, shared: bool = False, pagesize: int = DEFAULT_PAGE_SIZE) -> bytes:
+    """Flag bit 0: a maximum; bit 1: shared (threads); bit 2: the ``i64`` address type (memory64); bit 3: a page
+    size other than 64 KiB, written after the bounds as its base-2 exponent (custom page sizes overview, "Binary
+    Encoding"; the default is left implicit)."""
+    custom = pagesize != DEFAULT_PAGE_SIZE
+    flags = (lim.max is not None) | (shared << 1) | ((lim.addrtype == I64) << 2) | (custom << 3)
     out = bytes((flags,)) + u32(lim.min)
-    return out + u32(lim.max) if lim.max is not None else out
+    if lim.max is not None:
+        out += u32(lim.max)
+    return out + u32(pagesize.bit_length() - 1) if custom else out
 
 
 def tabletype(tt: TableType) -> bytes:
@@ -137,7 +142,7 @@ def tabletype(tt: TableType) -> bytes:
 
 
 def memtype(mt: MemType) -> bytes:
-    return limits(mt.limits, mt.shared)
+    return limits(mt.limits, mt.shared, mt.pagesize)
 
 
 def globaltype(gt: GlobalType) -> bytes:

@@ -34,6 +34,8 @@ __all__ = [
     # integer operators
     "i32_div_s", "i32_div_u", "i32_rem_s", "i32_rem_u", "i64_div_s", "i64_div_u", "i64_rem_s", "i64_rem_u",
     "i32_rotl", "i32_rotr", "i64_rotl", "i64_rotr", "i32_ctz", "i64_ctz",
+    # wide arithmetic (proposal)
+    "i64_add128", "i64_sub128", "i64_mul_wide_s", "i64_mul_wide_u",
     # floating-point operators
     "f32_div", "f64_div", "f32_sqrt", "f64_sqrt", "f32_min", "f64_min", "f32_max", "f64_max",
     "f32_ceil", "f64_ceil", "f32_floor", "f64_floor", "f32_trunc", "f64_trunc", "f32_nearest", "f64_nearest",
@@ -49,6 +51,8 @@ __all__ = [
 
 _MASK32 = 0xFFFF_FFFF
 _MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+_MASK128 = (1 << 128) - 1
+_SIGN64 = 1 << 63
 
 _QUIET = 1 << 51  # the quiet bit of a double NaN, which is also the f32 quiet bit in the value model
 _F32_LOW = (1 << 29) - 1  # double mantissa bits an f32 cannot hold
@@ -170,6 +174,37 @@ def i64_rotl(i1: int, i2: int) -> int:
     """``irotl_64`` ("irotl"): rotate left by ``i2 mod 64``."""
     k = i2 & 63
     return ((i1 << k) | (i1 >> (64 - k))) & _MASK64
+
+
+# -- Wide arithmetic (``proposals/wide-arithmetic/Overview.md``, "Spec Changes", "Execution"; decided by
+#    ``wide-arithmetic.wast``). A 128-bit value is two i64 halves, the low half first (deeper on the stack); the
+#    results are pushed low half first too. --------------------------------------------------------------------
+
+def i64_add128(c1: int, c2: int, c3: int, c4: int) -> tuple[int, int]:
+    """``i64.add128``: "Create 128-bit value v1 by concatenating c1 and c2 where c1 is the low 64-bits and c2 is
+    the upper 64-bits", likewise ``v2`` of ``c3`` and ``c4``; ``r = v1 + v2`` modulo ``2**128``; the results are
+    ``r1`` (low) and ``r2`` (high)."""
+    r = ((c2 << 64 | c1) + (c4 << 64 | c3)) & _MASK128
+    return r & _MASK64, r >> 64
+
+
+def i64_sub128(c1: int, c2: int, c3: int, c4: int) -> tuple[int, int]:
+    """``i64.sub128``: as ``i64_add128``, with ``r = v1 - v2`` modulo ``2**128``."""
+    r = ((c2 << 64 | c1) - (c4 << 64 | c3)) & _MASK128
+    return r & _MASK64, r >> 64
+
+
+def i64_mul_wide_s(c1: int, c2: int) -> tuple[int, int]:
+    """``i64.mul_wide_s``: "Let v1 be c1 sign-extended to 128-bits", likewise ``v2``; ``r = mul(v1, v2)`` (exact:
+    the product of two signed 64-bit values fits in 128 bits); the results are its low and high 64 bits."""
+    r = (((c1 ^ _SIGN64) - _SIGN64) * ((c2 ^ _SIGN64) - _SIGN64)) & _MASK128
+    return r & _MASK64, r >> 64
+
+
+def i64_mul_wide_u(c1: int, c2: int) -> tuple[int, int]:
+    """``i64.mul_wide_u``: as ``i64_mul_wide_s`` with both operands zero-extended."""
+    r = c1 * c2
+    return r & _MASK64, r >> 64
 
 
 def i64_rotr(i1: int, i2: int) -> int:

@@ -134,6 +134,11 @@ class FunctionCompiler(CompilerBase, ExceptionInstructions, DataInstructions):
             code = pure.template.format(*operands, **imms)
             if pure.results == 0:
                 self.emit(code)
+            elif pure.results > 1:   # a tuple of values (wide arithmetic): unpacked now into temporaries
+                temps = [self.temp() for _ in range(pure.results)]
+                self.emit(f"{', '.join(temps)} = {code}")
+                for t in temps:
+                    self.push_stable(t)
             elif pure.statement:   # may trap or has effects: now, in program order
                 self.push_stmt(code)
             else:

@@ -13,10 +13,12 @@ from typing import Any
 from ..exec.gc_ops import GC_OPS
 from ..exec.scalar_ops import SCALAR_OPS
 from ..exec.vector_ops import VECTOR_OPS
+from ..exec.wide_ops import WIDE_OPS
 from .ops import Op
 
-#: Every instruction given as an ``Op`` template: numeric, vector, and the fixed-arity GC instructions.
-TEMPLATE_OPS: dict[str, Op] = {**SCALAR_OPS, **VECTOR_OPS, **GC_OPS}
+#: Every instruction given as an ``Op`` template: numeric (wide arithmetic included), vector, and the fixed-arity GC
+#: instructions.
+TEMPLATE_OPS: dict[str, Op] = {**SCALAR_OPS, **WIDE_OPS, **VECTOR_OPS, **GC_OPS}
 #: Those of them that are pure (``Op.pure``): no trap, no effect.
 PURE_OPS: frozenset[str] = frozenset(name for name, op in TEMPLATE_OPS.items() if op.pure)
 

@@ -58,10 +58,10 @@ from .conventions import frame_cost
 from .interpret_prepare import (
     ATOMIC, BINARY, BLOCK, BR, BR_IF, BR_ON_CAST, BR_ON_NON_NULL, BR_ON_NULL, BR_TABLE, CALL, CALL_INDIRECT,
     CALL_REF, CONST, DATA_DROP, DROP, EFFECT, ELEM_DROP, ELSE, END, FUNC_END, GLOBAL_GET, GLOBAL_SET, H_CAUGHT,
-    H_DELEGATE, H_TRY, H_TRY_TABLE, IF, JUMP, LOAD, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, NOP, PURE, REF_AS_NON_NULL,
-    REF_EQ, REF_IS_NULL, RETHROW, RETURN, RETURN_CALL, RETURN_CALL_INDIRECT, RETURN_CALL_REF, SELECT, STORE, TAIL_CALLS,
-    THROW, THROW_REF, UNARY, UNREACHABLE, UNSUPPORTED, VARIADIC, VECTOR_LOAD, VECTOR_LOAD_LANE, VECTOR_STORE, prepare,
-    trampoline)
+    H_DELEGATE, H_TRY, H_TRY_TABLE, IF, JUMP, LOAD, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, MULTI, NOP, PURE,
+    REF_AS_NON_NULL, REF_EQ, REF_IS_NULL, RETHROW, RETURN, RETURN_CALL, RETURN_CALL_INDIRECT, RETURN_CALL_REF, SELECT,
+    STORE, TAIL_CALLS, THROW, THROW_REF, UNARY, UNREACHABLE, UNSUPPORTED, VARIADIC, VECTOR_LOAD, VECTOR_LOAD_LANE,
+    VECTOR_STORE, prepare, trampoline)
 
 
 # -- execution --------------------------------------------------------------------------------------------------
@@ -353,6 +353,11 @@ def _execute_other(ins: tuple, stack: list, inst) -> None:
         operands = stack[len(stack) - n:]
         del stack[len(stack) - n:]
         ins[1](*operands)
+    elif kind == MULTI:   # a template with several results, as a tuple (wide arithmetic)
+        n = ins[2]
+        operands = stack[len(stack) - n:]
+        del stack[len(stack) - n:]
+        stack.extend(ins[1](*operands))
     elif kind == VARIADIC:
         n = ins[2]
         values = stack[len(stack) - n:]

@@ -38,7 +38,7 @@ END, ELSE, FUNC_END = 0, 1, 2
  CALL, CALL_INDIRECT, CALL_REF, RETURN, GLOBAL_GET, GLOBAL_SET, DROP, SELECT, NOP, UNREACHABLE, REF_IS_NULL,
  VECTOR_LOAD, VECTOR_LOAD_LANE, VECTOR_STORE, DATA_DROP, ELEM_DROP, JUMP, BR_ON_NULL, BR_ON_NON_NULL, RETURN_CALL,
  RETURN_CALL_INDIRECT, RETURN_CALL_REF, THROW, THROW_REF, RETHROW, REF_AS_NON_NULL, REF_EQ, EFFECT, VARIADIC,
- BR_ON_CAST, ATOMIC, UNSUPPORTED) = range(3, 50)
+ BR_ON_CAST, ATOMIC, MULTI, UNSUPPORTED) = range(3, 51)
 
 # Handlers a label may carry (its fourth entry), as ``(kind, data)``.
 H_TRY_TABLE = 0   # data: the catch clauses, ((tag or None for catch_all, labelidx, with the exnref?), ...)
@@ -255,8 +255,11 @@ class Preparer:
             op, args = ins.op, ins.args
             if op in TEMPLATE_OPS:
                 fn, n = pure_function(op, args, inst)
-                if TEMPLATE_OPS[op].results == 0:   # only an effect (struct.set, array.fill, ...)
+                results = TEMPLATE_OPS[op].results
+                if results == 0:   # only an effect (struct.set, array.fill, ...)
                     code.append((EFFECT, fn, n))
+                elif results > 1:   # a tuple of values (wide arithmetic)
+                    code.append((MULTI, fn, n))
                 else:
                     code.append((UNARY, fn) if n == 1 else (BINARY, fn) if n == 2 else (PURE, fn, n))
                 continue

@@ -22,9 +22,9 @@ import mmap
 import struct
 
 from ..errors import Exhaustion, Trap
-from ..syntax.types import MemType
+from ..syntax.types import DEFAULT_PAGE_SIZE, MemType, memory_page_range
 
-PAGE_SIZE = 65536
+PAGE_SIZE = DEFAULT_PAGE_SIZE     # the unit of the oracle's resource limit (``limit_pages``)
 OOB_MEMORY = "out of bounds memory access"
 
 #: The loads' and stores' accessors by width and signedness, as the generated code names them (``_ld_u32`` unpacks
@@ -66,24 +66,30 @@ def _new_buffer(nbytes: int):
 
 
 class MemInst:
-    """``{type, data}``; ``data`` is the buffer (its length is the memory's size in bytes)."""
+    """``{type, data}``; ``data`` is the buffer (its length is the memory's size in bytes). ``page_size`` is the
+    type's page size (65,536 bytes, or 1 with custom page sizes), kept beside it so ``pages`` reads one slot."""
 
-    __slots__ = ("type", "data", "limit_pages", "_bindings")
+    __slots__ = ("type", "data", "limit_pages", "page_size", "_bindings")
 
     def __init__(self, type: MemType, limit_pages: int = DEFAULT_MAX_PAGES):
         # As for tables: a memory larger than the oracle's limit fails to allocate (``Exhaustion``), instead of
-        # reaching mmap with a size it cannot map (OverflowError, OSError).
-        if type.limits.min > limit_pages:
-            raise Exhaustion(f"out of memory: memory of {type.limits.min} pages exceeds the limit of {limit_pages}")
+        # reaching mmap with a size it cannot map (OverflowError, OSError). The limit counts 64 KiB pages: it is
+        # a number of bytes, whatever the memory's own page size.
+        page_size = type.pagesize
+        if type.limits.min * page_size > limit_pages * PAGE_SIZE:
+            raise Exhaustion(f"out of memory: memory of {type.limits.min} pages of {page_size} bytes exceeds the "
+                             f"limit of {limit_pages} pages of {PAGE_SIZE} bytes")
         self.type = type
         self.limit_pages = limit_pages
-        self.data = _new_buffer(type.limits.min * PAGE_SIZE)
+        self.page_size = page_size
+        self.data = _new_buffer(type.limits.min * page_size)
         self._bindings: list[tuple[dict, str]] = []
 
     @property
     def pages(self) -> int:
-        """The size in pages (spec "memory.size"); the one spelling of it."""
-        return len(self.data) // PAGE_SIZE
+        """The size in pages (spec "memory.size"; custom page sizes overview, "Execution": "the length of mem.data
+        divided by pagesize"); the one spelling of it."""
+        return len(self.data) // self.page_size
 
     def check(self, ea: int, n: int) -> None:
         """The bounds rule: ``n`` bytes at ``ea`` lie inside the memory, else the trap."""
@@ -107,16 +113,20 @@ class MemInst:
         self._bindings.append((namespace, name))
 
     def grow(self, delta: int) -> int:
-        """``memory.grow``: the old size in pages, or -1 when growth fails (spec ``exec/modules.rst``, "growmem")."""
+        """``memory.grow``: the old size in pages, or -1 when growth fails (spec ``exec/modules.rst``, "growmem").
+        With custom page sizes the pages are the type's (overview, "Growing memories": the new length in pages
+        must stay within ``memory_page_range``, "Append n times pagesize bytes"; ``custom-page-sizes.wast``: a
+        ``(pagesize 65536)`` memory still cannot grow past 65,536 pages)."""
         old = self.pages
         new = old + delta
         lim = self.type.limits
-        cap = lim.max if lim.max is not None else (2 ** 48 if lim.addrtype == "i64" else 65536)
-        if new > cap or new > self.limit_pages:
+        page_size = self.page_size
+        cap = lim.max if lim.max is not None else memory_page_range(lim.addrtype, page_size)
+        nbytes = new * page_size
+        if new > cap or nbytes > self.limit_pages * PAGE_SIZE:
             return -1
         if delta == 0:
             return old
-        nbytes = new * PAGE_SIZE
         if isinstance(self.data, mmap.mmap):
             try:
                 self.data.resize(nbytes)
@@ -131,5 +141,5 @@ class MemInst:
             for ns, name in self._bindings:
                 ns[name] = buf
         # The type's minimum follows the size, so import matching sees the current size (spec "growmem").
-        self.type = MemType(type(lim)(new, lim.max, lim.addrtype), self.type.shared)
+        self.type = MemType(type(lim)(new, lim.max, lim.addrtype), self.type.shared, page_size)
         return old

@@ -324,6 +324,11 @@ _TABLE = """
 0xFC 0x0F   table.grow                          tableidx        reference-types
 0xFC 0x10   table.size                          tableidx        reference-types
 0xFC 0x11   table.fill                          tableidx        reference-types
+# -- 0xFC prefix: wide arithmetic (proposals/wide-arithmetic/Overview.md, "Binary Format") -------------------------
+0xFC 0x13   i64.add128                          -               wide-arithmetic
+0xFC 0x14   i64.sub128                          -               wide-arithmetic
+0xFC 0x15   i64.mul_wide_s                      -               wide-arithmetic
+0xFC 0x16   i64.mul_wide_u                      -               wide-arithmetic
 # -- 0xFD prefix: vector instructions (binary/instructions.rst, "Vector Instructions") ----------------------------
 0xFD 0x00   v128.load                           memarg          simd
 0xFD 0x01   v128.load8x8_s                      memarg          simd

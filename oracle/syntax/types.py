@@ -244,10 +244,29 @@ class Limits:
     addrtype: str = I32
 
 
+#: The page size every memory had before the custom-page-sizes proposal, and still the default.
+DEFAULT_PAGE_SIZE = 65536
+
+
 @dataclass(frozen=True)
 class MemType:
+    """``addrtype limits share pagesize`` (custom page sizes overview, "Structure": ``memtype ::= idxtype limits
+    share mempagesize``; the page size is always present in the structure, 65,536 unless the binary or text gives
+    another; validation allows 1 and 65,536)."""
+
     limits: Limits
     shared: bool = False
+    pagesize: int = DEFAULT_PAGE_SIZE
+
+
+def memory_page_range(addrtype: str, pagesize: int) -> int:
+    """The most pages a memory type may declare (custom page sizes overview, "Validation", Memory Types: the limits
+    must be valid within ``2**32 - 1`` and within ``2**32 / pagesize``; the i64 analogue for memory64 is ``2**64``,
+    which ``memory_max_i64.wast`` pins: ``i64 0xFFFF_FFFF_FFFF_FFFF (pagesize 1)`` is valid, ``i64
+    0x1_0000_0000_0001 (pagesize 65536)`` is not). For 64 KiB pages this is 2**16 (i32) and 2**48 (i64), as in
+    spec 3.0 ``valid/types.rst``, "Memory Types"."""
+    bits = 64 if addrtype == I64 else 32
+    return min((1 << bits) // pagesize, (1 << bits) - 1)
 
 
 @dataclass(frozen=True)

@@ -23,18 +23,17 @@ from __future__ import annotations
 
 from ..features import WASM_3_0, Features
 from ..syntax.module import Data, Elem, Export, Func, Global, Import, Instr, Mem, Module, Table
-from ..syntax.types import (FUNCREF, I32, FuncType, GlobalType, Limits, MemType, RecType, RefType, SubType,
-                            TableType)
+from ..syntax.types import (DEFAULT_PAGE_SIZE, FUNCREF, I32, FuncType, GlobalType, Limits, MemType, RecType, RefType,
+                            SubType, TableType)
 from .instructions import FuncBody, out_of_order
 from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
 from .types import (Cursor, IdContext, unexpected, addrtype, decls, is_reftype, limits, reftype, sub, subtype,
                     valtype)
-from .values import parse_name
+from .values import parse_name, parse_u
 
 _DEF_KINDS = {"func": "func", "table": "table", "memory": "memory", "global": "global", "tag": "tag"}
 _EXPORT_KINDS = {"func": "func", "table": "table", "memory": "mem", "global": "global", "tag": "tag"}
 _USES_DATA = ("memory.init", "data.drop", "array.new_data", "array.init_data")
-PAGE = 0x10000
 _FIELDS = ("type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start", "elem", "data")
 
 
@@ -223,12 +222,29 @@ class ModuleParser:
         return TableType(Limits(lim.min, lim.max, at), reftype(cur.next(), self.ctx))
 
     def memtype(self, cur: Cursor) -> MemType:
+        """``addrtype? limits share? mempagesize?`` (custom page sizes overview, "Text Format")."""
         at = addrtype(cur) or I32
         lim = limits(cur, 64 if "memory64" in self.features else 32)
         shared = False
         if cur.peek_keyword("shared", "unshared"):
             shared = cur.next().value == "shared"
-        return MemType(Limits(lim.min, lim.max, at), shared)
+        return MemType(Limits(lim.min, lim.max, at), shared, self.pagesize(cur))
+
+    def pagesize(self, cur: Cursor) -> int:
+        """``mempagesize ::= '(' 'pagesize' u32 ')'``, optional, 65,536 when absent (custom page sizes overview,
+        "Text Format"). The binary format can only express powers of two, so another value is malformed ("invalid
+        custom page size", ``custom-page-sizes-invalid.wast``: ``(pagesize 3)``, ``(pagesize 0)``); validation
+        decides which powers of two are allowed."""
+        if "custom-page-sizes" not in self.features or not cur.peek_head("pagesize"):
+            return DEFAULT_PAGE_SIZE
+        node = cur.next()
+        c = sub(node)
+        tok = c.next_token()
+        n = parse_u(tok, 32)
+        c.end()
+        if n == 0 or n & (n - 1):
+            raise tok.error("invalid custom page size")
+        return n
 
     def globaltype(self, cur: Cursor) -> GlobalType:
         it = cur.next()
@@ -309,18 +325,21 @@ class ModuleParser:
         if imported:
             return
         at = addrtype(cur)
+        start = cur.pos
+        pagesize = self.pagesize(cur)
         if cur.peek_head("data"):
+            # ``'(' 'memory' id? mempagesize? '(' 'data' ...`` (custom page sizes overview, "Text Format"): the
+            # pages needed are pages of the memory's own size.
             c = sub(cur.next())
             init = self.datastring(c)
             cur.end()
-            pages = -(-len(init) // PAGE)
+            pages = -(-len(init) // pagesize)
             x = self._count("memory")
-            self.m.mems.append(Mem(MemType(Limits(pages, pages, at or I32))))
+            self.m.mems.append(Mem(MemType(Limits(pages, pages, at or I32), False, pagesize)))
             offset = [Instr(f"{at or I32}.const", (0,)), Instr("end")]
             self.m.datas.append(Data(init, "active", x, offset))
             return
-        if at is not None:
-            cur.pos -= 1
+        cur.pos = start - (at is not None)
         mt = self.memtype(cur)
         cur.end()
         self.m.mems.append(Mem(mt))

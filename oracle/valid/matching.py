@@ -182,8 +182,10 @@ def match_tabletype(t1: TableType, t2: TableType, types: Sequence[Any] = ()) -> 
 
 
 def match_memtype(m1: MemType, m2: MemType) -> bool:
-    """Memory types (spec "Memory Types"): same address type (memory64) and sharedness, limits match."""
-    return (m1.limits.addrtype == m2.limits.addrtype and m1.shared == m2.shared
+    """Memory types (spec "Memory Types"): same address type (memory64) and sharedness, limits match; and the same
+    page size (custom page sizes overview: "Memory type matching requires that both memory types define the exact
+    same page size"; ``custom-page-sizes-invalid.wast``, "incompatible import type")."""
+    return (m1.limits.addrtype == m2.limits.addrtype and m1.shared == m2.shared and m1.pagesize == m2.pagesize
             and match_limits(m1.limits, m2.limits))
 
 

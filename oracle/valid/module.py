@@ -25,8 +25,8 @@ from collections import Counter
 from ..errors import Invalid
 from ..features import WASM_2_0, Features
 from ..syntax.module import Module
-from ..syntax.types import (I32, I64, ArrayType, CompType, FieldType, FuncType, GlobalType, Limits, MemType, RecType,
-                            StructType, SubType, TableType, roll_rectype)
+from ..syntax.types import (DEFAULT_PAGE_SIZE, I32, I64, ArrayType, CompType, FieldType, FuncType, GlobalType, Limits,
+                            MemType, RecType, StructType, SubType, TableType, memory_page_range, roll_rectype)
 from .context import Context, check_heaptype, check_valtype
 from .instructions import check_const_expr, check_func_body
 from .matching import match_comptype, match_reftype
@@ -121,8 +121,17 @@ def check_tabletype(c: Context, tt: TableType) -> None:
 
 
 def check_memtype(c: Context, mt: MemType) -> None:
-    k, message = _MEMORY_RANGE[mt.limits.addrtype]
-    check_limits(mt.limits, k, message)
+    """Memory types (spec "Memory Types"). With custom page sizes, first: "The pagesize must be the value 1 or the
+    value 65536" ("invalid custom page size"), then the limits within ``memory_page_range`` (custom page sizes
+    overview, "Validation"; ``memory_max.wast``, ``memory_max_i64.wast``)."""
+    if mt.pagesize != DEFAULT_PAGE_SIZE:
+        if mt.pagesize != 1:
+            raise Invalid("invalid custom page size")
+        check_limits(mt.limits, memory_page_range(mt.limits.addrtype, 1),
+                     f"memory size must be at most {memory_page_range(mt.limits.addrtype, 1)} bytes")
+    else:
+        k, message = _MEMORY_RANGE[mt.limits.addrtype]
+        check_limits(mt.limits, k, message)
     if mt.shared and mt.limits.max is None:  # threads
         raise Invalid("shared memory must have maximum")
 

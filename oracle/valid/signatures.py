@@ -66,6 +66,12 @@ def _add_scalar_ops() -> None:
         SIGNATURES[op] = _scalar_signature(op, "cvt")
     for t in _NUM + (V128,):
         SIGNATURES[f"{t}.const"] = ((), (t,))
+    # Wide arithmetic (``proposals/wide-arithmetic/Overview.md``, "Validation"): ``i64.{binop128} : [i64 i64 i64
+    # i64] -> [i64 i64]``, ``i64.mul_wide_{s,u} : [i64 i64] -> [i64 i64]``.
+    for op in ("i64.add128", "i64.sub128"):
+        SIGNATURES[op] = ((I64,) * 4, (I64, I64))
+    for op in ("i64.mul_wide_s", "i64.mul_wide_u"):
+        SIGNATURES[op] = ((I64, I64), (I64, I64))
 
 
 # Vector instructions (spec ``syntax/instructions.rst``, "Vector Instructions"), by shape and category.

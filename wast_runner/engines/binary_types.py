@@ -92,9 +92,13 @@ class _Reader:
         raise BinaryTypeError(f"unknown value type 0x{b:02x}")
 
     def limits(self) -> None:
+        """Skip a table's or memory's limits: flags, min, max if bit 0; and the page-size exponent if bit 3 (custom
+        page sizes overview, "Binary Encoding")."""
         flags = self.byte()
         self.u()
         if flags & 1:
+            self.u()
+        if flags & 8:
             self.u()
 
     def importdesc(self) -> int | None:
