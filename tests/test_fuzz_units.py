@@ -104,3 +104,31 @@ def test_resource_limits_at_load_are_allowed_differences():
 def test_mutations_cover_the_issue_classes():
     kinds = {k.split("+")[0] for _, k in zip(range(600), (k for _, k in mutate.mutants(4, smith=False)))}
     assert {"custom-overrun", "huge-locals", "huge-table", "section-size", "truncate"} <= kinds
+
+
+def test_a_module_beyond_the_oracles_limits_excuses_any_engine_verdict():
+    from wast_runner.fuzz import judge
+    oracle = ("uninstantiable", "too many locals: 1048578 exceeds the oracle's limit of 50000")
+    for engine in (("malformed", "too many locals"), ("invalid", "locals exceed maximum", "inferred"), ("loaded",)):
+        assert judge.compare_load(engine, oracle) is None
+    # ... but an ordinary instantiation failure must still match
+    assert judge.compare_load(("loaded",), ("uninstantiable", "out of bounds memory access"))
+
+
+def test_repro_values_of_every_type_are_wast_text():
+    from wast_runner.fuzz.repro import value_text
+    assert value_text({"type": "v128", "lane_type": "i32", "value": ["5", "0", "0", "4294967295"]}) \
+        == "(v128.const i32x4 0x5 0x0 0x0 0xffffffff)"
+    assert value_text({"type": "v128", "lane_type": "f32", "value": ["nan:canonical", "0", "0", "0"]}).startswith(
+        "(v128.const f32x4 nan:canonical 0x0")
+    assert value_text({"type": "externref", "value": "null"}) == "(ref.null extern)"
+    assert value_text({"type": "funcref", "value": None}) == "(ref.null func)"
+    assert value_text({"type": "externref", "value": "7"}) == "(ref.extern 7)"
+
+
+def test_growth_is_seen_in_any_function():
+    from wast_runner.fuzz.campaign import _can_grow
+    grow = (b"\0asm\1\0\0\0" + b"\x01\x05\x01\x60\x00\x01\x7f" + b"\x03\x02\x01\x00" + b"\x05\x03\x01\x00\x01"
+            + b"\x0a\x08\x01\x06\x00\x41\x01\x40\x00\x0b")
+    assert _can_grow(grow, ["bulk-memory"])
+    assert not _can_grow(grow.replace(b"\x41\x01\x40\x00\x0b", b"\x41\x01\x01\x01\x0b"), ["bulk-memory"])

@@ -107,6 +107,8 @@ def compare_load(engine: Outcome, oracle: Outcome) -> str | None:
     # allocate (a huge table or memory, too many locals) may load on the other.
     if engine[0] == "exhausted" or oracle[0] == "exhausted":
         return None
+    if oracle[0] == "uninstantiable" and any(w in str(oracle[1:2]).lower() for w in RESOURCE_WORDS):
+        return None     # beyond one of the oracle's limits (too many locals): it cannot judge the module at all
     texts = " ".join(str(x) for x in engine[1:2] + oracle[1:2]).lower()
     if any(w in texts for w in RESOURCE_WORDS) and {engine[0], oracle[0]} <= {"loaded", "uninstantiable",
                                                                               "unlinkable"}:

@@ -31,8 +31,26 @@ def float_text(t: str, bits: int) -> str:
     return f"{sign}{abs(v).hex()}"
 
 
+#: Reference types as a result pattern names them: ``(ref.null HEAP)``, ``(ref.extern N)``, ``(ref.func)``.
+_NULL_HEAP = {"funcref": "func", "externref": "extern", "anyref": "any", "exnref": "exn", "eqref": "eq",
+              "structref": "struct", "arrayref": "array", "i31ref": "i31", "nullref": "none",
+              "nullfuncref": "nofunc", "nullexternref": "noextern", "nullexnref": "noexn"}
+
+
 def value_text(enc: dict) -> str:
     t, v = enc["type"], enc.get("value")
+    if t == "v128":
+        lane = enc.get("lane_type", "i32")
+        shape = {"i8": "i8x16", "i16": "i16x8", "i32": "i32x4", "i64": "i64x2", "f32": "f32x4", "f64": "f64x2"}[lane]
+        lanes = [x if x.startswith("nan:") else
+                 (float_text(lane, int(x)) if lane in ("f32", "f64") else f"0x{int(x):x}") for x in v]
+        return f"(v128.const {shape} {' '.join(lanes)})"
+    if t in _NULL_HEAP or t.endswith("ref"):
+        if v in (None, "null"):
+            return f"(ref.null {_NULL_HEAP.get(t, 'any')})"
+        if t == "externref" and str(v).isdigit():
+            return f"(ref.extern {v})"
+        return "(ref.func)" if t == "funcref" else f"(ref.{_NULL_HEAP.get(t, 'any')})"
     if isinstance(v, str) and v.startswith("nan:"):
         return f"({t}.const {v})"
     bits = int(v)

@@ -49,11 +49,6 @@ def _run(engine: Any, req: Request, features: Any, calls: list | None, oracle: b
             return (("valid",) if failed is None else judge.load_outcome(failed)), [], []
         loaded = engine.load(req.wasm)
     except Exception as e:
-        from oracle.errors import Exhaustion
-        if isinstance(e, Exhaustion):
-            # the oracle's resource limit (too many locals, ...) escaping its adapter's load: an implementation
-            # limit, not a Python failure (docs/fidelity.md)
-            return ("exhausted", str(e)), [], calls
         return ("error", f"{type(e).__name__}: {e}"), [], calls
     load = judge.load_outcome(loaded)
     if calls is None and oracle:
