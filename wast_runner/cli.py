@@ -2,7 +2,7 @@
 
     wast-runner run [PATH ...] [--suite NAME ...] [--engine NAME[:ARGS]] [--results FILE] [-j N]
                     [--exclude GLOB ...] [--fail-list FILE] [--max-call-depth N] [--features NAMES] [-q]
-                    [--against NAME[:ARGS]] [--timeout SECONDS] [--strict-messages]
+                    [--against NAME[:ARGS]] [--timeout SECONDS] [--strict-messages] [--strict-stages]
     wast-runner suites list
     wast-runner suites fetch NAME ...
     wast-runner baseline | gate | junit | report ...   (wast_runner.ci_cli; run adds --baseline/--junit/--coverage)
@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds an engine may take per request before it counts as hung (default 30)")
     r.add_argument("--strict-messages", action="store_true", default=None,
                    help="check failure messages against the script's for every engine, not only the oracle")
+    r.add_argument("--strict-stages", action="store_true",
+                   help="judge malformed vs invalid for every engine, not only those declaring exact stages "
+                        "(by default a module rejected at the other stage passes, with stage_matches: false)")
     r.add_argument("--features", metavar="NAMES",
                    help="features for files outside known suites: wasm-2.0 (default), wasm-3.0, or "
                         "comma-separated names as in oracle.features")
@@ -127,7 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         listener = extras.wrap(tally)
         diff_tally = DiffTally(listener, parse_engine_spec(args.against)[0]) if args.against else None
         spec = EngineSpec(args.engine, args.max_call_depth, extras.coverage, against=args.against,
-                          timeout=args.timeout, strict_messages=args.strict_messages)
+                          timeout=args.timeout, strict_messages=args.strict_messages,
+                          strict_stages=args.strict_stages)
         try:
             run_jobs(jobs, spec, diff_tally or listener, workers, cache)
         except KeyboardInterrupt:
