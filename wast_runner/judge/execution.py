@@ -16,7 +16,7 @@ from oracle.features import Features
 
 from ..commands import Command
 from ..engines import make_engine
-from ..engines.base import COVERAGE, WHOLE_SCRIPT, AnyEngine, CoverageSource, EngineSpecError, has
+from ..engines.base import COVERAGE, WHOLE_SCRIPT, AnyEngine, CoverageSource, EngineFailure, EngineSpecError, has
 from ..model import EngineSpec, FileContext
 from ..script import ScriptRun, script_engine_records
 from .diff import run_pair
@@ -129,3 +129,16 @@ def make_execution(spec: EngineSpec) -> Execution:
         source: CoverageSource = engine  # type: ignore[assignment]
         source.start_coverage()
     return execution
+
+
+def start_execution(spec: EngineSpec) -> tuple[Execution, str]:
+    """``make_execution`` and the engine's version, which starts an out-of-process engine: an engine that cannot
+    be started is an ``EngineSpecError`` (one line for the user, no traceback), saying what it printed last."""
+    execution = make_execution(spec)
+    try:
+        return execution, execution.version()
+    except EngineFailure as e:
+        execution.close()
+        said = [line.strip() for line in e.output.splitlines() if line.strip()]
+        tail = f" (it printed: {said[-1][:200]})" if said else ""
+        raise EngineSpecError(f"cannot start engine {spec.spec!r}: {e.message}{tail}") from None
