@@ -18,7 +18,8 @@ The protocol, from the two engines' sources (wasm3 ``platforms/app/main.c``, toy
 
 The dialect is detected from ``:version`` (or forced: ``repl:toywasm=/opt/bin/toywasm``); log lines an engine
 writes (toywasm's timestamped ones) are dropped from everything read. wasm3 loads all modules of a session into
-one runtime with one memory, which a later module would share: each module gets a fresh runtime (``:init``). What a dialect cannot
+one runtime with one memory, which a later module would share: each module gets a fresh runtime
+(``:init``). What a dialect cannot
 express is reported as ``Unsupported`` (a ``skipped`` record with the reason), never guessed: in wasm3, modules
 other than the last one loaded (no way to name modules), registrations, v128 and reference values, and float
 globals (printed with ``%f``, not as bits).
