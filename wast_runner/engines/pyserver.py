@@ -92,7 +92,9 @@ class Wasm3Backend:
         links = []
         for mod, name, kind, sig in imports:
             if kind != "func":
-                raise Unsupported(f"pywasm3 can only link functions; the module imports {kind} {mod}.{name}")
+                # An unlinked global reads 0 in wasm3: such a module cannot be run honestly.
+                raise Unsupported(f"pywasm3 can only link functions; the module imports {kind} {mod}.{name} "
+                                  "(wasm3 decoded it without complaint)")
             assert sig is not None
             if any(t not in self.SIG for t in (*sig.params, *sig.results)) or len(sig.results) > 1:
                 raise Unsupported(f"pywasm3 cannot link the import {mod}.{name} of type {sig}")
