@@ -19,6 +19,7 @@ import sys
 import traceback
 from typing import Any, Callable
 
+from ..values import lanes_to_v128
 from .binary_types import BinaryTypeError, FuncSig, module_imports, module_types
 
 #: The wire's numeric types.
@@ -257,13 +258,15 @@ class PywasmBackend:
         export = next((e for e in inst.exps if e.name == field and e.data.kind == 0x00), None)
         if sig is None or export is None:
             raise Failure("not-found", f"no exported function {field!r}")
-        if any(t not in NUMERIC for t in (*sig.params, *sig.results)):
-            raise Unsupported("the pywasm adapter passes only numbers (no v128, no references)")
+        if any(t not in self.TYPES for t in (*sig.params, *sig.results)):
+            raise Unsupported("the pywasm adapter passes only numbers and v128 (no references)")
         values = []
         for t, enc in zip(sig.params, args):
-            width = 4 if t in ("i32", "f32") else 8
-            values.append(pw.ValInst(pw.ValType(self.TYPES[t]),
-                                     bytearray(_bits(enc).to_bytes(width, "little").ljust(16, b"\0"))))
+            if t == "v128":
+                raw = lanes_to_v128(enc.get("lane_type", "i32"), enc["value"]).to_bytes(16, "little")
+            else:
+                raw = _bits(enc).to_bytes(4 if t in ("i32", "f32") else 8, "little")
+            values.append(pw.ValInst(pw.ValType(self.TYPES[t]), bytearray(raw.ljust(16, b"\0"))))
         try:
             out = self.runtime.machine.invocate(export.data.data, values)
         except RecursionError:
@@ -278,6 +281,11 @@ class PywasmBackend:
             raise Failure("trap", f"{type(e).__name__}: {_first_line(e)} ({source.strip()})") from None
         results = []
         for t, v in zip(sig.results, out):
+            if t == "v128":
+                raw = bytes(v.data[:16])
+                lanes = [str(int.from_bytes(raw[i:i + 4], "little")) for i in range(0, 16, 4)]
+                results.append({"type": "v128", "lane_type": "i32", "value": lanes})
+                continue
             width = 4 if t in ("i32", "f32") else 8
             results.append({"type": t, "value": str(int.from_bytes(bytes(v.data[:width]), "little"))})
         return results
