@@ -120,6 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                               f"known engines: {', '.join(sorted(ENGINES))}")
     if args.jobs < 0:
         raise SuiteError("-j must be 0 (one per CPU) or more")
+    part = parse_shard(args.shard) if args.shard else None
     features = parse_features(args.features)
     jobs = []
     for suite in args.suite:
@@ -132,8 +133,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     jobs = dedupe(jobs)
     if not jobs:
         raise SuiteError("no .wast files to run (check the paths and --exclude)")
-    if args.shard:
-        k, n = parse_shard(args.shard)
+    if part is not None:
+        k, n = part
         jobs = shard(jobs, k, n)
         if args.results and args.results != "-":
             write_shard_plan(args.results, k, n, jobs)

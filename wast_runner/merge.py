@@ -35,12 +35,12 @@ def merge(paths: Sequence[str], output: str) -> tuple[int, int]:
     """Check the parts and write their records to ``output`` (part 1 first); (parts, records)."""
     if not paths:
         raise MergeError("merge: give the results files of the parts")
-    plans = {path: _plan(path) for path in paths}
-    sizes = {plan["of"] for plan in plans.values()}
+    plans = [(path, _plan(path)) for path in paths]   # a list: the same part given twice must be seen twice
+    sizes = {plan["of"] for _, plan in plans}
     if len(sizes) != 1:
         raise MergeError(f"the parts come from different splits (of {', '.join(map(str, sorted(sizes)))})")
     n = sizes.pop()
-    by_part = sorted(plans.items(), key=lambda item: item[1]["shard"])
+    by_part = sorted(plans, key=lambda item: item[1]["shard"])
     parts = [plan["shard"] for _, plan in by_part]
     if parts != list(range(1, n + 1)):
         missing = sorted(set(range(1, n + 1)) - set(parts))
