@@ -50,6 +50,14 @@ def _signed(bits: int, width: int) -> int:
     return bits - (1 << width) if bits >> (width - 1) else bits
 
 
+def _dist_version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "?"
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
@@ -70,7 +78,7 @@ class Wasm3Backend:
     def __init__(self) -> None:
         import wasm3
         self.wasm3 = wasm3
-        self.version = f"{wasm3.M3_VERSION}"
+        self.version = f"{_dist_version('pywasm3')} (wasm3 {wasm3.M3_VERSION})"
         self.reset()
 
     def reset(self) -> None:
@@ -194,7 +202,7 @@ class PywasmBackend:
     def __init__(self) -> None:
         import pywasm
         self.pywasm = pywasm
-        self.version = str(getattr(pywasm, "version", "2"))
+        self.version = _dist_version("pywasm")
         self.reset()
 
     def reset(self) -> None:
