@@ -140,3 +140,34 @@ def test_wasm3_modules_get_a_fresh_runtime_each(tmp_path, capsys):
     assert status == 0, {line: r["detail"] for line, r in rec.items() if r["outcome"] != "passed"}
     assert rec[11]["actual"] == [{"type": "i32", "value": "0"}]
     assert rec[14]["actual"] == [{"type": "i32", "value": "7"}]
+
+
+# -- WAMR's iwasm REPL (a scripted fake: tests/engines/fake_iwasm.py) -------------------------------------------
+
+IWASM = str(ADAPTER_DATA / "iwasm.wast")
+
+
+def iwasm_spec(*flags: str) -> str:
+    import sys
+    return f"iwasm:{sys.executable} {ADAPTER_DATA.parent / 'fake_iwasm.py'} {' '.join(flags)}"
+
+
+def test_iwasm_dialect_one_module_per_process(tmp_path, capsys):
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", iwasm_spec("--spec-test"), "--against", "oracle", IWASM)
+    outcome = {line: r["outcome"] for line, r in rec.items()}
+    assert status == 0, {line: r["detail"] for line, r in rec.items() if r["outcome"] not in ("passed", "skipped")}
+    for line in (10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 22):
+        assert outcome[line] == "passed", (line, rec[line]["detail"])
+    assert rec[12]["actual"] == {"failure": "trap", "message": "integer divide by zero"}
+    assert rec[16]["actual"]["failure"] == "exhaustion"
+    # What the REPL cannot carry exactly is skipped with the reason, never guessed.
+    assert outcome[14] == "skipped" and "NaN's payload" in rec[14]["detail"]
+    assert outcome[15] == "skipped" and "%.7g" in rec[15]["detail"]
+    # A failed load keeps the current module's process and its state (line 20 counts on).
+    assert rec[20]["actual"] == [{"type": "i32", "value": "3"}]
+
+
+def test_iwasm_without_spectest_reports_the_import_unlinkable(tmp_path, capsys):
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", iwasm_spec(), IWASM)
+    assert rec[21]["outcome"] == "failed" and rec[21]["actual"]["failure"] == "unlinkable"
+    assert rec[22]["outcome"] == "failed"

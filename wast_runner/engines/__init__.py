@@ -50,6 +50,11 @@ def _pywasm(options: EngineOptions) -> AnyEngine:
     return make_pywasm(options)
 
 
+def _iwasm(options: EngineOptions) -> AnyEngine:
+    from .iwasm import make
+    return make(options)
+
+
 def _spectest_interp(options: EngineOptions) -> AnyEngine:
     from .spectest_interp import make
     return make(options)
@@ -65,6 +70,7 @@ ENGINES: dict[str, Callable[[EngineOptions], AnyEngine]] = {
     "spectest-interp": _spectest_interp,
     "wasm3": _wasm3,
     "pywasm": _pywasm,
+    "iwasm": _iwasm,
 }
 
 
