@@ -295,3 +295,36 @@ def test_engine_factories_check_their_arguments():
 def test_versions_are_reported(tmp_path, capsys):
     _, rec, _ = run_cli(tmp_path, capsys, "--engine", "spectest-interp", str(DATA / "pass.wast"))
     assert re.match(r"wabt \d+\.\d+", rec[3]["engine_version"])
+
+
+# -- the stage rule ------------------------------------------------------------------------------------------------
+
+STAGES = str(ADAPTER_DATA / "stages.wast")
+
+
+def test_a_one_pass_engine_is_judged_on_rejection_with_the_stage_difference_recorded(tmp_path, capsys):
+    """Every rejection reported alike ("rejected", a validation message): assert_malformed and assert_invalid
+    both pass; the malformed ones say the stage differs (``stage_matches: false``, diff class ``stage``)."""
+    spec = jsonl_spec("--one-pass-rejection")
+    status, rec, out = run_cli(tmp_path, capsys, "--engine", spec, "--against", "oracle", STAGES)
+    assert status == 0 and outcomes(rec) == {2: "passed", 3: "passed", 4: "passed"}
+    for line in (2, 4):
+        assert rec[line]["stage_matches"] is False and rec[line]["diff"] == "stage"
+        assert rec[line]["actual"] == {"failure": "invalid", "message": "type mismatch",
+                                       "inferred": True}
+        assert rec[line]["detail"].startswith("stage differs (not checked for this engine): expected malformed")
+    assert "stage_matches" not in rec[3] and rec[3]["diff"] in ("agree", "message")
+    assert any(line.startswith("against oracle: ") and " 2 stage" in line for line in out)
+
+
+def test_strict_stages_make_the_stage_count(tmp_path, capsys):
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", jsonl_spec("--one-pass-rejection"), "--against",
+                             "oracle", "--strict-stages", STAGES)
+    assert status == 1 and outcomes(rec) == {2: "failed", 3: "passed", 4: "failed"}
+    assert rec[2]["detail"].startswith("wrong outcome: expected malformed") and rec[2]["diff"] == "engine"
+
+
+def test_an_engine_declaring_exact_stages_is_judged_on_them(tmp_path, capsys):
+    """The oracle declares ``EXACT_STAGES``: its stage always counts (here it gets both right)."""
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", "oracle", STAGES)
+    assert status == 0 and all("stage_matches" not in r for r in rec.values())

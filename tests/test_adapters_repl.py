@@ -109,3 +109,65 @@ def test_error_lines_of_both_dialects():
     assert _trap_line("Result: 1:i32\n") is None
     assert _errors("Error: function lookup failed ()\n") == ["function lookup failed"]
     assert _errors("Error: malformed Wasm binary (section overflow)\n") == ["malformed Wasm binary (section overflow)"]
+
+
+# -- engine reach: log lines, start failures, wasm3's one runtime ------------------------------------------------
+
+def test_dialect_detection_ignores_log_lines(tmp_path, capsys):
+    """toywasm writes timestamped log lines to stderr (merged into what the adapter reads), before :version's
+    answer and after prompts: the dialect is still detected and every command judged."""
+    spec = repl_spec("toywasm") + " --log-lines --repl-prompt=wasm3"
+    status, rec, out = run_cli(tmp_path, capsys, "--engine", spec, REPL)
+    assert status == 0 and out[-1] == f"{len(rec)} passed, 0 failed, 0 skipped"
+    assert rec[2]["engine_version"] == "toywasm v0.0.0-fake (toywasm dialect)"
+
+
+def test_an_engine_that_cannot_start_ends_the_run_with_one_line(tmp_path, capsys):
+    from wast_runner.cli import main
+    for jobs in ("1", "2"):
+        status = main(["run", "--engine", "repl:/bin/false", "-q", "-j", jobs, REPL, str(DATA / "pass.wast")])
+        out, err = capsys.readouterr()
+        assert status == 2, (out, err)
+        assert err.count("\n") == 1 and "cannot start engine 'repl:/bin/false'" in err
+        assert "Traceback" not in out + err
+
+
+def test_wasm3_modules_get_a_fresh_runtime_each(tmp_path, capsys):
+    """wasm3 keeps one memory per runtime across :load (the fake does too): without isolation the second
+    module reads the first one's 65 (memory.wast:271). A module that does not load leaves the current module
+    as the script's actions made it."""
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", repl_spec("wasm3"), str(ADAPTER_DATA / "repl_state.wast"))
+    assert status == 0, {line: r["detail"] for line, r in rec.items() if r["outcome"] != "passed"}
+    assert rec[11]["actual"] == [{"type": "i32", "value": "0"}]
+    assert rec[14]["actual"] == [{"type": "i32", "value": "7"}]
+
+
+# -- WAMR's iwasm REPL (a scripted fake: tests/engines/fake_iwasm.py) -------------------------------------------
+
+IWASM = str(ADAPTER_DATA / "iwasm.wast")
+
+
+def iwasm_spec(*flags: str) -> str:
+    import sys
+    return f"iwasm:{sys.executable} {ADAPTER_DATA.parent / 'fake_iwasm.py'} {' '.join(flags)}"
+
+
+def test_iwasm_dialect_one_module_per_process(tmp_path, capsys):
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", iwasm_spec("--spec-test"), "--against", "oracle", IWASM)
+    outcome = {line: r["outcome"] for line, r in rec.items()}
+    assert status == 0, {line: r["detail"] for line, r in rec.items() if r["outcome"] not in ("passed", "skipped")}
+    for line in (10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 22):
+        assert outcome[line] == "passed", (line, rec[line]["detail"])
+    assert rec[12]["actual"] == {"failure": "trap", "message": "integer divide by zero"}
+    assert rec[16]["actual"]["failure"] == "exhaustion"
+    # What the REPL cannot carry exactly is skipped with the reason, never guessed.
+    assert outcome[14] == "skipped" and "NaN's payload" in rec[14]["detail"]
+    assert outcome[15] == "skipped" and "%.7g" in rec[15]["detail"]
+    # A failed load keeps the current module's process and its state (line 20 counts on).
+    assert rec[20]["actual"] == [{"type": "i32", "value": "3"}]
+
+
+def test_iwasm_without_spectest_reports_the_import_unlinkable(tmp_path, capsys):
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", iwasm_spec(), IWASM)
+    assert rec[21]["outcome"] == "failed" and rec[21]["actual"]["failure"] == "unlinkable"
+    assert rec[22]["outcome"] == "failed"

@@ -281,6 +281,7 @@ class _NoEngine:
     """An engine the multi-agent commands must never reach (everything after them is skipped)."""
 
     spec_messages = True   # the engine interface's attribute (engines.base.Engine)
+    capabilities: frozenset[str] = frozenset()   # declares none (engines.base.Engine.capabilities)
 
     def reset(self, features) -> None:
         pass

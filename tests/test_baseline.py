@@ -213,3 +213,37 @@ def test_pytest_plugin_gates_on_a_baseline(tmp_path, capsys):
     assert pytest_run().returncode == 1
     r = pytest_run("--wast-baseline", base)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_files_of_the_same_name_in_two_folders_are_told_apart_and_gated_separately(tmp_path, capsys):
+    """Two given folders both holding ``binary.wast``: records, ids and baseline entries name each by its path
+    relative to the common root, so a failure in one is not excused by the other's baseline entry."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    passing = SCRIPT.replace("(i32.const 1) (i32.const 1)) (i32.const 2)", "(i32.const 2) (i32.const 2)) (i32.const 4)")
+    write(tmp_path / "a" / "binary.wast", SCRIPT)
+    write(tmp_path / "b" / "binary.wast", passing)
+    folders = [str(tmp_path / "a"), str(tmp_path / "b")]
+    results, base = str(tmp_path / "r.jsonl"), str(tmp_path / "baseline.json")
+    cli(capsys, "run", *folders, "--engine", "buggy", "-q", "--results", results)
+    records = list(read_results(results))
+    assert {r["file"] for r in records} == {"a/binary.wast", "b/binary.wast"}
+    assert len({r["id"] for r in records}) == len(records)
+    assert cli(capsys, "baseline", results, "-o", base)[0] == 0
+    [entry] = json.loads(Path(base).read_text())["entries"]
+    assert entry["file"] == "a/binary.wast"
+
+    # Now b fails the same command (same hash, same line): a new failure of b, not a's expected one.
+    write(tmp_path / "b" / "binary.wast", SCRIPT)
+    status, out = cli(capsys, "run", *folders, "--engine", "buggy", "-q", "--baseline", base)
+    assert status == 1
+    new = out.split("NEW FAILURES (1)")[1].split("gate:")[0]
+    assert "b/binary.wast:5 assert_return" in new and "a/binary.wast" not in new
+
+
+def test_a_folder_or_a_file_given_alone_keeps_its_short_names(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    write(tmp_path / "a" / "t.wast", SCRIPT)
+    from wast_runner.drive.jobs import path_jobs
+    assert [j.file for j in path_jobs([str(tmp_path / "a")])] == ["t.wast"]
+    assert [j.file for j in path_jobs([str(tmp_path / "a" / "t.wast")])] == ["t.wast"]

@@ -104,7 +104,7 @@ def test_a_dying_worker_in_a_summarised_run(capsys, env):
     status, out, _ = run(capsys, str(DATA / "crash" / "crash.wast"), PASS, FAIL, "--results", str(results),
                          "-j", "2")
     recs = [json.loads(x) for x in results.read_text().splitlines()]
-    crash = [r for r in recs if r["file"] == "crash.wast"]
+    crash = [r for r in recs if r["file"] == "crash/crash.wast"]
     assert [r["outcome"] for r in crash] == ["passed", "passed", "error"]
     assert "worker process died (exit code 3) after line 3" in crash[-1]["detail"]
     assert sum(r["file"] == "pass.wast" and r["outcome"] == "passed" for r in recs) > 20

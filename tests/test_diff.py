@@ -111,7 +111,7 @@ def test_summary_lines_name_the_loud_class():
     for n, cls in enumerate(["agree", "oracle", "engine", "agree"]):
         tally.record(0, {"id": f"f.wast:{n}:assert_return", "diff": cls})
     lines = tally.summary_lines()
-    assert lines[0] == ("against oracle: 2 agree, 0 allowed, 0 message, 1 engine, 1 oracle, 0 script, "
+    assert lines[0] == ("against oracle: 2 agree, 0 allowed, 0 message, 0 stage, 1 engine, 1 oracle, 0 script, "
                         "0 all-differ, 0 unjudged")
     assert lines[1] == "engine departs from oracle and the spec: f.wast:2:assert_return"
     assert lines[2].startswith("!!! ORACLE DEPARTS FROM THE SCRIPT") and "f.wast:1:assert_return" in lines[2]

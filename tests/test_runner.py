@@ -153,7 +153,7 @@ def test_a_dying_worker_costs_only_its_file(cache):
     jobs = path_jobs([str(DATA / "crash" / "crash.wast"), str(DATA / "pass.wast"), str(DATA / "fail.wast")])
     c = Collect()
     run_jobs(jobs, EngineSpec("fake"), c, workers=2, cache=cache)
-    crash = [r for r in c.records if r["file"] == "crash.wast"]
+    crash = [r for r in c.records if r["file"] == "crash/crash.wast"]
     assert [r["outcome"] for r in crash] == ["passed", "passed", "error"]
     assert crash[-1]["kind"] == "script" and "worker process died (exit code 3) after line 3" in crash[-1]["detail"]
     assert outcomes(c.records, "pass.wast").count("passed") > 20

@@ -5,6 +5,7 @@
     wast-runner gate RESULTS --baseline FILE [--strict] [--junit FILE]
     wast-runner junit RESULTS... -o FILE [--baseline FILE]
     wast-runner report RESULTS... [--html DIR] [--json FILE] [--coverage FILE ...] [--label NAME ...]
+    wast-runner merge RESULTS... -o FILE
 
 Everything works on results files (JSON Lines, ``docs/results-format.md``), so any run of any engine can be gated,
 converted and reported after the fact; ``run`` does the same on the records it is writing.
@@ -35,6 +36,9 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
 
 
 def add_parsers(sub: Any) -> None:
+    m = sub.add_parser("merge", help="put the results of run --shard K/N parts back together (checked)")
+    m.add_argument("results", nargs="+", metavar="RESULTS", help="the parts' results files (each with its .shard.json)")
+    m.add_argument("-o", "--output", required=True, metavar="FILE", help="the merged results file")
     b = sub.add_parser("baseline", help="write a baseline (the commands expected to fail) from a results file")
     b.add_argument("results", metavar="RESULTS", help="results file (JSON Lines) of one engine")
     b.add_argument("-o", "--output", required=True, metavar="FILE",
@@ -66,11 +70,19 @@ def add_parsers(sub: Any) -> None:
                    help="folder of .wast files outside the known suites (for showing their source lines)")
 
 
-COMMANDS = ("baseline", "gate", "junit", "report")
+COMMANDS = ("baseline", "gate", "junit", "report", "merge")
 
 
 def main(args: argparse.Namespace) -> int:
-    return {"baseline": cmd_baseline, "gate": cmd_gate, "junit": cmd_junit, "report": cmd_report}[args.command](args)
+    return {"baseline": cmd_baseline, "gate": cmd_gate, "junit": cmd_junit, "report": cmd_report,
+            "merge": cmd_merge}[args.command](args)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .merge import merge
+    parts, records = merge(args.results, args.output)
+    print(f"{args.output}: {records} records from {parts} parts")
+    return 0
 
 
 def _records(path: str) -> list[dict]:

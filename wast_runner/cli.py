@@ -2,10 +2,12 @@
 
     wast-runner run [PATH ...] [--suite NAME ...] [--engine NAME[:ARGS]] [--results FILE] [-j N]
                     [--exclude GLOB ...] [--fail-list FILE] [--max-call-depth N] [--features NAMES] [-q]
-                    [--against NAME[:ARGS]] [--timeout SECONDS] [--strict-messages]
+                    [--against NAME[:ARGS]] [--timeout SECONDS] [--strict-messages] [--strict-stages]
+                    [--shard K/N]
     wast-runner suites list
     wast-runner suites fetch NAME ...
-    wast-runner baseline | gate | junit | report ...   (wast_runner.ci_cli; run adds --baseline/--junit/--coverage)
+    wast-runner baseline | gate | junit | report | merge ...   (wast_runner.ci_cli; run adds --baseline/--junit/
+                                                                --coverage)
 
 Exit status of ``run``: 0 when nothing failed, 1 when something failed (or a fail list is stale), 2 for usage
 errors (unknown suite or engine, suite not found, bad arguments), 130 when interrupted.
@@ -23,6 +25,7 @@ from oracle.features import ALL_FEATURES, WASM_2_0_FEATURES, WASM_3_0_EXTRA
 from . import ci_cli
 from .drive.jobs import check_converters, dedupe, path_jobs, suite_jobs
 from .drive.run import run_jobs
+from .drive.shard import job_key, parse_shard, shard
 from .dylink.cli import add_dylink_parser, dylink_main
 from .fuzz.cli import add_parser as add_fuzz_parser, main as fuzz_main
 from .engines import ENGINES, parse_engine_spec
@@ -52,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="skip files whose suite-relative path or name matches (repeatable)")
     r.add_argument("--fail-list", metavar="FILE", help="commands known to fail (file:line:kind per line)")
+    r.add_argument("--shard", metavar="K/N",
+                   help="run part K of N of the files (a deterministic split balanced by suites/timings.json); "
+                        "with --results, also writes RESULTS.shard.json for wast-runner merge")
     r.add_argument("--max-call-depth", type=int, metavar="N", help="call depth after which a call is exhaustion")
     r.add_argument("--against", metavar="NAME[:ARGS]",
                    help="also run a reference engine (normally: oracle) and classify every disagreement "
@@ -60,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds an engine may take per request before it counts as hung (default 30)")
     r.add_argument("--strict-messages", action="store_true", default=None,
                    help="check failure messages against the script's for every engine, not only the oracle")
+    r.add_argument("--strict-stages", action="store_true",
+                   help="judge malformed vs invalid for every engine, not only those declaring exact stages "
+                        "(by default a module rejected at the other stage passes, with stage_matches: false)")
     r.add_argument("--features", metavar="NAMES",
                    help="features for files outside known suites: wasm-2.0 (default), wasm-3.0, or "
                         "comma-separated names as in oracle.features")
@@ -93,6 +102,14 @@ def parse_features(text: str | None) -> list[str] | None:
     return names
 
 
+def write_shard_plan(results: str, k: int, n: int, jobs: list) -> None:
+    """``RESULTS.shard.json``: which part this is and the files it owns, for ``wast-runner merge``."""
+    import json
+    Path(f"{results}.shard.json").write_text(json.dumps(
+        {"format": "wast-runner-shard", "version": 1, "shard": k, "of": n, "files": [job_key(j) for j in jobs]},
+        indent=1) + "\n")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if not args.paths and not args.suite:
         raise SuiteError("nothing to run: give .wast files or folders, or --suite NAME "
@@ -105,6 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                               f"known engines: {', '.join(sorted(ENGINES))}")
     if args.jobs < 0:
         raise SuiteError("-j must be 0 (one per CPU) or more")
+    part = parse_shard(args.shard) if args.shard else None
     features = parse_features(args.features)
     jobs = []
     for suite in args.suite:
@@ -117,6 +135,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     jobs = dedupe(jobs)
     if not jobs:
         raise SuiteError("no .wast files to run (check the paths and --exclude)")
+    if part is not None:
+        k, n = part
+        jobs = shard(jobs, k, n)
+        if args.results and args.results != "-":
+            write_shard_plan(args.results, k, n, jobs)
+        if not jobs:
+            print(f"shard {k}/{n}: no files", file=sys.stderr)
     check_converters(jobs)
     fail_list = FailList.load(args.fail_list) if args.fail_list else None
     workers = args.jobs or os.cpu_count() or 1
@@ -129,7 +154,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         listener = extras.wrap(tally)
         diff_tally = DiffTally(listener, parse_engine_spec(args.against)[0]) if args.against else None
         spec = EngineSpec(args.engine, args.max_call_depth, extras.coverage, against=args.against,
-                          timeout=args.timeout, strict_messages=args.strict_messages)
+                          timeout=args.timeout, strict_messages=args.strict_messages,
+                          strict_stages=args.strict_stages)
         try:
             run_jobs(jobs, spec, diff_tally or listener, workers, cache)
         except KeyboardInterrupt:

@@ -86,6 +86,7 @@ class EngineSpec:
     against: str | None = None          # ``--against``: a reference engine for the three-way diff
     timeout: float | None = None        # ``--timeout``: seconds per request to an engine
     strict_messages: bool | None = None  # ``--strict-messages``: check foreign engines' messages too
+    strict_stages: bool = False         # ``--strict-stages``: malformed vs invalid counts for every engine
 
     @property
     def name(self) -> str:

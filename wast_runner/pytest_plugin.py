@@ -23,7 +23,7 @@ from .drive.jobs import path_jobs, suite_jobs
 from .engines import ENGINES, parse_engine_spec
 from .engines.base import EngineSpecError
 from .fail_list import FailList, is_known_failure
-from .judge.execution import Execution, make_execution
+from .judge.execution import Execution, start_execution
 from .model import EngineSpec, Job
 from .suites import SuiteError
 
@@ -129,10 +129,9 @@ class WastItem(pytest.Item):
         key = (spec.spec, spec.max_call_depth)
         if key not in _ENGINES:
             try:
-                execution = make_execution(spec)
+                _ENGINES[key] = start_execution(spec)
             except EngineSpecError as e:
                 raise pytest.UsageError(str(e)) from None
-            _ENGINES[key] = (execution, execution.version())
         return _ENGINES[key]
 
     def runtest(self) -> None:

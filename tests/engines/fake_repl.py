@@ -4,7 +4,10 @@
 ``wast_runner/engines/repl.py`` for the protocol): wasm3 answers on stderr and prompts on stdout, toywasm does
 everything on stdout; wasm3 has ``spectest`` built in and no way to name modules, toywasm is told everything.
 
-Test hooks: invoking an export named ``crash`` kills the process, ``hang`` never answers.
+Test hooks: invoking an export named ``crash`` kills the process, ``hang`` never answers. ``--log-lines`` writes
+timestamped log lines to stderr (as toywasm does) at start, before each answer and after each prompt. wasm3
+keeps one memory per runtime, shared by every module loaded until ``:init`` (as the real one does): a module
+loaded after another sees the bytes the previous one left in its memory.
 """
 from __future__ import annotations
 
@@ -26,9 +29,13 @@ from oracle.runtime.values import ExternRef, f32_from_bits, f32_to_bits, f64_fro
 from oracle.syntax.types import RefType  # noqa: E402
 
 
+def log(text: str) -> None:
+    print(f"2026-12-05T01:02:03.456789 [7] {text}", file=sys.stderr, flush=True)
+
+
 class Repl:
-    def __init__(self, dialect: str, prompt: str):
-        self.dialect, self.prompt = dialect, prompt
+    def __init__(self, dialect: str, prompt: str, log_lines: bool = False):
+        self.dialect, self.prompt, self.log_lines = dialect, prompt, log_lines
         self.answer = sys.stderr if dialect == "wasm3" else sys.stdout
         self.init()
 
@@ -38,6 +45,7 @@ class Repl:
         if self.dialect == "wasm3":
             self.registry["spectest"] = dict(spectest_exports(self.store))
         self.modules: list[tuple[str | None, object]] = []
+        self._memory_of = None    # wasm3: the runtime's one memory (the last module's), until :init
 
     def say(self, text: str) -> None:
         print(text, file=self.answer, flush=True)
@@ -117,6 +125,12 @@ class Repl:
         except Trap as e:
             self.trap(e.message)
             return 0   # both engines keep going (toywasm: trap_ok)
+        if self.dialect == "wasm3" and inst.mems:
+            if self._memory_of is not None:
+                # The runtime's memory was there before; the new module's data segments were written over it.
+                old, new = self._memory_of.read(0, 65536), inst.mems[0].read(0, 65536)
+                inst.mems[0].write(0, bytes(n if n else o for n, o in zip(new, old)))
+            self._memory_of = inst.mems[0]
         self.modules.append((modname, inst))
         return 0
 
@@ -184,9 +198,13 @@ class Repl:
 
     def run(self) -> None:
         stdin = sys.stdin.buffer
+        if self.log_lines:
+            log("starting up")
         while True:
             sys.stdout.write(f"{self.prompt}> ")
             sys.stdout.flush()
+            if self.log_lines:
+                log("waiting for a command")
             line = stdin.readline()
             if not line:
                 return
@@ -194,6 +212,8 @@ class Repl:
             if not words:
                 continue
             cmd, rest = words[0], words[1:]
+            if self.log_lines:
+                log(f"command {cmd}")
             status = 0
             modname = None
             if cmd == ":module" and self.dialect == "toywasm":
@@ -232,9 +252,10 @@ def main() -> None:
     p.add_argument("--dialect", choices=("wasm3", "toywasm"), required=True)
     p.add_argument("--repl", action="store_true")
     p.add_argument("--repl-prompt", default=None)
+    p.add_argument("--log-lines", action="store_true")
     args = p.parse_args()
     prompt = args.repl_prompt or ("wasm3" if args.dialect == "wasm3" else "toywasm")
-    Repl(args.dialect, prompt).run()
+    Repl(args.dialect, prompt, args.log_lines).run()
 
 
 if __name__ == "__main__":

@@ -127,8 +127,12 @@ class Engine:
             module = embedding.module_decode(data, self.features)
             embedding.module_validate(module, self.features)
         except Malformed as e:
+            if self.args.one_pass_rejection:
+                return {"ok": False, "failure": "rejected", "message": "type mismatch"}
             return {"ok": False, "failure": "malformed", "message": e.message}
         except Invalid as e:
+            if self.args.one_pass_rejection:
+                return {"ok": False, "failure": "rejected", "message": "type mismatch"}
             return {"ok": False, "failure": "invalid", "message": e.message}
         if validate_only:
             return {"ok": True}
@@ -189,6 +193,8 @@ def main() -> None:
     p.add_argument("--stay-dead")
     p.add_argument("--max-call-depth", type=int)
     p.add_argument("--break", dest="break_", metavar="OP:COND[:EFFECT]")
+    # Like engines that decode and validate in one pass: every rejection is "rejected" with a validation message.
+    p.add_argument("--one-pass-rejection", action="store_true")
     args = p.parse_args()
     if args.break_:
         plant_bug(args.break_)

@@ -1,6 +1,7 @@
 """Choosing the files of a run: the jobs of a suite, of files and folders given on the command line."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -31,24 +32,32 @@ def _job(path: Path, rel: str, m: Any | None, features: Sequence[str] | None = N
 def path_jobs(paths: Sequence[str], excludes: Sequence[str] = (), features: Sequence[str] | None = None) -> list[Job]:
     """Jobs for .wast files and folders given on the command line. A file inside a known suite's folder runs as
     part of that suite (its features, converters, and path relative to the suite folder); ``features`` (default:
-    WebAssembly 2.0) applies to the others."""
+    WebAssembly 2.0) applies to the others, named by their path relative to the common root of the paths given
+    (a folder given alone: relative to it; a file alone: its name), so two given folders holding files of the same
+    name give distinct records, ids and baseline keys."""
     found = found_suites() if paths else []
-    jobs = []
+    given: list[tuple[Path, list[Path]]] = []
     for arg in paths:
         p = Path(arg)
         if p.is_dir():
-            files = [(f, f.relative_to(p).as_posix()) for f in sorted(p.rglob("*.wast"))]
+            given.append((p.resolve(), [f.resolve() for f in sorted(p.rglob("*.wast"))]))
         elif p.is_file():
-            files = [(p, p.name)]
+            given.append((p.resolve().parent, [p.resolve()]))
         else:
             raise SuiteError(f"no such file or folder: {arg}")
-        for f, rel in files:
-            hit = suite_for_path(f, found)
+    hits = {f: suite_for_path(f, found) for _, files in given for f in files}
+    # The common root of the given paths that hold files outside suites (suite files are named by their suite).
+    outside = [str(folder) for folder, files in given if any(hits[f] is None for f in files)]
+    root = Path(os.path.commonpath(outside)) if outside else Path()
+    jobs = []
+    for _, files in given:
+        for f in files:
+            hit = hits[f]
             if hit is not None:
-                m, root = hit
-                job = _job(f.resolve(), f.resolve().relative_to(root).as_posix(), m)
+                m, suite_root = hit
+                job = _job(f, f.relative_to(suite_root).as_posix(), m)
             else:
-                job = _job(f.resolve(), rel, None, features)
+                job = _job(f, f.relative_to(root).as_posix(), None, features)
             if not is_excluded(job.file, tuple(excludes)):
                 jobs.append(job)
     return jobs

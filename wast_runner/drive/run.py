@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import timings
-from ..judge.execution import make_execution
+from ..judge.execution import start_execution
 from ..model import EngineSpec, Job, JobStats, Listener
 from .files import run_job, run_with_big_stack
 from .workers import run_parallel
@@ -57,8 +57,7 @@ def run_jobs(jobs: Sequence[Job], engine: EngineSpec, listener: Listener, worker
 
 
 def _run_inline(jobs: Sequence[Job], spec: EngineSpec, listener: Listener, cache: Path | None) -> None:
-    execution = make_execution(spec)
-    version = execution.version()
+    execution, version = start_execution(spec)
     try:
         for i, job in enumerate(jobs):
             listener.file_started(i, job)

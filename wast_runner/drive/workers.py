@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..engines import preload
-from ..judge.execution import make_execution
+from ..engines.base import EngineSpecError
+from ..judge.execution import start_execution
 from ..model import EngineSpec, FileContext, Job, JobStats, Listener
 from ..results import encode_record, make_record
 from ..suites import SuiteError
@@ -97,8 +98,10 @@ def _worker(spec: EngineSpec, cache: Path | None, down: Connection, up_conn: Con
             up.summary(i, rec, summaries)
     try:
         try:
-            execution = make_execution(spec)
-            version = execution.version()
+            execution, version = start_execution(spec)
+        except EngineSpecError as e:
+            up.send(("fatal", str(e)))
+            return
         except Exception as e:
             up.send(("fatal", f"cannot start engine {spec.spec!r}: {type(e).__name__}: {e}"))
             return

@@ -40,6 +40,21 @@ def _repl(options: EngineOptions) -> Engine:
     return make(options)
 
 
+def _wasm3(options: EngineOptions) -> AnyEngine:
+    from .pyserver_engines import make_wasm3
+    return make_wasm3(options)
+
+
+def _pywasm(options: EngineOptions) -> AnyEngine:
+    from .pyserver_engines import make_pywasm
+    return make_pywasm(options)
+
+
+def _iwasm(options: EngineOptions) -> AnyEngine:
+    from .iwasm import make
+    return make(options)
+
+
 def _spectest_interp(options: EngineOptions) -> AnyEngine:
     from .spectest_interp import make
     return make(options)
@@ -53,6 +68,9 @@ ENGINES: dict[str, Callable[[EngineOptions], AnyEngine]] = {
     "node": _node,
     "repl": _repl,
     "spectest-interp": _spectest_interp,
+    "wasm3": _wasm3,
+    "pywasm": _pywasm,
+    "iwasm": _iwasm,
 }
 
 

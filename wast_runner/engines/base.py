@@ -12,9 +12,10 @@ load failures); an exception escaping an engine method is a bug in the engine, a
 ``error`` outcome.
 
 Capabilities beyond the interface are declared, not discovered: an engine lists them in its ``capabilities``
-attribute (``COVERAGE``, ``RELAXED_VARIANTS``; a whole-script engine is a ``ScriptEngine``, whose capabilities
-hold ``WHOLE_SCRIPT``), and implements the matching Protocol (``CoverageSource``, ``RelaxedVariants``). Code that
-needs a capability asks ``has(engine, CAPABILITY)`` and then uses the Protocol's methods.
+attribute (``COVERAGE``, ``RELAXED_VARIANTS``, ``EXACT_STAGES``; a whole-script engine is a ``ScriptEngine``,
+whose capabilities hold ``WHOLE_SCRIPT``), and implements the matching Protocol (``CoverageSource``,
+``RelaxedVariants``). Code that needs a capability asks ``has(engine, CAPABILITY)`` and then uses the Protocol's
+methods.
 """
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ class EngineSpecError(Exception):
 WHOLE_SCRIPT = "whole-script"          # runs a whole converted script at once (``ScriptEngine``)
 COVERAGE = "coverage"                  # collects coverage of what scripts exercise (``CoverageSource``)
 RELAXED_VARIANTS = "relaxed-variants"  # reports relaxed parameters consulted, makes variants (``RelaxedVariants``)
+#: The engine tells decoding errors (malformed) from validation errors (invalid) exactly as the spec does, so the
+#: stage of a rejection is judged for it (for others only rejected-vs-accepted is; ``--strict-stages`` forces it).
+#: A declaration without a Protocol: nothing more to call.
+EXACT_STAGES = "exact-stages"
 
 
 #: The ways loading a module can fail, in the order an embedder finds out: decoding (``assert_malformed``),

@@ -233,3 +233,25 @@ def import_module_names(data: bytes) -> set[str]:
     except (BinaryTypeError, IndexError):
         pass
     return names
+
+
+_IMPORT_KINDS = {0x00: "func", 0x01: "table", 0x02: "memory", 0x03: "global", 0x04: "tag"}
+
+
+def module_imports(data: bytes) -> list[tuple[str, str, str, FuncSig | None]]:
+    """Each import of a binary module: module name, name, kind (``func``, ``table``, ``memory``, ``global``,
+    ``tag``) and, for a function, its signature."""
+    types: list = []
+    out: list[tuple[str, str, str, FuncSig | None]] = []
+    for sid, s in _sections(data):
+        if sid == 1:
+            types = module_types(data).types
+        elif sid == 2:
+            for _ in range(s.u()):
+                mod, name = s.name(), s.name()
+                kind = _IMPORT_KINDS.get(s.data[s.pos], "?")
+                typeidx = s.importdesc()
+                sig = types[typeidx] if typeidx is not None and typeidx < len(types) else None
+                out.append((mod, name, kind, sig if isinstance(sig, FuncSig) else None))
+            return out
+    return out

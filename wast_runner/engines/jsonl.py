@@ -84,21 +84,19 @@ class JsonlEngine(RestartingEngine):
         try:
             answer = json.loads(line)
         except ValueError:
-            raise EngineFailure(f"the engine printed something that is not a JSON answer: {line[:200]!r}",
-                                self.session.output_tail()) from None
+            raise self.session.failure(
+                f"the engine printed something that is not a JSON answer: {line[:200]!r}") from None
         if not isinstance(answer, dict) or answer.get("id") != self._id:
-            raise EngineFailure(f"the engine's answer does not answer request {self._id}: {line[:200]!r}",
-                                self.session.output_tail())
+            raise self.session.failure(f"the engine's answer does not answer request {self._id}: {line[:200]!r}")
         if "error" in answer:
             raise EngineReportedError(str(answer["error"]))
         if "ok" not in answer:
-            raise EngineFailure(f"the engine's answer has neither ok nor error: {line[:200]!r}",
-                                self.session.output_tail())
+            raise self.session.failure(f"the engine's answer has neither ok nor error: {line[:200]!r}")
         return answer
 
     def _garbage(self, what: str, answer: Any) -> EngineFailure:
         text = json.dumps(answer)[:200]
-        return EngineFailure(f"{what}: {text}", self.session.output_tail() if self.session else "")
+        return self.session.failure(f"{what}: {text}") if self.session else EngineFailure(f"{what}: {text}")
 
     # -- Engine ----------------------------------------------------------------------------------------------
 

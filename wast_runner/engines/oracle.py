@@ -23,7 +23,7 @@ from oracle.runtime.function import FuncInst, HostFunc
 from oracle.runtime.global_ import GlobalInst
 from oracle.runtime.relaxed import PARAMETERS, parse_relaxed
 
-from .base import (COVERAGE, RELAXED_VARIANTS, ActionOutcome, Arg, Engine, EngineOptions, EngineSpecError,
+from .base import (COVERAGE, EXACT_STAGES, RELAXED_VARIANTS, ActionOutcome, Arg, Engine, EngineOptions, EngineSpecError,
                    Exhausted, Loaded, LoadFailed, LoadOutcome, NotFound, Returned, Thrown, Trapped)
 from .oracle_coverage import OracleCoverage
 
@@ -56,7 +56,7 @@ def parse_args(text: str) -> tuple[str | None, dict[str, int]]:
 
 class OracleEngine(Engine):
     name = "oracle"
-    capabilities = frozenset({COVERAGE, RELAXED_VARIANTS})
+    capabilities = frozenset({COVERAGE, RELAXED_VARIANTS, EXACT_STAGES})
     relaxed_parameters = dict(PARAMETERS)
 
     def __init__(self, options: EngineOptions | None = None):

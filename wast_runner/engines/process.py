@@ -27,6 +27,8 @@ from .base import (DEFAULT_TIMEOUT, ActionOutcome, Arg, Engine, EngineFailure, E
 OUTPUT_TAIL_CHARS = 4000
 #: Consecutive failed restarts after which the rest of a script is not tried on the engine any more.
 MAX_FAILED_RESTARTS = 2
+#: How long to wait for the rest of an ended engine's output (a grandchild may hold its pipes open).
+OUTPUT_WAIT_SECONDS = 5.0
 
 
 class PipeSession:
@@ -46,13 +48,18 @@ class PipeSession:
                 start_new_session=True)  # its own process group: killing it takes its children too
         except OSError as e:
             raise EngineFailure(f"cannot start {self.argv[0]}: {e}") from None
+        self._stderr_thread: threading.Thread | None = None
         if not merge_stderr:
-            threading.Thread(target=self._drain_stderr, name="engine-stderr", daemon=True).start()
+            self._stderr_thread = threading.Thread(target=self._drain_stderr, name="engine-stderr", daemon=True)
+            self._stderr_thread.start()
 
     def _drain_stderr(self) -> None:
         assert self.proc.stderr is not None
-        for raw in iter(self.proc.stderr.readline, b""):
-            self._stderr.append(raw.decode("utf-8", "replace"))
+        try:
+            for raw in iter(self.proc.stderr.readline, b""):
+                self._stderr.append(raw.decode("utf-8", "replace"))
+        except (OSError, ValueError):  # closed under it: a process left behind kept the pipe open past close()
+            pass
 
     # -- talking ---------------------------------------------------------------------------------------------
 
@@ -91,7 +98,7 @@ class PipeSession:
                 return data
             left = deadline - time.monotonic()
             if left <= 0:
-                raise EngineFailure(f"no answer within {self.timeout:g} s (hung?)", self.output_tail())
+                raise self.failure(f"no answer within {self.timeout:g} s (hung?)")
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 continue
@@ -109,11 +116,51 @@ class PipeSession:
             status = None
         how = ("closed its output" if status is None else
                f"was killed by signal {-status}" if status < 0 else f"exited with status {status}")
-        return EngineFailure(f"the engine process {how}", self.output_tail())
+        return self.failure(f"the engine process {how}")
+
+    def failure(self, message: str) -> EngineFailure:
+        """End the process and describe it as broken: ``message`` with everything it printed.
+
+        The process is ended first because only then is its output complete: the stderr thread reads until end
+        of file, which comes once the process group is gone, and joining it is what guarantees the record gets
+        the crashed engine's last words (a short sleep did not, under load)."""
+        self._terminate()
+        return EngineFailure(message, self.output_tail())
+
+    def _terminate(self) -> None:
+        if self.alive():
+            try:
+                os.killpg(self.proc.pid, 9)
+            except OSError:
+                self.proc.kill()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        if self._stderr_thread is not None:
+            self._stderr_thread.join(timeout=OUTPUT_WAIT_SECONDS)
+        self._drain_stdout()
+
+    def _drain_stdout(self) -> None:
+        """Read what is left on stdout after the process ended (merged stderr, the rest of a garbage line)."""
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + OUTPUT_WAIT_SECONDS
+        try:
+            fd = self.proc.stdout.fileno()
+            while (left := deadline - time.monotonic()) > 0:
+                ready, _, _ = select.select([fd], [], [], left)
+                if not ready:
+                    return
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return
+                self._buf += chunk
+        except (OSError, ValueError):  # already closed
+            return
 
     def output_tail(self) -> str:
-        """What the process printed that is not an answer: its stderr and unread stdout, the last part."""
-        time.sleep(0.01)  # let the stderr thread catch up with a process that just died
+        """What the process printed that is not an answer: its stderr and unread stdout, the last part. Complete
+        only once the process ended (``failure`` ends it)."""
         text = "".join(self._stderr) + self._buf.decode("utf-8", "replace")
         return text[-OUTPUT_TAIL_CHARS:]
 

@@ -16,7 +16,10 @@ The protocol, from the two engines' sources (wasm3 ``platforms/app/main.c``, toy
   stderr): the adapter reads both as one stream;
 * wasm3 has ``spectest`` built in; toywasm gets one loaded and registered by the adapter.
 
-The dialect is detected from ``:version`` (or forced: ``repl:toywasm=/opt/bin/toywasm``). What a dialect cannot
+The dialect is detected from ``:version`` (or forced: ``repl:toywasm=/opt/bin/toywasm``); log lines an engine
+writes (toywasm's timestamped ones) are dropped from everything read. wasm3 loads all modules of a session into
+one runtime with one memory, which a later module would share: each module gets a fresh runtime
+(``:init``). What a dialect cannot
 express is reported as ``Unsupported`` (a ``skipped`` record with the reason), never guessed: in wasm3, modules
 other than the last one loaded (no way to name modules), registrations, v128 and reference values, and float
 globals (printed with ``%f``, not as bits).
@@ -171,19 +174,17 @@ class ReplEngine(RestartingEngine):
 
     def _start(self) -> None:
         self.session = PipeSession(self.argv, self.timeout, merge_stderr=True)
-        banner = self.session.read(_prompt_end).decode("utf-8", "replace")
+        banner = strip_log_lines(self.session.read(_prompt_end).decode("utf-8", "replace"))
         self.prompt = banner.rsplit("\n", 1)[-1].encode("utf-8")
-        version = self._command(":version")
-        line = next((ln for ln in version.splitlines() if ln.strip()), "")
+        lines = [ln.strip() for ln in self._command(":version").splitlines() if ln.strip()]
+        # The version line, wherever it is among what else the engine printed (logs are already gone).
+        line = next((ln for ln in lines if re.match(r"(wasm3|toywasm)\b", ln, re.IGNORECASE)), "")
         if not self._forced:
-            if line.lower().startswith("wasm3"):
-                self.dialect = "wasm3"
-            elif line.lower().startswith("toywasm"):
-                self.dialect = "toywasm"
-            else:
-                raise EngineFailure(f"cannot tell the REPL dialect from its :version answer {line!r} "
+            if not line:
+                raise EngineFailure(f"cannot tell the REPL dialect from its :version answer {lines[:3]!r} "
                                     "(force one: repl:wasm3=PATH or repl:toywasm=PATH)")
-        self._version = line.strip() or "?"
+            self.dialect = line.split()[0].lower().rstrip(":")
+        self._version = line or (lines[0] if lines else "?")
 
     def _stop(self) -> None:
         if self.session is not None:
@@ -194,8 +195,12 @@ class ReplEngine(RestartingEngine):
         """Send a command line (and a data line) and return everything printed before the next prompt."""
         assert self.session is not None
         self.session.send(line + "\n" + (data + "\n" if data is not None else ""))
-        out = self.session.read_until(self.prompt)
-        return out[:-len(self.prompt)] if self.prompt else out
+        prompt = self.prompt.decode("utf-8", "replace")
+        # Complete when the output, log lines aside, ends with the prompt: a log line may come after it.
+        raw = self.session.read(lambda buf: len(buf) if strip_log_lines(buf.decode("utf-8", "replace")).endswith(
+            prompt) else 0).decode("utf-8", "replace")
+        out = strip_log_lines(raw)
+        return out[:-len(prompt)] if prompt else out
 
     def version(self) -> str:
         if not self._live:
@@ -222,12 +227,40 @@ class ReplEngine(RestartingEngine):
         if self.dialect == "toywasm":
             out = self._command(f":module {remote} load-hex {len(data)}", data.hex())
         else:
+            # wasm3 loads every module of a session into one runtime, whose one memory the next module then
+            # shares (memory.wast:271 read the previous module's 65 where a fresh memory holds 0): each module
+            # gets a fresh runtime, and the module before it is restored when this one does not load.
+            self._wasm3_fresh_runtime()
             out = self._command(f":load-hex {len(data)}", data.hex())
         failure = self._load_failure(out)
         if failure is not None:
+            if self.dialect == "wasm3":
+                self._wasm3_restore_latest()
             return failure
         self._latest = remote
         return remote
+
+    def _wasm3_fresh_runtime(self) -> None:
+        out = self._command(":init")
+        if _errors(out):
+            raise EngineFailure(f"the engine refused :init: {_errors(out)[0]}", out)
+
+    def _wasm3_restore_latest(self) -> None:
+        """Bring back the last module that loaded (wasm3 can only ever reach that one) and what the script's
+        actions did to it, from the journal."""
+        self._wasm3_fresh_runtime()
+        loads = [k for k, entry in enumerate(self.journal) if entry[0] == "load"]
+        if not loads:
+            self._latest = None
+            return
+        _, data, _, handle = self.journal[loads[-1]]
+        out = self._command(f":load-hex {len(data)}", data.hex())
+        if self._load_failure(out) is not None:
+            raise EngineFailure("the module loaded before could not be loaded again", out)
+        self._latest = handle.remote
+        for entry in self.journal[loads[-1] + 1:]:
+            if entry[0] == "invoke" and entry[1] is handle:
+                self._do_invoke(handle.remote, entry[2], entry[3])
 
     def _load_failure(self, out: str) -> LoadFailed | None:
         trap = _trap_line(out)
@@ -323,8 +356,20 @@ class ReplEngine(RestartingEngine):
 
 
 def _prompt_end(buf: bytes) -> int:
-    """Length of the startup banner up to and including the first prompt (a line ending in ``> ``)."""
-    return len(buf) if re.search(rb"(^|\n)[^\n]*> $", buf) else 0
+    """Length of the startup banner up to and including the first prompt (a line ending in ``> ``), log lines
+    aside."""
+    text = strip_log_lines(buf.decode("utf-8", "replace"))
+    return len(buf) if re.search(r"(^|\n)[^\n]*> $", text) else 0
+
+
+#: A log line an engine writes to stderr (merged into the stream the adapter reads), wherever it starts (after a
+#: prompt too): an ISO date and time (toywasm's timestamped logs) or a bracketed seconds count.
+_LOG_LINE = re.compile(r"(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}|\[\s*\d+\.\d+\])[^\n]*(?:\n|$)")
+
+
+def strip_log_lines(text: str) -> str:
+    """``text`` without the engine's log lines."""
+    return _LOG_LINE.sub("", text)
 
 
 def _trap_line(out: str) -> str | None:

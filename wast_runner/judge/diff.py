@@ -11,6 +11,8 @@ verdict against the script); the reference's outcome is added under ``against``,
                 ``memory.grow`` / ``table.grow`` failing on one side, a result the reference gives under
                 another choice of the relaxed operations' parameters (``wast_runner.judge.relaxed``)
 ``message``     same outcome, different failure message (messages are not normative)
+``stage``       both rejected the module, at different stages (malformed vs invalid), and the script's verdict
+                counts only the rejection for the engine (no ``EXACT_STAGES``, no ``--strict-stages``)
 ``engine``      the engine departs from the script and from the reference (or, with relaxed SIMD, its results need
                 more than one choice of the parameters the spec fixes for a whole run)
 ``oracle``      the reference departs from the script and the engine does not -- a bug in the oracle (loud)
@@ -31,11 +33,11 @@ from oracle.features import Features
 from ..commands import Command
 from ..engines.base import WHOLE_SCRIPT, AnyEngine, has
 from ..model import FileContext
-from ..script import ScriptRun, script_engine_records
+from ..script import REJECTION_STAGES, ScriptRun, script_engine_records
 from ..values import LANES, parse_int
 from .relaxed import ChoiceTracker, Outcomes, RelaxedExplorer
 
-CLASSES = ("agree", "allowed", "message", "engine", "oracle", "script", "all-differ", "unjudged")
+CLASSES = ("agree", "allowed", "message", "stage", "engine", "oracle", "script", "all-differ", "unjudged")
 
 F32_QUIET, F64_QUIET = 0x7FC0_0000, 0x7FF8_0000_0000_0000
 
@@ -44,10 +46,10 @@ F32_QUIET, F64_QUIET = 0x7FC0_0000, 0x7FF8_0000_0000_0000
 
 def run_pair(primary: AnyEngine, reference: AnyEngine, ref_ctx: FileContext, ctx: FileContext, json_path: Any,
              module_bytes: Callable[[str], bytes], commands: Sequence[Command], features: Features,
-             emit: Callable[[dict], None]) -> None:
+             emit: Callable[[dict], None], strict_stages: bool = False) -> None:
     """Run ``commands`` on both engines in lockstep and emit one merged record per command (``ref_ctx``: the
-    reference's records' context)."""
-    side_e = _Side(primary, ctx, json_path, module_bytes, commands, features)
+    reference's records' context; ``strict_stages``: judge the engine's malformed vs invalid)."""
+    side_e = _Side(primary, ctx, json_path, module_bytes, commands, features, strict_stages)
     side_o = _Side(reference, ref_ctx, json_path, module_bytes, commands, features)
     # The modules an action acts on, as a side that runs command by command knows them (the reference's first):
     # a whole-script engine reports no values, so with two of them no comparison needs to know.
@@ -90,14 +92,14 @@ class _Side:
     at once from a whole-script engine (spectest-interp)."""
 
     def __init__(self, engine: AnyEngine, ctx: FileContext, json_path: Any, module_bytes: Callable[[str], bytes],
-                 commands: Sequence[Command], features: Features):
+                 commands: Sequence[Command], features: Features, strict_stages: bool = False):
         self.records: list[dict] | None = None
         self.run: ScriptRun | None = None
         if has(engine, WHOLE_SCRIPT):
             records = script_engine_records(engine, ctx, json_path, list(commands), features)  # type: ignore[arg-type]
             self.records = records
         else:
-            self.run = ScriptRun(engine, ctx, module_bytes)  # type: ignore[arg-type]
+            self.run = ScriptRun(engine, ctx, module_bytes, strict_stages=strict_stages)  # type: ignore[arg-type]
             self.run.start(features)
 
     def record(self, k: int, cmd: Command) -> dict:
@@ -222,6 +224,8 @@ def _relation(a: Any, b: Any, ops: frozenset[str]) -> tuple[str, str]:
         if a.get("failure") != b.get("failure"):
             if "exhaustion" in (a.get("failure"), b.get("failure")):
                 return "allowed", "resource exhaustion on one side"
+            if {a.get("failure"), b.get("failure")} <= REJECTION_STAGES:
+                return "stage", ""
             return "differ", ""
         return ("same", "") if a.get("message") == b.get("message") else ("message", "")
     if isinstance(a, dict) or isinstance(b, dict):
@@ -258,6 +262,8 @@ def classify(kind: str, rec_e: dict, rec_o: dict, ops: frozenset[str] = frozense
             return "agree", unseen.strip(" ()")
         if rel == "message":
             return "message", "same outcome, other message"
+        if rel == "stage":
+            return "stage", "both rejected the module, at different stages (malformed vs invalid)"
         return "allowed", why or "both satisfy the script"
     if rel == "allowed":
         return "allowed", why
@@ -289,7 +295,7 @@ def merge(cmd: Command, rec_e: dict, rec_o: dict, ops: frozenset[str] = frozense
     cls, why = classify(cmd.kind, rec, rec_o, ops)
     against = {"engine": rec_o["engine"], "engine_version": rec_o["engine_version"], "outcome": rec_o["outcome"],
                "detail": rec_o.get("detail", "")}
-    for key in ("actual", "skip_reason", "message_matches", "engine_output", "relaxed", "allowed",
+    for key in ("actual", "skip_reason", "message_matches", "stage_matches", "engine_output", "relaxed", "allowed",
                 "allowed_incomplete"):
         if key in rec_o:
             against[key] = rec_o[key]

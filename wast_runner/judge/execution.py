@@ -16,7 +16,7 @@ from oracle.features import Features
 
 from ..commands import Command
 from ..engines import make_engine
-from ..engines.base import COVERAGE, WHOLE_SCRIPT, AnyEngine, CoverageSource, EngineSpecError, has
+from ..engines.base import COVERAGE, WHOLE_SCRIPT, AnyEngine, CoverageSource, EngineFailure, EngineSpecError, has
 from ..model import EngineSpec, FileContext
 from ..script import ScriptRun, script_engine_records
 from .diff import run_pair
@@ -29,9 +29,10 @@ class Execution(ABC):
     """One run's way of executing scripts; ``engine`` is the engine under test (scenario files of other suite
     kinds, e.g. dylink, drive it directly)."""
 
-    def __init__(self, engine: AnyEngine):
+    def __init__(self, engine: AnyEngine, strict_stages: bool = False):
         self.engine = engine
         self.name = engine.name
+        self.strict_stages = strict_stages
 
     def version(self) -> str:
         return self.engine.version()
@@ -55,7 +56,7 @@ class Stepwise(Execution):
 
     def run_script(self, ctx: FileContext, json_path: Path, module_bytes: Callable[[str], bytes],
                    commands: list[Command], features: Features, emit: Emit) -> None:
-        run = ScriptRun(self.engine, ctx, module_bytes)  # type: ignore[arg-type]
+        run = ScriptRun(self.engine, ctx, module_bytes, strict_stages=self.strict_stages)  # type: ignore[arg-type]
         explorer = RelaxedExplorer.for_engine(self.engine, ctx, module_bytes, commands, features)
         run.start(features)
         for k, cmd in enumerate(commands):
@@ -77,8 +78,8 @@ class WholeScript(Execution):
 class Against(Execution):
     """The engine under test and a reference in lockstep; every record classified (``judge.diff``)."""
 
-    def __init__(self, primary: AnyEngine, reference: AnyEngine):
-        super().__init__(primary)
+    def __init__(self, primary: AnyEngine, reference: AnyEngine, strict_stages: bool = False):
+        super().__init__(primary, strict_stages)
         self.reference = reference
         self._reference_version: str | None = None
 
@@ -90,7 +91,8 @@ class Against(Execution):
     def run_script(self, ctx: FileContext, json_path: Path, module_bytes: Callable[[str], bytes],
                    commands: list[Command], features: Features, emit: Emit) -> None:
         ref_ctx = FileContext(ctx.suite, ctx.file, self.reference.name, self.reference_version(), ctx.converter)
-        run_pair(self.engine, self.reference, ref_ctx, ctx, json_path, module_bytes, commands, features, emit)
+        run_pair(self.engine, self.reference, ref_ctx, ctx, json_path, module_bytes, commands, features, emit,
+                 self.strict_stages)
 
     def take_coverage(self) -> dict | None:
         return None   # coverage is refused with --against (make_execution)
@@ -102,9 +104,9 @@ class Against(Execution):
             self.reference.close()
 
 
-def execution_for(engine: AnyEngine) -> Execution:
+def execution_for(engine: AnyEngine, strict_stages: bool = False) -> Execution:
     """The strategy for one engine: whole scripts when it declares ``WHOLE_SCRIPT``, else command by command."""
-    return WholeScript(engine) if has(engine, WHOLE_SCRIPT) else Stepwise(engine)
+    return WholeScript(engine) if has(engine, WHOLE_SCRIPT) else Stepwise(engine, strict_stages)
 
 
 def make_execution(spec: EngineSpec) -> Execution:
@@ -117,9 +119,9 @@ def make_execution(spec: EngineSpec) -> Execution:
         except BaseException:
             engine.close()
             raise
-        execution = Against(engine, reference)
+        execution = Against(engine, reference, spec.strict_stages)
     else:
-        execution = execution_for(engine)
+        execution = execution_for(engine, spec.strict_stages)
     if spec.coverage:
         if spec.against is not None or not has(engine, COVERAGE):
             execution.close()
@@ -127,3 +129,16 @@ def make_execution(spec: EngineSpec) -> Execution:
         source: CoverageSource = engine  # type: ignore[assignment]
         source.start_coverage()
     return execution
+
+
+def start_execution(spec: EngineSpec) -> tuple[Execution, str]:
+    """``make_execution`` and the engine's version, which starts an out-of-process engine: an engine that cannot
+    be started is an ``EngineSpecError`` (one line for the user, no traceback), saying what it printed last."""
+    execution = make_execution(spec)
+    try:
+        return execution, execution.version()
+    except EngineFailure as e:
+        execution.close()
+        said = [line.strip() for line in e.output.splitlines() if line.strip()]
+        tail = f" (it printed: {said[-1][:200]})" if said else ""
+        raise EngineSpecError(f"cannot start engine {spec.spec!r}: {e.message}{tail}") from None
