@@ -158,7 +158,7 @@ class _ChildProgram(ProgramEngine):
         t0 = time.perf_counter()
         try:
             p = subprocess.run(argv, input=inp.stdin, capture_output=True, timeout=self.timeout, cwd=cwd,
-                               env={"PATH": os.environ.get("PATH", "")})
+                               )   # the runtime inherits this environment; the guest gets only {env}
         except subprocess.TimeoutExpired as e:
             return ProgramRun("error", None, e.stdout or b"", e.stderr or b"", f"timed out after {self.timeout} s",
                               time.perf_counter() - t0)
