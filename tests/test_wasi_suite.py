@@ -195,3 +195,41 @@ def test_wasi_run_dir_mapping(tmp_path: Path) -> None:
     work.mkdir()
     assert main(["wasi", "run", "--dir", f"{work}::/", str(SUITE / RUST / "fd_readdir.wasm")]) == 0
     assert main(["wasi", "run", str(SUITE / RUST / "fd_readdir.wasm")]) != 0   # no preopen: it cannot work
+
+
+# -- dynamic linking meets WASI -----------------------------------------------------------------------------------------
+
+def _dylink_main(body: bytes) -> bytes:
+    """A position-independent main module (a ``dylink.0`` section) importing ``env.memory`` and WASI's
+    ``fd_write`` and ``proc_exit``, exporting ``_start`` = ``body``."""
+    from tests.helpers import wasm_binary as wb
+    mem_info = bytes([1]) + wb.uleb(4) + b"\x10\x00\x00\x00"    # memory size 16, alignment 2**0, no table
+    dylink = wb.section(0, wb.name("dylink.0") + mem_info)
+    i32 = b"\x7f"
+    types = wb.section(1, wb.vec([b"\x60" + wb.vec([i32]) + wb.vec([]), b"\x60" + wb.vec([]) + wb.vec([]),
+                                  b"\x60" + wb.vec([i32] * 4) + wb.vec([i32])]))
+    imports = wb.section(2, wb.vec([
+        wb.name("env") + wb.name("memory") + b"\x02\x00\x01",
+        wb.name("wasi_snapshot_preview1") + wb.name("fd_write") + b"\x00\x02",
+        wb.name("wasi_snapshot_preview1") + wb.name("proc_exit") + b"\x00\x00"]))
+    funcs = wb.section(3, wb.vec([b"\x01"]))
+    exports = wb.section(7, wb.vec([wb.name("_start") + b"\x00\x02"]))
+    return wb.module(dylink, types, imports, funcs, exports, wb.code(body))
+
+
+def test_dylink_run_starts_a_wasi_program(tmp_path: Path, capfd) -> None:
+    from tests.helpers.wasm_binary import sleb
+    # Write "hi\n" at 1024, an iovec {1024, 3} at 1008, fd_write(1, 1008, 1, 1000), then proc_exit(5).
+    def store32(addr: int, value: int) -> bytes:
+        return b"\x41" + sleb(addr) + b"\x41" + sleb(value) + b"\x36\x02\x00"
+    body = (store32(1024, 0x0A6968) + store32(1008, 1024) + store32(1012, 3)
+            + b"\x41\x01\x41" + sleb(1008) + b"\x41\x01\x41" + sleb(1000) + b"\x10\x00\x1a"
+            + b"\x41\x05\x10\x01")
+    main_wasm = tmp_path / "main.wasm"
+    main_wasm.write_bytes(_dylink_main(body))
+    assert main(["dylink", "run", str(main_wasm)]) == 5
+    assert capfd.readouterr().out == "hi\n"
+    trap = tmp_path / "trap.wasm"
+    trap.write_bytes(_dylink_main(b"\x00"))
+    assert main(["dylink", "run", str(trap)]) == 134
+    assert "trap in _start: unreachable executed" in capfd.readouterr().err
