@@ -161,6 +161,26 @@ def test_cli_engine_template(tmp_path: Path, monkeypatch) -> None:
     assert (run.kind, run.exit_code) == ("exit", 134) and b"trap in _start: unreachable executed" in run.stderr
 
 
+@needs_suite
+def test_cli_engine_in_the_suite_against_the_oracle(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    results = tmp_path / "r.jsonl"
+    template = f"cli:{PY} -m wast_runner wasi run --deterministic {{dirs}} {{env}} {{wasm}} -- {{args}}"
+    status = main(["run", "--suite", "wasi-p1", "--engine", template, "--against", "oracle", "-q", "-j", "2",
+                   "--exclude", "c/**/*", "--exclude", "assemblyscript/**/*", "--exclude", "rust/**/[a-r]*",
+                   "--results", str(results)])
+    recs = _records(results)
+    assert status == 0 and len(recs) >= 5
+    assert {r["diff"] for r in recs.values()} == {"agree"} and {r["engine"] for r in recs.values()} == {"cli"}
+
+
+def test_cli_engine_skips_wast_commands() -> None:
+    from wast_runner.engines import make_engine
+    from wast_runner.engines.base import Unsupported
+    engine = make_engine("cli:runtime {wasm}")
+    assert isinstance(engine.load(b"\0asm\1\0\0\0"), Unsupported)
+
+
 # -- wast-runner wasi run ----------------------------------------------------------------------------------------------
 
 def test_wasi_run_exit_code_and_trap(tmp_path: Path, capfd) -> None:
@@ -176,6 +196,7 @@ def test_wasi_run_exit_code_and_trap(tmp_path: Path, capfd) -> None:
     assert main(["wasi", "run", str(bad)]) == 135
     assert main(["wasi", "run", str(tmp_path / "missing.wasm")]) == 2
     assert main(["wasi", "run", "--dir", str(tmp_path / "nope"), str(exit7)]) == 2
+    assert main(["wasi", "run", "--engine", "cli:no-template", str(exit7)]) == 2
 
 
 @needs_suite

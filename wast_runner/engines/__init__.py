@@ -45,6 +45,11 @@ def _spectest_interp(options: EngineOptions) -> AnyEngine:
     return make(options)
 
 
+def _cli(options: EngineOptions) -> Engine:
+    from ..wasi.cli_engine import make   # WASI programs only (docs/wasi.md)
+    return make(options)
+
+
 #: name -> factory; ``spectest-interp`` makes a ``ScriptEngine`` (whole scripts), the others ``Engine``s.
 ENGINES: dict[str, Callable[[EngineOptions], AnyEngine]] = {
     "oracle": _oracle,
@@ -53,6 +58,7 @@ ENGINES: dict[str, Callable[[EngineOptions], AnyEngine]] = {
     "node": _node,
     "repl": _repl,
     "spectest-interp": _spectest_interp,
+    "cli": _cli,
 }
 
 

@@ -1,7 +1,7 @@
 """``wast-runner wasi``: run one WASI preview1 command program.
 
     wast-runner wasi run PROG.wasm [--dir HOST[::GUEST]] ... [--env K=V] ... [--engine NAME[:ARGS]]
-                                   [--deterministic [SEED]] [-- ARGS ...]
+                                   [--deterministic [--seed N]] [-- ARGS ...]
 
 Runs ``_start``. On the oracle (default) stdin, stdout and stderr are the command's own, passed through as the
 program reads and writes; other engines (``wasmtime``, ``node``, ``cli:TEMPLATE``) get stdin and their output is
@@ -34,8 +34,9 @@ def add_wasi_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--env", action="append", default=[], metavar="K=V", help="an environment variable (repeatable)")
     r.add_argument("--engine", default="oracle", metavar="NAME[:ARGS]",
                    help="oracle (default), wasmtime, node, or cli:TEMPLATE (docs/wasi.md)")
-    r.add_argument("--deterministic", nargs="?", type=int, const=0, default=None, metavar="SEED",
-                   help="oracle: fixed clocks and random_get seeded with SEED (default 0)")
+    r.add_argument("--deterministic", action="store_true",
+                   help="oracle: fixed clocks and random_get seeded with --seed (docs/wasi.md)")
+    r.add_argument("--seed", type=int, default=0, metavar="N", help="the seed of --deterministic (default 0)")
     r.add_argument("args", nargs=argparse.REMAINDER, metavar="-- ARGS", help="the program's arguments")
 
 
@@ -72,13 +73,14 @@ def wasi_main(args: argparse.Namespace) -> int:
         print(f"wast-runner wasi: error: {e}", file=sys.stderr)
         return 2
     if isinstance(engine, OracleProgram):
-        cfg = WasiConfig(args=[prog.name] + prog_args, env=env, preopens=preopens, seed=args.deterministic)
+        cfg = WasiConfig(args=[prog.name] + prog_args, env=env, preopens=preopens,
+                         seed=args.seed if args.deterministic else None)
         sys.stdout.flush()
         o = run_with_big_stack(run_program, prog.read_bytes(), cfg, engine.machine)
         kind, code, message, function = o.kind, o.exit_code, o.message, o.function
     else:
         stdin = sys.stdin.buffer.read() if not sys.stdin.isatty() else b""
-        run = engine.run(ProgramInput(prog.resolve(), prog_args, env, preopens, stdin, args.deterministic is not None))
+        run = engine.run(ProgramInput(prog.resolve(), prog_args, env, preopens, stdin, args.deterministic))
         sys.stdout.buffer.write(run.stdout)
         sys.stdout.flush()
         sys.stderr.buffer.write(run.stderr)

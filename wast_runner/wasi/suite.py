@@ -145,7 +145,7 @@ def run_file(job: Job, engine_name: str, engine_version: str, emit: Emit,
     emitting its record."""
     t0 = time.monotonic()
     wasm = Path(job.path)
-    ctx = FileContext(job.suite, job.file, engine_name, engine_version, None)
+    ctx = FileContext(job.suite, job.file, engine_name.partition(":")[0], engine_version, None)
     try:
         h = program_hash(wasm)
         spec = load_spec(wasm)
@@ -159,7 +159,7 @@ def run_file(job: Job, engine_name: str, engine_version: str, emit: Emit,
         return JobStats("converted", False, time.monotonic() - t0)
     rec, listing = _record(ctx, engine_name, wasm, spec, h)
     if reference is not None:
-        ref_ctx = FileContext(job.suite, job.file, reference[0], reference[1], None)
+        ref_ctx = FileContext(job.suite, job.file, reference[0].partition(":")[0], reference[1], None)
         ref, ref_listing = _record(ref_ctx, reference[0], wasm, spec, h)
         cls, detail = classify(rec, ref, listing, ref_listing)
         rec["against"] = {k: ref[k] for k in ("engine", "engine_version", "outcome", "detail", "actual") if k in ref}
@@ -174,8 +174,8 @@ def run_job(job: Job, execution: Any, engine_version: str, emit: Emit, cache: Pa
     """The driver's runner for the ``wasi`` suite kind (``wast_runner.drive.files.RUNNERS``): the program engine
     of the run's engine name, and with ``--against`` the reference's."""
     ref = getattr(execution, "reference", None)
-    reference = (ref.name, execution.reference_version()) if ref is not None else None
-    return run_file(job, execution.name, engine_version, emit, reference)
+    reference = (getattr(ref, "program_spec", ref.name), execution.reference_version()) if ref is not None else None
+    return run_file(job, getattr(execution.engine, "program_spec", execution.name), engine_version, emit, reference)
 
 
 def _record(ctx: FileContext, engine_name: str, wasm: Path, spec: ProgramSpec, h: str) -> tuple[dict, list[str]]:
