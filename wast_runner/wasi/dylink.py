@@ -18,6 +18,7 @@ from oracle.dylink import discover, make_plan
 from oracle.dylink.loader import link
 from oracle.errors import Exhaustion, Trap
 from oracle.host.wasi import MODULE, SIGNATURES, ProcExit, WasiConfig, WasiHost
+from oracle.host.wasi.program import trap_function
 
 from ..drive.files import run_with_big_stack
 from ..engines.oracle import default_machine
@@ -44,17 +45,17 @@ def wasi_command(args: argparse.Namespace, features) -> int | None:
         host.mem.mem = loaded.memory
         start = loaded.instances[0].exports["_start"]
         sys.stdout.flush()
-        return run_with_big_stack(_start, loaded.store, start)
+        return run_with_big_stack(_start, loaded.store, start, main.module)
     finally:
         host.close()
 
 
-def _start(store, func) -> int:
+def _start(store, func, module) -> int:
     try:
         embedding.func_invoke(store, func, [])
     except ProcExit as e:
         return e.code & 0xFF
     except (Trap, Exhaustion) as e:
-        print(f"wast-runner dylink: trap in _start: {e.message}", file=sys.stderr)
+        print(f"wast-runner dylink: trap in {trap_function(e, module, '_start')}: {e.message}", file=sys.stderr)
         return TRAP_STATUS
     return 0

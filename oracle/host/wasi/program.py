@@ -6,6 +6,8 @@ it trapped (the message and the entry function), or it could not be loaded (malf
 """
 from __future__ import annotations
 
+import re
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,9 +63,53 @@ def run_program(wasm: bytes, config: WasiConfig, machine: Any = "compile", entry
         except ProcExit as e:
             return ProgramOutcome("exit", exit_code=e.code, calls=host.calls)
         except Trap as e:
-            return ProgramOutcome("trap", function=entry, message=e.message, calls=host.calls)
+            return ProgramOutcome("trap", function=trap_function(e, module, entry), message=e.message,
+                                  calls=host.calls)
         except Exhaustion as e:
-            return ProgramOutcome("exhaustion", function=entry, message=e.message, calls=host.calls)
+            return ProgramOutcome("exhaustion", function=trap_function(e, module, entry), message=e.message,
+                                  calls=host.calls)
         return ProgramOutcome("exit", exit_code=0, calls=host.calls)
     finally:
         host.close()
+
+
+_FRAME = re.compile(r"wasm_(?:func|body)_(\d+)$")
+
+
+def trap_function(e: BaseException, module: Any, entry: str) -> str:
+    """The function a trap happened in: the innermost compiled wasm frame of the traceback (the compile machine
+    names each function's Python code ``wasm_func_<index>``), named by the module's ``name`` section when it has
+    one (``appendix/custom.rst``, "Name Section"), else ``func[<index>]``; the entry point when no frame says
+    (the plain interpreter)."""
+    index = None
+    for frame, _ in traceback.walk_tb(e.__traceback__):
+        m = _FRAME.match(frame.f_code.co_name)
+        if m:
+            index = int(m.group(1))
+    if index is None:
+        return entry
+    name = function_names(module).get(index)
+    return f"{name} (func[{index}])" if name else f"func[{index}]"
+
+
+def function_names(module: Any) -> dict[int, str]:
+    """Function index -> name from the ``name`` custom section's function names subsection (id 1); an empty map
+    when the section is absent or malformed (it is only a custom section)."""
+    from ...binary.reader import Reader
+    out: dict[int, str] = {}
+    for custom in getattr(module, "customs", []):
+        if custom.name != "name":
+            continue
+        try:
+            r = Reader(custom.data)
+            while not r.at_end():
+                sub, size = r.byte(), r.u32()
+                end = r.pos + size
+                if sub == 1:
+                    for _ in range(r.u32()):
+                        idx = r.u32()
+                        out[idx] = r.name()
+                r.pos = end
+        except Exception:
+            return out
+    return out
