@@ -10,13 +10,12 @@ import fcntl
 import os
 import stat
 import struct
-import time
 
-from .abi import (ADVICE_MAX, DIRENT_SIZE, EBADF, EINVAL, EISDIR, ENOTCAPABLE, ENOTDIR, ENAMETOOLONG, ESPIPE,
-                  FDFLAG_APPEND, FDFLAG_NONBLOCK, FDSTAT_SIZE, FILESTAT_SIZE, FILETYPE_BLOCK_DEVICE,
+from .abi import (ADVICE_MAX, EBADF, EINVAL, EISDIR, ENOTCAPABLE, ENOTDIR, ENOTSUP, ENAMETOOLONG, ESPIPE,
+                  FDFLAG_APPEND, FDFLAG_NONBLOCK, FILETYPE_BLOCK_DEVICE,
                   FILETYPE_CHARACTER_DEVICE, FILETYPE_DIRECTORY, FILETYPE_REGULAR_FILE, FILETYPE_SOCKET_STREAM,
                   FILETYPE_SYMBOLIC_LINK, FILETYPE_UNKNOWN, FST_ATIM, FST_ATIM_NOW, FST_MTIM, FST_MTIM_NOW,
-                  PREOPENTYPE_DIR, RIGHT, WHENCE_CUR, WHENCE_END, WHENCE_SET, WasiError, from_oserror)
+                  PREOPENTYPE_DIR, RIGHT, WHENCE_CUR, WHENCE_END, WHENCE_SET, WasiError)
 from .fdtable import Descriptor, FdTable
 from .memory import GuestMemory
 
@@ -115,8 +114,10 @@ class FdCalls:
 
     def fd_fdstat_set_flags(self, fd: int, flags: int) -> None:
         d = self._file(fd, R["fd_fdstat_set_flags"])
+        if flags & ~0x1F:
+            raise WasiError(EINVAL)
         if flags & ~(FDFLAG_APPEND | FDFLAG_NONBLOCK):
-            raise WasiError(EINVAL if flags & ~0x1F else ENOTCAPABLE)
+            raise WasiError(ENOTSUP)    # dsync, rsync, sync cannot be changed on an open file (Linux F_SETFL)
         if d.host_fd is not None and not d.is_dir:
             fl = fcntl.fcntl(d.host_fd, fcntl.F_GETFL)
             fl = (fl | os.O_APPEND) if flags & FDFLAG_APPEND else (fl & ~os.O_APPEND)
@@ -294,4 +295,4 @@ class FdCalls:
         self.mem.put_u64(out, os.lseek(d.host_fd, 0, os.SEEK_CUR))
 
 
-__all__ = ["FdCalls", "filetype_of", "pack_filestat", "check_fstflags", "new_times", "time"]
+__all__ = ["FdCalls", "filetype_of", "pack_filestat", "check_fstflags", "new_times"]

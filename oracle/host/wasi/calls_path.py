@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from .abi import (DIR_RIGHTS, EBADF, EINVAL, EISDIR, ENOTCAPABLE, ENOTDIR, FDFLAG_APPEND, FDFLAG_DSYNC,
+from .abi import (DIR_RIGHTS, ERRNO, EINVAL, EISDIR, ENOTCAPABLE, ENOTDIR, FDFLAG_APPEND, FDFLAG_DSYNC,
                   FDFLAG_NONBLOCK, FDFLAG_RSYNC, FDFLAG_SYNC, FILE_RIGHTS, FILETYPE_DIRECTORY,
                   LOOKUP_SYMLINK_FOLLOW, OFLAG_CREAT, OFLAG_DIRECTORY, OFLAG_EXCL, OFLAG_TRUNC, RIGHT, WasiError)
 from .calls_fd import check_fstflags, filetype_of, new_times, pack_filestat
@@ -163,6 +163,6 @@ class PathCalls:
             os.unlink(name, dir_fd=at)
 
 
-EBUSY = 10
-EEXIST = 20
-__all__ = ["PathCalls", "EBADF"]
+EBUSY = ERRNO["busy"]
+EEXIST = ERRNO["exist"]
+__all__ = ["PathCalls"]

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from .abi import EBADF, ENOTCAPABLE, FILETYPE_DIRECTORY, WasiError
+from .abi import EBADF, ENOTCAPABLE, ERRNO, FILETYPE_DIRECTORY, WasiError
 
 
 @dataclass
@@ -76,4 +76,4 @@ class FdTable:
         self.fds.clear()
 
 
-ERRNO_NFILE = 41
+ERRNO_NFILE = ERRNO["nfile"]

@@ -19,8 +19,8 @@ from typing import BinaryIO, Callable
 from ...errors import Trap
 from ...runtime.function import HostFunc
 from ...syntax.types import FuncType
-from .abi import (ALL_RIGHTS, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME,
-                  DIR_RIGHTS, EBADF, EINVAL, ENOSYS, ENOTSOCK, EVENT_SIZE, EVENTTYPE_CLOCK, EVENTTYPE_FD_READ,
+from .abi import (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME,
+                  DIR_RIGHTS, EINVAL, ENOSYS, ENOTSOCK, EVENT_SIZE, EVENTTYPE_CLOCK, EVENTTYPE_FD_READ,
                   EVENTTYPE_FD_WRITE, FILE_RIGHTS, FILETYPE_CHARACTER_DEVICE, FILETYPE_DIRECTORY, FILETYPE_UNKNOWN,
                   FILETYPE_SOCKET_DGRAM, FILETYPE_SOCKET_STREAM, RIGHT, STDIO_RIGHTS, SUBCLOCK_ABSTIME,
                   SUBSCRIPTION_SIZE, SUCCESS, WasiError, from_oserror)
@@ -309,4 +309,4 @@ def _isatty(stream: BinaryIO) -> bool:
         return False
 
 
-__all__ = ["WasiHost", "WasiConfig", "ProcExit", "SIGNATURES", "MODULE", "ALL_RIGHTS", "EBADF"]
+__all__ = ["WasiHost", "WasiConfig", "ProcExit", "SIGNATURES", "MODULE"]
