@@ -36,6 +36,7 @@ from .progress import Progress
 from .results import ResultsWriter
 from .suites import SuiteError, fetch, find_suite, manifests, suite_files
 from .tally import DiffTally, Tally
+from .wasi.cli import add_wasi_parser, wasi_main
 
 FEATURE_PRESETS = {"wasm-2.0": WASM_2_0_FEATURES, "wasm-3.0": WASM_2_0_FEATURES | WASM_3_0_EXTRA}
 
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_dylink_parser(sub)   # wast-runner dylink ... (docs/dylink.md)
     add_fuzz_parser(sub)     # wast-runner fuzz ... (docs/fuzzing.md)
+    add_wasi_parser(sub)     # wast-runner wasi ... (docs/wasi.md)
     return p
 
 
@@ -203,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return dylink_main(args)
         if args.command == "fuzz":
             return fuzz_main(args)
+        if args.command == "wasi":
+            return wasi_main(args)
         return cmd_suites(args)
     except (SuiteError, EngineSpecError) as e:
         print(f"wast-runner: error: {e}", file=sys.stderr)

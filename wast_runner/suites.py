@@ -42,12 +42,20 @@ class SuiteKind:
     pattern: str          # the files a suite folder holds, e.g. "*.wast"
     in_tree: bool         # in this project (``suites/<folder>``), not in a testsuite checkout named by commit
     converted: bool       # files are converted (wast2json ...) before they run
+    # the variable listing folders of checkouts named by commit, and a folder name looked up next to each folder
+    # of $WAST_TESTSUITE_PATH (wasi-testsuite beside testsuite); fetchable: ``suites fetch`` can download it
+    path_env: str = "WAST_TESTSUITE_PATH"
+    sibling: str | None = None
+    fetchable: bool = True
 
 
 #: The suite kinds by name; a new kind registers here (and its runner with the driver).
 SUITE_KINDS: dict[str, SuiteKind] = {
     "wast": SuiteKind("wast", "*.wast", in_tree=False, converted=True),          # the official testsuite
     "dylink": SuiteKind("dylink", "*.toml", in_tree=True, converted=False),      # scenario files (wast_runner.dylink)
+    # wasi-testsuite programs (wast_runner.wasi): $WASI_TESTSUITE_PATH, else ../wasi-testsuite beside the testsuite
+    "wasi": SuiteKind("wasi", "*.wasm", in_tree=False, converted=False, path_env="WASI_TESTSUITE_PATH",
+                      sibling="wasi-testsuite", fetchable=False),
 }
 
 
@@ -140,14 +148,20 @@ def get_manifest(name: str) -> Manifest:
     return all_[name]
 
 
-def search_roots() -> list[Path]:
-    """Folders that may hold testsuite checkouts named by commit, in lookup order."""
-    roots = [Path(p).expanduser() for p in os.environ.get("WAST_TESTSUITE_PATH", "").split(os.pathsep) if p]
+def search_roots(kind: SuiteKind | None = None) -> list[Path]:
+    """Folders that may hold testsuite checkouts named by commit, in lookup order (for a suite kind with its own
+    search path: that path, then its folder beside each testsuite folder, then the cache)."""
+    def listed(env: str) -> list[Path]:
+        return [Path(p).expanduser() for p in os.environ.get(env, "").split(os.pathsep) if p]
+    roots = listed("WAST_TESTSUITE_PATH")
+    if kind is not None and kind.path_env != "WAST_TESTSUITE_PATH":
+        own = listed(kind.path_env) + ([r.parent / kind.sibling for r in roots] if kind.sibling else [])
+        return own + [cache_root() / kind.name]
     return roots + [cache_root() / "testsuite"]
 
 
 def candidates(m: Manifest) -> list[Path]:
-    return [root / m.commit / m.folder for root in search_roots()]
+    return [root / m.commit / m.folder for root in search_roots(m.suite_kind)]
 
 
 def find_suite(m: Manifest) -> Path | None:
@@ -254,6 +268,9 @@ def fetch(m: Manifest, log=print) -> Path:
     if found is not None:
         log(f"{m.name}: already present at {found}")
         return found
+    if not m.suite_kind.fetchable:
+        raise SuiteError(f"suite {m.name!r} cannot be fetched; put a checkout of commit {m.commit} in a folder of "
+                         f"${m.suite_kind.path_env}")
     dest_root = cache_root() / "testsuite"
     dest_root.mkdir(parents=True, exist_ok=True)
     url = ARCHIVE_URL.format(commit=m.commit)

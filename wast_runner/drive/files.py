@@ -16,6 +16,7 @@ from ..dylink.suite import run_file as run_scenario_file
 from ..judge.execution import Execution
 from ..model import FileContext, Job, JobStats
 from ..results import make_record
+from ..wasi.suite import run_job as run_wasi_program
 
 Emit = Callable[[dict], None]
 
@@ -64,6 +65,7 @@ def run_dylink(job: Job, execution: Execution, engine_version: str, emit: Emit, 
 RUNNERS: dict[str, Callable[[Job, Execution, str, Emit, "Path | None"], JobStats]] = {
     "wast": run_wast,
     "dylink": run_dylink,
+    "wasi": run_wasi_program,   # one WASI program (wast_runner.wasi.suite)
 }
 
 

@@ -25,6 +25,7 @@ from ..engines import make_engine
 from ..engines.base import Arg, Returned
 from ..values import encode_value, render
 from .scenario import ScenarioError, coerce
+from ..wasi.dylink import wasi_command
 from .suite import LoweredSession, NativeSession, resolve_function
 
 
@@ -121,6 +122,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    status = wasi_command(args, _features(args.features))   # a WASI command program: runs _start (docs/wasi.md)
+    if status is not None:
+        return status
     plan = _plan(args)
     if args.linking == "native":
         session = NativeSession(plan)

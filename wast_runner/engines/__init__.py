@@ -60,6 +60,11 @@ def _spectest_interp(options: EngineOptions) -> AnyEngine:
     return make(options)
 
 
+def _cli(options: EngineOptions) -> Engine:
+    from ..wasi.cli_engine import make   # WASI programs only (docs/wasi.md)
+    return make(options)
+
+
 #: name -> factory; ``spectest-interp`` makes a ``ScriptEngine`` (whole scripts), the others ``Engine``s.
 ENGINES: dict[str, Callable[[EngineOptions], AnyEngine]] = {
     "oracle": _oracle,
@@ -71,6 +76,7 @@ ENGINES: dict[str, Callable[[EngineOptions], AnyEngine]] = {
     "wasm3": _wasm3,
     "pywasm": _pywasm,
     "iwasm": _iwasm,
+    "cli": _cli,
 }
 
 
