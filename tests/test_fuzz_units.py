@@ -132,3 +132,16 @@ def test_growth_is_seen_in_any_function():
             + b"\x0a\x08\x01\x06\x00\x41\x01\x40\x00\x0b")
     assert _can_grow(grow, ["bulk-memory"])
     assert not _can_grow(grow.replace(b"\x41\x01\x40\x00\x0b", b"\x41\x01\x01\x01\x0b"), ["bulk-memory"])
+
+
+def test_non_null_function_references_match_by_nullness_only():
+    # Found by a smith campaign: a function returning ref.func was called a wrong value against itself.
+    assert judge.compare_action(("returned", [{"type": "funcref"}]), ("returned", [{"type": "funcref"}])) is None
+    assert judge.compare_action(("returned", [{"type": "funcref", "value": "null"}]),
+                                ("returned", [{"type": "funcref"}]))
+    assert repro.value_text({"type": "funcref"}) == "(ref.func)"
+
+
+def test_repro_names_are_escaped():
+    assert repro.invoke_text("\x00", []) == '(invoke "\\00")'
+    assert repro.name_text('a"b\\é') == "a\\22b\\5c\\c3\\a9"

@@ -46,6 +46,8 @@ def value_text(enc: dict) -> str:
                  (float_text(lane, int(x)) if lane in ("f32", "f64") else f"0x{int(x):x}") for x in v]
         return f"(v128.const {shape} {' '.join(lanes)})"
     if t in _NULL_HEAP or t.endswith("ref"):
+        if "value" not in enc:      # a non-null reference the encoding cannot name (a function reference)
+            return "(ref.func)" if t == "funcref" else f"(ref.{_NULL_HEAP.get(t, 'any')})"
         if v in (None, "null"):
             return f"(ref.null {_NULL_HEAP.get(t, 'any')})"
         if t == "externref" and str(v).isdigit():
@@ -63,8 +65,14 @@ def arg_text(t: str, bits: int) -> str:
     return value_text({"type": t, "value": str(bits)})
 
 
+def name_text(name: str) -> str:
+    """A name as a text-format string: printable ASCII as is, every other byte of its UTF-8 as ``\\hh``."""
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b not in (0x22, 0x5C) else f"\\{b:02x}"
+                   for b in name.encode("utf-8"))
+
+
 def invoke_text(field: str, args: list) -> str:
-    return f'(invoke "{field}"' + "".join(" " + arg_text(t, b) for t, b in args) + ")"
+    return f'(invoke "{name_text(field)}"' + "".join(" " + arg_text(t, b) for t, b in args) + ")"
 
 
 def assertion(field: str, args: list, oracle: tuple, expected: list[dict] | None = None) -> str:
