@@ -26,6 +26,9 @@ from .model import FileContext
 from .results import make_record
 from .values import EncodingError, decode_arg, encode_value, guess_type, render
 
+#: ``judged_by`` of a command judged from the text reader's verdict (``Command.text_verdict``): its module has no
+#: binary form, so no engine saw it; every engine's record carries that verdict and says so.
+TEXT_JUDGE = "oracle-text-parser"
 TEXT_MODULE_REASON = "text-module"
 TEXT_MODULE_DETAIL = "module given in text form: judging it needs a text parser"
 #: ``skip_reason`` of commands the engine's adapter cannot express (``engines.base.Unsupported``).
@@ -156,8 +159,38 @@ class ScriptRun:
     # -- modules -----------------------------------------------------------------------------------------------
 
     def _skip_text(self, cmd: Command) -> None:
+        if cmd.text_verdict is not None:
+            raise self._text_verdict(cmd)
         if cmd.is_text_module:
             raise Verdict("skipped", TEXT_MODULE_DETAIL, skip_reason=TEXT_MODULE_REASON)
+
+    def _text_verdict(self, cmd: Command) -> Verdict:
+        """The verdict on a command whose module the oracle's text reader rejected (there is no binary to give
+        the engine): the reader's stage and message against the script's; the module commands' module is
+        broken. Messages are always checked: they are the oracle's."""
+        v = cmd.text_verdict
+        assert v is not None
+        actual = {"failure": v["failure"], "message": v["message"]}
+        note = f"judged by the oracle's text reader only ({v.get('where', '')}): no binary form for the engine"
+        extra: dict[str, Any] = {"judged_by": TEXT_JUDGE, "actual": actual}
+        stage = EXPECTED_STAGE.get(cmd.kind)
+        if stage is None:
+            broken = Broken(cmd.line, f"the text reader rejected it: {v['message']}")
+            if cmd.kind == "module_definition" or cmd.raw.get("definition") in (True, "true"):
+                self.definitions[cmd.name] = self.definitions[None] = broken
+            else:
+                self.current, self.current_file = broken, cmd.filename
+                if cmd.name:
+                    self.named[cmd.name], self.named_files[cmd.name] = broken, cmd.filename  # type: ignore[assignment]
+            return Verdict("failed", f"{cmd.kind} did not load ({v['failure']}): {v['message']}; {note}", **extra)
+        extra["expected"] = {"failure": stage, "message": cmd.text or ""}
+        if v["failure"] != stage:
+            return Verdict("failed", f"wrong outcome: expected {stage} ({cmd.text!r}), got {v['failure']} "
+                           f"({v['message']!r}); {note}", **extra)
+        if not message_matches(cmd.text or "", v["message"]):
+            return Verdict("failed", f"message mismatch: expected {cmd.text!r}, got {v['message']!r}; {note}",
+                           **extra)
+        return Verdict("passed", note, **extra)
 
     def _instantiate(self, filename: str, name: str | None, line: int, what: str):
         """Load a module; it becomes the current one (and ``name``'s) -- a ``Broken`` one if it fails."""

@@ -30,7 +30,7 @@ def run_wast(job: Job, execution: Execution, engine_version: str, emit: Emit, ca
     t0 = time.monotonic()
     path = Path(job.path)
     try:
-        conv = convert(path, job.converter_flags, job.converters, cache, job.fallback_flags)
+        conv = convert(path, job.converter_flags, job.converters, cache, job.fallback_flags, job.features)
     except Exception as e:  # e.g. an unreadable file or a broken cache entry: that file's problem only
         ctx = FileContext(job.suite, job.file, execution.name, engine_version, None)
         emit(make_record(ctx, 0, "convert", "error", f"conversion failed: {type(e).__name__}: {e}"))
