@@ -25,7 +25,7 @@ from typing import Sequence
 
 from .cachedir import cache_root
 from .commands import Command, load_script
-from .native import TextConversionError, convert_native, source_version
+from .native import PACK_INDEX, PACK_NAME, TextConversionError, convert_native, source_version
 
 #: Bump when the layout of a cache entry changes, so old entries are not misread.
 CACHE_FORMAT = "1"
@@ -111,7 +111,27 @@ class Conversion:
 
     def module_bytes(self, filename: str) -> bytes:
         assert self.folder is not None
+        pack = _pack(self.folder)
+        if pack is not None and filename in pack[1]:
+            offset, length = pack[1][filename]
+            return pack[0][offset:offset + length]
         return (self.folder / filename).read_bytes()
+
+
+#: The module pack (``native.PACK_NAME``) of the conversion read last: a script's modules are read one by one.
+_LAST_PACK: list = [None, None]
+
+
+def _pack(folder: Path) -> tuple[bytes, dict] | None:
+    """The pack and index of an ``oracle`` conversion, None for the others (one file per module)."""
+    if _LAST_PACK[0] != folder:
+        try:
+            index = json.loads((folder / PACK_INDEX).read_text())
+            _LAST_PACK[1] = ((folder / PACK_NAME).read_bytes(), index)
+        except FileNotFoundError:
+            _LAST_PACK[1] = None
+        _LAST_PACK[0] = folder
+    return _LAST_PACK[1]
 
 
 def cache_key(wast_bytes: bytes, converter: Converter, flags: Sequence[str]) -> str:

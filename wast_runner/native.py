@@ -1,6 +1,6 @@
 """The ``oracle`` converter: ``.wast`` read by the oracle's own text-format reader (``oracle.text``), written in the
-JSON format of wast2json (``commands.py`` reads it) beside binary modules made by ``oracle.binary.encode``, so
-engines still receive binaries and the rest of the runner does not know which converter ran.
+JSON format of wast2json (``commands.py`` reads it) beside binary modules made by ``oracle.binary.encode`` (kept
+in one pack file, ``PACK_NAME``), so engines still receive binaries and the rest of the runner does not know which converter ran.
 
 A module the text reader rejects (``module quote`` or text ``assert_malformed`` / ``assert_invalid``) has no
 binary to hand an engine: its command carries the reader's verdict (``text_verdict``: stage and message), written
@@ -24,6 +24,11 @@ from oracle.text.script import (Action, Assertion, Either, Meta, ModuleInstance,
                                 parse_script)
 
 from .values import type_name
+
+#: The modules of a conversion, one after another, and their index (file name -> [offset, length]); the
+#: command model names modules by file name as the other converters do (``convert.Conversion.module_bytes``).
+PACK_NAME = "modules.bin"
+PACK_INDEX = "modules.json"
 
 #: ``judged_by`` of records whose verdict is the text reader's (no binary exists for an engine to judge).
 TEXT_JUDGE = "oracle-text-parser"
@@ -60,6 +65,8 @@ def convert_native(wast: Path, out: Path, json_name: str, features: Sequence[str
         raise TextConversionError(str(e)) from None
     writer = _Writer(out, wast.stem, Features.from_names(features), src)
     json_commands = [writer.command(c) for c in commands]
+    (out / PACK_NAME).write_bytes(bytes(writer.pack))
+    (out / PACK_INDEX).write_text(json.dumps(writer.index))
     (out / json_name).write_text(json.dumps({"source_filename": wast.name, "commands": json_commands}))
 
 
@@ -68,11 +75,16 @@ class _Writer:
         self.out, self.stem, self.features = out, stem, features
         self.lines = src.split(b"\n")
         self.count = 0
+        self.pack = bytearray()
+        self.index: dict[str, tuple[int, int]] = {}
 
     def _file(self, suffix: str, data: bytes) -> str:
+        """A module's file name; its bytes go to the pack (``PACK_NAME``: creating a file per module costs more
+        CPU than reading the script)."""
         name = f"{self.stem}.{self.count}.{suffix}"
         self.count += 1
-        (self.out / name).write_bytes(data)
+        self.index[name] = (len(self.pack), len(data))
+        self.pack += data
         return name
 
     def module_fields(self, mod: ScriptModule) -> dict[str, Any]:

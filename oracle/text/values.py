@@ -98,13 +98,18 @@ def parse_i(tok: Token, bits: int) -> int:
 def round_to_bits(q: Fraction, bits: int) -> int | None:
     """The encoding of the non-negative rational ``q`` rounded to the nearest ``fN`` value, ties to even; None if
     it rounds to infinity (spec ``exec/numerics.rst``, "Rounding"; ``text/values.rst``)."""
+    return _round_ratio(q.numerator, q.denominator, bits)
+
+
+def _round_ratio(n: int, d: int, bits: int) -> int | None:
+    """``round_to_bits`` of ``n / d`` (not necessarily in lowest terms): the literal reader calls it with plain
+    integers, sparing a ``Fraction`` per literal (the suites hold hundreds of thousands)."""
     m_bits, e_bits = FLOAT_FORMATS[bits]
     p = m_bits + 1                        # precision, the implicit bit included
     emax = (1 << (e_bits - 1)) - 1
     emin = 1 - emax
-    if q == 0:
+    if n == 0:
         return 0
-    n, d = q.numerator, q.denominator
     e = n.bit_length() - d.bit_length()    # 2**e <= q < 2**(e+1), after the correction below
     if (n << max(0, -e)) < (d << max(0, e)):
         e -= 1
@@ -156,9 +161,9 @@ def float_bits(tok: Token, bits: int) -> int:
         if mant and mant.bit_length() + exp2 > 2 * (1 << e_bits):
             raise tok.error(OUT_OF_RANGE)
         if mant and mant.bit_length() + exp2 < -4 * (1 << e_bits):
-            q = Fraction(0)
+            n, d = 0, 1
         else:
-            q = Fraction(mant) * (Fraction(2) ** exp2)
+            n, d = (mant << exp2, 1) if exp2 >= 0 else (mant, 1 << -exp2)
     else:
         frac = _digits(df or "")
         mant = int(_digits(di) + frac)
@@ -166,10 +171,10 @@ def float_bits(tok: Token, bits: int) -> int:
         if mant and len(str(mant)) + exp10 > (1 << e_bits):
             raise tok.error(OUT_OF_RANGE)
         if mant and len(str(mant)) + exp10 < -2 * (1 << e_bits):
-            q = Fraction(0)
+            n, d = 0, 1
         else:
-            q = Fraction(mant) * (Fraction(10) ** exp10)
-    enc = round_to_bits(q, bits)
+            n, d = (mant * 10 ** exp10, 1) if exp10 >= 0 else (mant, 10 ** -exp10)
+    enc = _round_ratio(n, d, bits)
     if enc is None:
         raise tok.error(OUT_OF_RANGE)
     return (sign_bit if sign == "-" else 0) | enc
