@@ -108,14 +108,20 @@ class SExpr(list):
         return self.open.error(message)
 
 
-#: The lexer's fast path (``_Lexer.tokens``): 1 white space, then 2 a parenthesis that opens no comment or annotation,
-#: 3 an idchar word and 4 a string of plain printable ASCII, each ending where a token may end (white space, a
-#: parenthesis, ``;`` or the end), 5 a line comment of ASCII (nothing to check for UTF-8).
+#: The lexer's fast path (``_Lexer.tokens``, over the text decoded as Latin-1): white space (group 1), then a
+#: parenthesis that opens no comment or annotation (2), an identifier (3, without its ``$``), a keyword (4), a
+#: number (5) or a reserved word (6), each an idchar sequence, a string of plain printable ASCII (7), each ending
+#: where a token may end (white space, a parenthesis, ``;`` or the end), or a line comment of ASCII (8: nothing
+#: to check for UTF-8). Anything else goes the long way.
+_IDCHAR = r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]"
+_END = r"(?=[ \t\n\r();]|\Z)"
 _FAST = re.compile(
-    rb"([ \t\n\r]*)(?:(\((?![;@])|\))"
-    rb"|([0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+)(?=[ \t\n\r();]|\Z)"
-    rb'|"([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?=[ \t\n\r();]|\Z)'
-    rb"|(;;[^\n\r\x80-\xff]*)(?=[\n\r]|\Z))")
+    r"([ \t\n\r]*)(?:(\((?![;@])|\))"
+    rf"|\$({_IDCHAR}+){_END}|([a-z]{_IDCHAR}*){_END}|([0-9+\-]{_IDCHAR}*){_END}|((?![$a-z0-9+\-]){_IDCHAR}+){_END}"
+    r'|"([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?=[ \t\n\r();]|\Z)'
+    r"|(;;[^\n\r\x80-\xff]*)(?=[\n\r]|\Z))")
+#: Token kinds by group of ``_FAST`` (None: the token's own text, a parenthesis).
+_FAST_KINDS = (None, None, None, "id", "keyword", "num", "reserved")
 
 
 def _line_end(src: bytes, pos: int) -> int:
@@ -166,35 +172,24 @@ class _Lexer:
         out: list[Token] = []
         append = out.append
         file = self.file
+        text = src.decode("latin-1")   # one character per byte: the fast path reads str, positions unchanged
         while self.pos < n:
             # The common shapes (white space before a parenthesis, a plain word or string, an ASCII line comment)
             # by one regular expression over the text; at anything else (escapes, non-ASCII, glued tokens,
             # errors) one step of the rules below, then the expression again.
             pos, line, line_start = self.pos, self.line, self.line_start
             # ``scanner().match`` continues where the last match ended and stops at the first place it fails.
-            for m in iter(_FAST.scanner(src, pos).match, None):
+            for m in iter(_FAST.scanner(text, pos).match, None):
                 tok_start = m.end(1)
-                if tok_start != pos and 10 in src[pos:tok_start]:
-                    line += src.count(b"\n", pos, tok_start)
-                    line_start = src.rindex(b"\n", pos, tok_start) + 1
+                if tok_start != pos and "\n" in text[pos:tok_start]:
+                    line += text.count("\n", pos, tok_start)
+                    line_start = text.rindex("\n", pos, tok_start) + 1
                 kind = m.lastindex
-                if kind == 3:                     # word
-                    text = m.group(3).decode("ascii")
-                    c0 = text[0]
-                    if c0 == "$":
-                        if len(text) == 1:
-                            pos = tok_start
-                            break                 # ``$"..."`` or an empty identifier
-                        append(Token("id", text[1:], file, line, tok_start - line_start + 1))
-                    else:
-                        tkind = ("keyword" if "a" <= c0 <= "z" else "num" if c0 in "0123456789+-"
-                                 else "reserved")
-                        append(Token(tkind, text, file, line, tok_start - line_start + 1))
-                elif kind == 2:                   # parenthesis
-                    ch = "(" if src[tok_start] == 0x28 else ")"
-                    append(Token(ch, ch, file, line, tok_start - line_start + 1))
-                elif kind == 4:                   # string without escapes
-                    append(Token("string", m.group(4), file, line, tok_start - line_start + 1))
+                if kind < 7:                      # a parenthesis or a word: value as written
+                    value = m.group(kind)
+                    append(Token(_FAST_KINDS[kind] or value, value, file, line, tok_start - line_start + 1))
+                elif kind == 7:                   # a string without escapes
+                    append(Token("string", m.group(7).encode("ascii"), file, line, tok_start - line_start + 1))
                 pos = m.end()
             self.pos, self.line, self.line_start = pos, line, line_start
             if pos >= n:
