@@ -13,7 +13,7 @@ from oracle.text import TextError, parse_module
 from oracle.text.script import (Action, Assertion, Either, ModuleInstance, Register, ScriptModule, Value,
                                 parse_script)
 
-from text_helpers import module_key
+from helpers.text import module_key
 
 
 def ops(expr):

@@ -108,7 +108,7 @@ class _Writer:
 
     def command(self, c: Any) -> dict:
         if isinstance(c, ScriptModule):
-            out: dict[str, Any] = {"type": "module", "line": c.line}
+            out: dict[str, Any] = {"type": "module", "line": c.keyword_line or c.line}
             if c.definition:
                 out["definition"] = "true"
             if c.name:
@@ -135,7 +135,11 @@ class _Writer:
         raise TextConversionError(f"line {c.line}: the ({c.kind} ...) meta command is not supported by the runner")
 
     def assertion(self, c: Assertion) -> dict:
-        out: dict[str, Any] = {"type": c.kind, "line": c.line}
+        # wast2json's line of an assertion, kept so command ids (baselines, fail lists) do not depend on the
+        # converter: that of the module or action it holds.
+        inner = c.action if c.action is not None else c.module
+        line = getattr(inner, "keyword_line", 0) or getattr(inner, "line", c.line)
+        out: dict[str, Any] = {"type": c.kind, "line": line}
         if c.action is not None:
             out["action"] = _action(c.action)
         if isinstance(c.module, ScriptModule):

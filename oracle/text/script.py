@@ -65,6 +65,7 @@ class ScriptModule:
     items: list = field(default_factory=list)
     data: bytes = b""
     file: str = "<script>"
+    keyword_line: int = 0            # the line of the ``module`` keyword (where wast2json places the command)
 
     def module(self, features: Features = WASM_3_0) -> Module:
         """The module: text parsed, quote text parsed as module fields, binary decoded."""
@@ -176,8 +177,10 @@ def _module(node: SExpr, file: str) -> Union[ScriptModule, ModuleInstance]:
     name = _id(cur)
     if cur.peek_keyword("binary", "quote"):
         form = cur.next().value
-        return ScriptModule(line, form, name, definition, data=_strings(cur), file=file)  # type: ignore[arg-type]
-    return ScriptModule(line, "text", name, definition, items=list(node[cur.pos:]), file=file)
+        return ScriptModule(line, form, name, definition, data=_strings(cur), file=file,  # type: ignore[arg-type]
+                            keyword_line=node[0].line)
+    return ScriptModule(line, "text", name, definition, items=list(node[cur.pos:]), file=file,
+                        keyword_line=node[0].line)
 
 
 def _action(node, file: str) -> Action:
