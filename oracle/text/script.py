@@ -256,6 +256,17 @@ def value(node, result: bool) -> Union[Value, Either]:
     if not isinstance(node, SExpr) or node.head is None:
         raise node.error("unexpected token")
     head = node.head
+    if len(node) == 2 and isinstance(node[1], Token):
+        # The common scalar constants, without a cursor (the suites hold hundreds of thousands); the same
+        # readings as below.
+        t = node[1]
+        if head in ("i32.const", "i64.const"):
+            return Value(head[:3], parse_i(t, int(head[1:3])))
+        if head in ("f32.const", "f64.const"):
+            if result and t.kind == "keyword" and t.value in NAN_PATTERNS:
+                return Value(head[:3], t.value)
+            enc = float_bits(t, int(head[1:3]))
+            return Value(head[:3], f32_from_bits(enc) if head[1:3] == "32" else f64_from_bits(enc))
     cur = sub(node)
     if result and head == "either":
         alts = []
