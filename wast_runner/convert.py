@@ -118,6 +118,21 @@ class Conversion:
         return (self.folder / filename).read_bytes()
 
 
+    def write_module_files(self) -> None:
+        """Write a packed conversion's modules as files beside its JSON (engines that read the JSON themselves,
+        e.g. wabt's spectest-interp, open them by name); nothing to do for the other converters."""
+        assert self.folder is not None
+        pack = _pack(self.folder)
+        if pack is None:
+            return
+        for name, (offset, length) in pack[1].items():
+            target = self.folder / name
+            if not target.exists():
+                tmp = target.with_name(f".{name}.{os.getpid()}")
+                tmp.write_bytes(pack[0][offset:offset + length])
+                os.replace(tmp, target)   # atomic: another worker may write the same file
+
+
 #: The module pack (``native.PACK_NAME``) of the conversion read last: a script's modules are read one by one.
 _LAST_PACK: list = [None, None]
 
