@@ -124,6 +124,10 @@ _FAST = re.compile(
 _FAST_KINDS = (None, None, None, "id", "keyword", "num", "reserved")
 
 
+#: The one annotation the reader keeps (``oracle.text.annotations``): ``(@custom`` then a token boundary.
+_CUSTOM = re.compile(rb"\(@custom(?=[ \t\n\r();\"]|\Z)")
+
+
 def _line_end(src: bytes, pos: int) -> int:
     """Where a line comment starting at ``pos`` ends: at a line feed or a carriage return (``text/lexical.rst``,
     "Comments": ``linechar ::= c:char (if c != U+0A and c != U+0D)``), or the end of the text."""
@@ -205,6 +209,10 @@ class _Lexer:
                 self.pos = end
             elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b";":     # (; block comment ;)
                 self.block_comment()
+            elif c == 0x28 and _CUSTOM.match(src, self.pos):                  # (@custom ...): kept
+                out.append(self.token("(", "(", self.pos, self.line, self.line_start))
+                out.append(self.token("keyword", "@custom", self.pos + 1, self.line, self.line_start))
+                self.pos += 8
             elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b"@":     # (@annotation ...)
                 self.annotation()
             elif c == 0x28 or c == 0x29:
@@ -420,6 +428,8 @@ def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
                 raise tok.error("unexpected token")
             done = stack.pop()
             done.close = tok
+            if done.head == "@custom" and len(stack) > 1 and stack[-1].head != "module":
+                raise done.error("misplaced @custom annotation")
             stack[-1].append(done)
         else:
             stack[-1].append(tok)
