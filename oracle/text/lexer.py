@@ -91,6 +91,11 @@ class Token(NamedTuple):
         return f"${self.value}" if self.kind == "id" else str(self.value)
 
 
+def _head(items: list) -> str | None:
+    first = items[0] if items else None
+    return first[1] if isinstance(first, Token) and first[0] == "keyword" else None  # type: ignore[return-value]
+
+
 class SExpr(list):
     """A parenthesised list of tokens and nested ``SExpr``; ``open`` is its ``(`` token, ``close`` its ``)``."""
 
@@ -98,11 +103,9 @@ class SExpr(list):
         super().__init__(items)
         self.open = open_
         self.close = close or open_
-
-    @property
-    def head(self) -> str | None:
-        """The keyword right after ``(``, if any."""
-        return self[0].value if self and isinstance(self[0], Token) and self[0].kind == "keyword" else None
+        #: The keyword right after ``(``, if any (kept: the parser asks for it over a million times per suite;
+        #: ``parse_sexprs`` sets it when the list is complete).
+        self.head: str | None = _head(self)
 
     def error(self, message: str) -> TextError:
         return self.open.error(message)
@@ -420,19 +423,25 @@ def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
     """Group tokens by parentheses: ``unexpected token`` for a ``)`` without ``(``, ``unexpected end`` for a
     ``(`` never closed (the reference interpreter's messages)."""
     stack: list[SExpr] = [SExpr(Token("(", "(", file, 1, 1))]
+    top = stack[0]
     for tok in tokens:
-        if tok.kind == "(":
-            stack.append(SExpr(tok))
-        elif tok.kind == ")":
+        kind = tok[0]
+        if kind == "(":
+            top = SExpr(tok)
+            stack.append(top)
+        elif kind == ")":
             if len(stack) == 1:
                 raise tok.error("unexpected token")
             done = stack.pop()
             done.close = tok
-            if done.head == "@custom" and len(stack) > 1 and stack[-1].head != "module":
+            first = done[0] if done else None
+            done.head = first[1] if first.__class__ is Token and first[0] == "keyword" else None  # type: ignore[union-attr]
+            top = stack[-1]
+            if done.head == "@custom" and len(stack) > 1 and _head(top) != "module":
                 raise done.error("misplaced @custom annotation")
-            stack[-1].append(done)
+            top.append(done)
         else:
-            stack[-1].append(tok)
+            top.append(tok)
     if len(stack) > 1:
         last = tokens[-1]
         raise TextError("unexpected end of input", last.file, last.line, last.column)
