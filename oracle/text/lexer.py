@@ -435,7 +435,8 @@ def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
             done = stack.pop()
             done.close = tok
             first = done[0] if done else None
-            done.head = first[1] if first.__class__ is Token and first[0] == "keyword" else None  # type: ignore[union-attr]
+            done.head = (first[1] if first.__class__ is Token and first[0] == "keyword"  # type: ignore[index]
+                         else None)
             top = stack[-1]
             if done.head == "@custom" and len(stack) > 1 and _head(top) != "module":
                 raise done.error("misplaced @custom annotation")

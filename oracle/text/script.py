@@ -132,8 +132,8 @@ class Meta:
 
 Command = Union[ScriptModule, ModuleInstance, Register, Action, Assertion, Meta]
 
-_MODULE_FIELDS = ("@custom", "type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start", "elem",
-                  "data")
+_MODULE_FIELDS = ("@custom", "type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start",
+                  "elem", "data")
 _MODULE_ASSERTS = ("assert_malformed", "assert_invalid", "assert_unlinkable", "assert_uninstantiable")
 
 
