@@ -80,9 +80,29 @@ def parse_s(tok: Token, bits: int) -> int:
     return lit[0]
 
 
+#: Literals read before, by (token kind, text, width): a suite repeats the same few constants (0, 1, -1, inf,
+#: nan, ...) hundreds of thousands of times. Only successes are kept (an error needs its token's position);
+#: emptied when it grows past ``_CACHE_LIMIT``.
+_LITERALS: dict[tuple, int] = {}
+_CACHE_LIMIT = 1 << 16
+
+
+def _remember(key: tuple, value: int) -> int:
+    if len(_LITERALS) >= _CACHE_LIMIT:
+        _LITERALS.clear()
+    _LITERALS[key] = value
+    return value
+
+
 def parse_i(tok: Token, bits: int) -> int:
     """``iN``: written as ``uN`` or ``sN``, normalised to the unsigned bit pattern (spec ``text/values.rst``,
     "Integers": ``iN ::= n:uN | i:sN => i_N^-1(i)``)."""
+    key = ("i", tok[0], tok[1], bits)
+    hit = _LITERALS.get(key)
+    return hit if hit is not None else _remember(key, _parse_i(tok, bits))
+
+
+def _parse_i(tok: Token, bits: int) -> int:
     lit = int_literal(tok)
     if lit is None:
         raise _bad(tok)
@@ -131,6 +151,12 @@ def _round_ratio(n: int, d: int, bits: int) -> int | None:
 
 def float_bits(tok: Token, bits: int) -> int:
     """The encoding of an ``fN`` literal (``text/values.rst``, "Floating-Point")."""
+    key = ("f", tok[0], tok[1], bits)
+    hit = _LITERALS.get(key)
+    return hit if hit is not None else _remember(key, _float_bits(tok, bits))
+
+
+def _float_bits(tok: Token, bits: int) -> int:
     text = tok.value if tok.kind in ("num", "keyword") else None
     if not isinstance(text, str):
         raise tok.error("unknown operator" if tok.kind == "reserved" else "unexpected token")
