@@ -8,11 +8,12 @@ from oracle.binary.decode import decode_module
 from oracle.binary.encode import encode_module, s, u32
 from oracle.errors import Malformed
 from oracle.features import Features
+from wast_runner.suites import get_manifest
 
-from text_helpers import converted, module_key, suite_wast_files
+from helpers.suites import find_files, file_params
+from helpers.text import converted, module_key
 
 SUITE = "wasm-3.0"
-FILES = suite_wast_files(SUITE)
 
 
 def test_leb128():
@@ -32,10 +33,9 @@ def round_trip(data: bytes, features: Features) -> tuple[bool, bool] | None:
     return module_key(m) == module_key(m2), again == data
 
 
-def round_trip_file(path, rel) -> dict[str, int]:
-    from wast_runner.suites import get_manifest
+def round_trip_file(rel: str) -> dict[str, int]:
     features = get_manifest(SUITE).feature_set
-    conv = converted(SUITE, path, rel)
+    conv = converted(SUITE, rel)
     if conv is None:
         pytest.skip("not converted (converter missing or failed)")
     counts = {"modules": 0, "equal": 0, "bytes_equal": 0}
@@ -55,17 +55,16 @@ def round_trip_file(path, rel) -> dict[str, int]:
     return counts
 
 
-@pytest.mark.skipif(not FILES, reason=f"suite {SUITE} not found (set WAST_TESTSUITE_PATH)")
-@pytest.mark.parametrize("path,rel", FILES, ids=[rel for _, rel in FILES])
-def test_round_trip(path, rel):
-    round_trip_file(path, rel)
+@pytest.mark.parametrize("suite,rel", file_params(SUITE))
+def test_round_trip(suite: str, rel: str | None) -> None:
+    round_trip_file(rel)  # type: ignore[arg-type]  # None: suite_path fails or skips
 
 
 if __name__ == "__main__":  # the counts for the report: python tests/test_encode.py
     total: dict[str, int] = {}
-    for path, rel in FILES:
+    for _, rel in find_files(SUITE)[0]:
         try:
-            c = round_trip_file(path, rel)
+            c = round_trip_file(rel)
         except BaseException as e:  # noqa: BLE001 - a tally, not a test
             print(rel, "FAIL", str(e)[:300])
             continue

@@ -13,7 +13,7 @@ from oracle.text import TextError, parse_module
 from oracle.text.script import (Action, Assertion, Either, ModuleInstance, Register, ScriptModule, Value,
                                 parse_script)
 
-from text_helpers import module_key
+from helpers.text import module_key
 
 
 def ops(expr):
@@ -186,9 +186,9 @@ def test_script_commands_and_result_patterns():
 
 def test_lexer_comments_annotations_and_ids():
     m = parse_module(b"""(module (; block (; nested ;) ;) ;; line
-      (@custom "x" (anything $ ,;[]{}))
+      (@x "x" (anything $ ,;[]{}))
       (func $"a b" (export "f")) (func (call $"a b")))""")
-    assert ops(m.funcs[1].body)[0] == ("call", (0,))
+    assert ops(m.funcs[1].body)[0] == ("call", (0,)) and m.customs == []
     for src, message in [(b"(module (func $))", "empty identifier"), (b"(module (@))", "empty annotation id"),
                          (b'(module (func (export "\\n\xff")))', "malformed UTF-8 encoding"),
                          (b"(module (func \x01))", "illegal character"), (b"(module (func", "unexpected end")]:
@@ -247,3 +247,23 @@ def test_every_instruction_of_the_opcode_table_parses_to_its_opcode():
     every = WASM_3_0.with_("threads", "legacy-exceptions", "wide-arithmetic")
     again = decode_module(encode_module(m, every), every)
     assert module_key(again) == module_key(m)
+
+
+def test_custom_annotations_become_placed_custom_sections():
+    """``(@custom ...)`` (annotations proposal; custom/custom_annot.wast): sections placed before/after a section
+    kind, in the order of their places; anchored to a section the module has, so no empty section is written."""
+    m = parse_module(b"""(module (type (func)) (@custom "a" "1" "2") (@custom "b" (before global) "3")
+      (@custom "c" (after func) "4") (@custom "d" (before first)) (func) (global i32 (i32.const 0)))""")
+    assert [(c.name, c.data, c.after) for c in m.customs] == [
+        ("d", b"", 0), ("c", b"4", 3), ("b", b"3", 3), ("a", b"12", 10)]
+    data = encode_module(m, WASM_3_0)
+    assert [(c.name, c.data, c.after) for c in decode_module(data, WASM_3_0).customs] == \
+        [(c.name, c.data, c.after) for c in m.customs]
+    for src, message in [(b'(module (@custom))', "@custom annotation: missing section name"),
+                         (b'(module (@custom "x" (aft type)))', "@custom annotation: malformed placement"),
+                         (b'(module (@custom "x" (before types)))', "@custom annotation: malformed section kind"),
+                         (b'(module (@custom "x" here))', "@custom annotation: unexpected token"),
+                         (b'(module (func (@custom "x")))', "misplaced @custom annotation")]:
+        with pytest.raises(TextError) as e:
+            parse_module(src)
+        assert e.value.message == message, (src, e.value.message)

@@ -22,12 +22,11 @@ from oracle.syntax.types import FUNCREF, FuncType
 from oracle.text import parse_module
 from oracle.text.script import Assertion, ScriptModule, parse_script
 
-from text_helpers import converted, module_key, suite_wast_files
+from helpers.suites import find_files, file_params, suite_path
+from helpers.text import TEXT_SUITES as SUITES, converted, module_key
+from wast_runner.suites import get_manifest
 
 verbose_missing = "-v" in sys.argv
-SUITES = ("wasm-3.0", "wasm-2.0", "exceptions-legacy", "threads", "multi-memory", "memory64", "custom-page-sizes",
-          "wide-arithmetic")
-FILES = [(s, p, rel) for s in SUITES for p, rel in suite_wast_files(s)]
 
 
 #: Modules where the converter's binary differs from the spec's text format, and we follow the spec: wasm-tools
@@ -76,13 +75,12 @@ def _loose_body(body, types):
 
 
 def check_file(suite: str, path, rel: str) -> tuple[Counter, list[str]]:
-    from wast_runner.suites import get_manifest
     features = get_manifest(suite).feature_set
     counts: Counter = Counter()
     problems: list[str] = []
     commands = parse_script(path.read_bytes(), rel)
     counts["files_parsed"] += 1
-    conv = converted(suite, path, rel)
+    conv = converted(suite, rel)
     by_line: dict[int, list] = {}
     conv_modules: list = []  # the converter's commands that carry a module, in order
     if conv is not None:
@@ -191,9 +189,10 @@ def _count_validation(counts: Counter, kind: str, cmd, module, features) -> None
         counts["valid_verdict_right"] += 1
 
 
-@pytest.mark.skipif(not FILES, reason="no official suite found (set WAST_TESTSUITE_PATH)")
-@pytest.mark.parametrize("suite,path,rel", FILES, ids=[f"{s}/{rel}" for s, _, rel in FILES])
-def test_suite_file(suite, path, rel):
+@pytest.mark.parametrize("suite,rel", file_params(*SUITES))
+def test_suite_file(suite: str, rel: str | None) -> None:
+    path = suite_path(suite, rel)
+    assert rel is not None
     counts, problems = check_file(suite, path, rel)
     assert not problems, "\n".join(problems[:30])
 
@@ -202,9 +201,8 @@ if __name__ == "__main__":
     verbose = "-v" in sys.argv
     for name in SUITES:
         total: Counter = Counter()
-        for suite, path, rel in FILES:
-            if suite != name:
-                continue
+        for path, rel in find_files(name)[0]:
+            suite = name
             try:
                 counts, problems = check_file(suite, path, rel)
             except Exception as e:  # noqa: BLE001 - a tally

@@ -23,6 +23,7 @@ from typing import Sequence
 from oracle.features import ALL_FEATURES, WASM_2_0_FEATURES, WASM_3_0_EXTRA
 
 from . import ci_cli
+from .convert import CONVERTERS
 from .drive.jobs import check_converters, dedupe, path_jobs, suite_jobs
 from .drive.run import run_jobs
 from .drive.shard import job_key, parse_shard, shard
@@ -73,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--features", metavar="NAMES",
                    help="features for files outside known suites: wasm-2.0 (default), wasm-3.0, or "
                         "comma-separated names as in oracle.features")
+    r.add_argument("--converter", choices=sorted(CONVERTERS), metavar="NAME",
+                   help="read every script with this converter (oracle, wast2json or wasm-tools) instead of the "
+                        "suite manifest's choice; records name it (`converter`)")
     r.add_argument("--cache", metavar="DIR", help="cache folder (default $WAST_RUNNER_CACHE or ~/.cache/wast-oracle)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     ci_cli.add_run_options(r)   # --baseline, --strict, --junit, --coverage
@@ -132,8 +136,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if m is not None and not m.supported:
             print(f"note: suite {suite} is marked not yet supported"
                   + (f" ({m.notes})" if m.notes else ""), file=sys.stderr)
-        jobs += suite_jobs(suite, args.exclude)
-    jobs += path_jobs(args.paths, args.exclude, features)
+        jobs += suite_jobs(suite, args.exclude, args.converter)
+    jobs += path_jobs(args.paths, args.exclude, features, args.converter)
     jobs = dedupe(jobs)
     if not jobs:
         raise SuiteError("no .wast files to run (check the paths and --exclude)")

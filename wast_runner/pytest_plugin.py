@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from .baseline import Baseline, gate
+from .convert import CONVERTERS
 from .drive.files import run_job, run_with_big_stack
 from .drive.jobs import path_jobs, suite_jobs
 from .engines import ENGINES, parse_engine_spec
@@ -37,6 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wast-suite", action="append", default=[], metavar="NAME",
                     help="collect every .wast file of a suite (repeatable); see `wast-runner suites list`")
     group.addoption("--wast-engine", default="oracle", metavar="NAME[:ARGS]", help="engine to run (default oracle)")
+    group.addoption("--wast-converter", metavar="NAME", default=None,
+                    help="read the scripts with this converter (oracle, wast2json, wasm-tools) instead of the "
+                         "suite manifests' choice")
     group.addoption("--wast-fail-list", metavar="FILE", help="commands known to fail (file:line:kind per line)")
     group.addoption("--wast-max-call-depth", type=int, metavar="N", help="call depth budget of the engine")
     group.addoption("--wast-baseline", metavar="FILE",
@@ -60,11 +64,14 @@ def _explicit_wast_args(config: pytest.Config) -> list[str]:
 def pytest_configure(config: pytest.Config) -> None:
     jobs: dict[str, Job] = {}
     try:
-        for job in path_jobs(_explicit_wast_args(config)):
+        converter = config.getoption("wast_converter")
+        if converter is not None and converter not in CONVERTERS:
+            raise SuiteError(f"unknown converter {converter!r}; known: {', '.join(sorted(CONVERTERS))}")
+        for job in path_jobs(_explicit_wast_args(config), converter=converter):
             jobs[job.path] = job
         suite_files = []
         for name in config.getoption("wast_suite"):
-            for job in suite_jobs(name):
+            for job in suite_jobs(name, converter=converter):
                 jobs.setdefault(job.path, job)
                 suite_files.append(job.path)
         fail_list = config.getoption("wast_fail_list")

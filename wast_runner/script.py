@@ -26,6 +26,9 @@ from .model import FileContext
 from .results import make_record
 from .values import EncodingError, decode_arg, encode_value, guess_type, render
 
+#: ``judged_by`` of a command judged from the text reader's verdict (``Command.text_verdict``): its module has no
+#: binary form, so no engine saw it; every engine's record carries that verdict and says so.
+TEXT_JUDGE = "oracle-text-parser"
 TEXT_MODULE_REASON = "text-module"
 TEXT_MODULE_DETAIL = "module given in text form: judging it needs a text parser"
 #: ``skip_reason`` of commands the engine's adapter cannot express (``engines.base.Unsupported``).
@@ -161,8 +164,26 @@ class ScriptRun:
     # -- modules -----------------------------------------------------------------------------------------------
 
     def _skip_text(self, cmd: Command) -> None:
+        if cmd.text_verdict is not None:
+            raise self._text_verdict(cmd)
         if cmd.is_text_module:
             raise Verdict("skipped", TEXT_MODULE_DETAIL, skip_reason=TEXT_MODULE_REASON)
+
+    def _text_verdict(self, cmd: Command) -> Verdict:
+        """The verdict on a command whose module the oracle's text reader rejected (``text_verdict_of``); a module
+        command's module (or definition) is broken for the commands after it."""
+        v = cmd.text_verdict
+        assert v is not None
+        if cmd.kind not in EXPECTED_STAGE:
+            broken = Broken(cmd.line, f"the text reader rejected it: {v['message']}")
+            if cmd.kind == "module_definition" or cmd.raw.get("definition") in (True, "true"):
+                self.definitions[cmd.name] = self.definitions[None] = broken
+            else:
+                self.current, self.current_file = broken, cmd.filename
+                if cmd.name:
+                    self.named[cmd.name], self.named_files[cmd.name] = broken, cmd.filename  # type: ignore[assignment]
+        outcome, detail, extra = text_verdict_of(cmd)
+        return Verdict(outcome, detail, **extra)
 
     def _instantiate(self, filename: str, name: str | None, line: int, what: str):
         """Load a module; it becomes the current one (and ``name``'s) -- a ``Broken`` one if it fails."""
@@ -402,6 +423,27 @@ class ScriptRun:
     do_assert_exception = _action_assertion
 
 
+def text_verdict_of(cmd: Command) -> tuple[str, str, dict]:
+    """``(outcome, detail, extra)`` of a command whose module the oracle's text reader rejected (there is no
+    binary to give any engine): the reader's stage and message against the script's. Messages are always
+    checked: they are the oracle's. ``extra`` has ``judged_by``, ``actual`` and, for assertions, ``expected``."""
+    v = cmd.text_verdict
+    assert v is not None
+    actual = {"failure": v["failure"], "message": v["message"]}
+    note = f"judged by the oracle's text reader only ({v.get('where', '')}): no binary form for the engine"
+    extra: dict[str, Any] = {"judged_by": TEXT_JUDGE, "actual": actual}
+    stage = EXPECTED_STAGE.get(cmd.kind)
+    if stage is None:
+        return "failed", f"{cmd.kind} did not load ({v['failure']}): {v['message']}; {note}", extra
+    extra["expected"] = {"failure": stage, "message": cmd.text or ""}
+    if v["failure"] != stage:
+        return ("failed", f"wrong outcome: expected {stage} ({cmd.text!r}), got {v['failure']} ({v['message']!r}); "
+                f"{note}", extra)
+    if not message_matches(cmd.text or "", v["message"]):
+        return "failed", f"message mismatch: expected {cmd.text!r}, got {v['message']!r}; {note}", extra
+    return "passed", note, extra
+
+
 def _failure(out: LoadFailed) -> dict:
     """The ``actual`` FAILURE of a module that did not load."""
     actual = {"failure": out.stage, "message": out.message}
@@ -438,6 +480,10 @@ def script_engine_records(engine: ScriptEngine, ctx: FileContext, json_path: Any
                             traceback=_tb(e)) for c in commands]
     records = []
     for cmd, v in zip(commands, verdicts):
+        if cmd.text_verdict is not None:   # no binary reached the engine: the text reader's verdict, said so
+            outcome, detail, more = text_verdict_of(cmd)
+            records.append(make_record(ctx, cmd.line, cmd.kind, outcome, detail, **more))
+            continue
         extra: dict[str, Any] = {"action": cmd.raw.get("action") if cmd.action is not None else None}
         if cmd.kind == "assert_return":
             extra["expected"] = cmd.expected or []

@@ -82,8 +82,17 @@ class Manifest:
     kind: str = "wast"
     source: str = field(default="", compare=False)  # the manifest file, for messages
 
-    def converters_for(self, rel: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-        """``(converters, flags for the first, flags for the others)`` for the file ``rel`` of this suite."""
+    def converters_for(self, rel: str, converter: str | None = None
+                       ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """``(converters, flags for the first, flags for the others)`` for the file ``rel`` of this suite;
+        ``converter`` (``--converter``) forces one, with the flags the manifest gives it (none for ``oracle``,
+        which reads with the suite's features)."""
+        if converter is not None:
+            if converter == "oracle":
+                return (converter,), (), ()
+            if converter == self.converters[0]:
+                return (converter,), self.converter_flags, ()
+            return (converter,), self.fallback_flags if converter in self.converters else (), ()
         for glob, convs in self.converter_rules:
             if fnmatch.fnmatch(rel, glob):
                 first = self.converter_flags if convs[0] == self.converters[0] else self.fallback_flags

@@ -19,8 +19,7 @@ Token kinds:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
 from ..errors import Malformed
 
@@ -67,8 +66,9 @@ class TextError(Malformed):
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A token and its position (a named tuple: the lexer makes millions, and a tuple is the cheapest to make)."""
+
     kind: str
     value: Union[str, bytes]
     file: str
@@ -91,6 +91,11 @@ class Token:
         return f"${self.value}" if self.kind == "id" else str(self.value)
 
 
+def _head(items: list) -> str | None:
+    first = items[0] if items else None
+    return first[1] if isinstance(first, Token) and first[0] == "keyword" else None  # type: ignore[return-value]
+
+
 class SExpr(list):
     """A parenthesised list of tokens and nested ``SExpr``; ``open`` is its ``(`` token, ``close`` its ``)``."""
 
@@ -98,14 +103,32 @@ class SExpr(list):
         super().__init__(items)
         self.open = open_
         self.close = close or open_
-
-    @property
-    def head(self) -> str | None:
-        """The keyword right after ``(``, if any."""
-        return self[0].value if self and isinstance(self[0], Token) and self[0].kind == "keyword" else None
+        #: The keyword right after ``(``, if any (kept: the parser asks for it over a million times per suite;
+        #: ``parse_sexprs`` sets it when the list is complete).
+        self.head: str | None = _head(self)
 
     def error(self, message: str) -> TextError:
         return self.open.error(message)
+
+
+#: The lexer's fast path (``_Lexer.tokens``, over the text decoded as Latin-1): white space (group 1), then a
+#: parenthesis that opens no comment or annotation (2), an identifier (3, without its ``$``), a keyword (4), a
+#: number (5) or a reserved word (6), each an idchar sequence, a string of plain printable ASCII (7), each ending
+#: where a token may end (white space, a parenthesis, ``;`` or the end), or a line comment of ASCII (8: nothing
+#: to check for UTF-8). Anything else goes the long way.
+_IDCHAR = r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]"
+_END = r"(?=[ \t\n\r();]|\Z)"
+_FAST = re.compile(
+    r"([ \t\n\r]*)(?:(\((?![;@])|\))"
+    rf"|\$({_IDCHAR}+){_END}|([a-z]{_IDCHAR}*){_END}|([0-9+\-]{_IDCHAR}*){_END}|((?![$a-z0-9+\-]){_IDCHAR}+){_END}"
+    r'|"([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?=[ \t\n\r();]|\Z)'
+    r"|(;;[^\n\r\x80-\xff]*)(?=[\n\r]|\Z))")
+#: Token kinds by group of ``_FAST`` (None: the token's own text, a parenthesis).
+_FAST_KINDS = (None, None, None, "id", "keyword", "num", "reserved")
+
+
+#: The one annotation the reader keeps (``oracle.text.annotations``): ``(@custom`` then a token boundary.
+_CUSTOM = re.compile(rb"\(@custom(?=[ \t\n\r();\"]|\Z)")
 
 
 def _line_end(src: bytes, pos: int) -> int:
@@ -154,7 +177,30 @@ class _Lexer:
         src = self.src
         n = len(src)
         out: list[Token] = []
+        append = out.append
+        file = self.file
+        text = src.decode("latin-1")   # one character per byte: the fast path reads str, positions unchanged
         while self.pos < n:
+            # The common shapes (white space before a parenthesis, a plain word or string, an ASCII line comment)
+            # by one regular expression over the text; at anything else (escapes, non-ASCII, glued tokens,
+            # errors) one step of the rules below, then the expression again.
+            pos, line, line_start = self.pos, self.line, self.line_start
+            # ``scanner().match`` continues where the last match ended and stops at the first place it fails.
+            for m in iter(_FAST.scanner(text, pos).match, None):
+                tok_start = m.end(1)
+                if tok_start != pos and "\n" in text[pos:tok_start]:
+                    line += text.count("\n", pos, tok_start)
+                    line_start = text.rindex("\n", pos, tok_start) + 1
+                kind = m.lastindex
+                if kind < 7:                      # a parenthesis or a word: value as written
+                    value = m.group(kind)
+                    append(Token(_FAST_KINDS[kind] or value, value, file, line, tok_start - line_start + 1))
+                elif kind == 7:                   # a string without escapes
+                    append(Token("string", m.group(7).encode("ascii"), file, line, tok_start - line_start + 1))
+                pos = m.end()
+            self.pos, self.line, self.line_start = pos, line, line_start
+            if pos >= n:
+                break
             c = src[self.pos]
             if c in _SPACE:
                 if c == 0x0A:
@@ -166,6 +212,10 @@ class _Lexer:
                 self.pos = end
             elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b";":     # (; block comment ;)
                 self.block_comment()
+            elif c == 0x28 and _CUSTOM.match(src, self.pos):                  # (@custom ...): kept
+                out.append(self.token("(", "(", self.pos, self.line, self.line_start))
+                out.append(self.token("keyword", "@custom", self.pos + 1, self.line, self.line_start))
+                self.pos += 8
             elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b"@":     # (@annotation ...)
                 self.annotation()
             elif c == 0x28 or c == 0x29:
@@ -373,17 +423,26 @@ def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
     """Group tokens by parentheses: ``unexpected token`` for a ``)`` without ``(``, ``unexpected end`` for a
     ``(`` never closed (the reference interpreter's messages)."""
     stack: list[SExpr] = [SExpr(Token("(", "(", file, 1, 1))]
+    top = stack[0]
     for tok in tokens:
-        if tok.kind == "(":
-            stack.append(SExpr(tok))
-        elif tok.kind == ")":
+        kind = tok[0]
+        if kind == "(":
+            top = SExpr(tok)
+            stack.append(top)
+        elif kind == ")":
             if len(stack) == 1:
                 raise tok.error("unexpected token")
             done = stack.pop()
             done.close = tok
-            stack[-1].append(done)
+            first = done[0] if done else None
+            done.head = (first[1] if first.__class__ is Token and first[0] == "keyword"  # type: ignore[index]
+                         else None)
+            top = stack[-1]
+            if done.head == "@custom" and len(stack) > 1 and _head(top) != "module":
+                raise done.error("misplaced @custom annotation")
+            top.append(done)
         else:
-            stack[-1].append(tok)
+            top.append(tok)
     if len(stack) > 1:
         last = tokens[-1]
         raise TextError("unexpected end of input", last.file, last.line, last.column)

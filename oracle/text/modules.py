@@ -25,6 +25,7 @@ from ..features import WASM_3_0, Features
 from ..syntax.module import Data, Elem, Export, Func, Global, Import, Instr, Mem, Module, Table
 from ..syntax.types import (DEFAULT_PAGE_SIZE, FUNCREF, I32, FuncType, GlobalType, Limits, MemType, RecType, RefType,
                             SubType, TableType)
+from .annotations import custom_section, present_sections, settle
 from .instructions import FuncBody, out_of_order
 from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
 from .types import (Cursor, IdContext, unexpected, addrtype, decls, is_reftype, limits, reftype, sub, subtype,
@@ -69,7 +70,11 @@ class ModuleParser:
 
     def module(self, fields: list) -> Module:
         nodes: list[SExpr] = []
+        customs = []
         for f in fields:
+            if isinstance(f, SExpr) and f.head == "@custom":
+                customs.append(custom_section(f))
+                continue
             if not isinstance(f, SExpr) or f.head not in _FIELDS:
                 raise _field_error(f)
             nodes.append(f)
@@ -83,6 +88,8 @@ class ModuleParser:
             m.rec_types = all_recs
         if self.uses_data:
             m.data_count = len(m.datas)
+        settle(customs, present_sections(m))
+        m.customs = customs
         return m
 
     def bind_all(self, nodes: list[SExpr]) -> None:

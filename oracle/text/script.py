@@ -65,6 +65,7 @@ class ScriptModule:
     items: list = field(default_factory=list)
     data: bytes = b""
     file: str = "<script>"
+    keyword_line: int = 0            # the line of the ``module`` keyword (where wast2json places the command)
 
     def module(self, features: Features = WASM_3_0) -> Module:
         """The module: text parsed, quote text parsed as module fields, binary decoded."""
@@ -131,8 +132,8 @@ class Meta:
 
 Command = Union[ScriptModule, ModuleInstance, Register, Action, Assertion, Meta]
 
-_MODULE_FIELDS = ("type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start", "elem",
-                  "data")
+_MODULE_FIELDS = ("@custom", "type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start",
+                  "elem", "data")
 _MODULE_ASSERTS = ("assert_malformed", "assert_invalid", "assert_unlinkable", "assert_uninstantiable")
 
 
@@ -176,8 +177,10 @@ def _module(node: SExpr, file: str) -> Union[ScriptModule, ModuleInstance]:
     name = _id(cur)
     if cur.peek_keyword("binary", "quote"):
         form = cur.next().value
-        return ScriptModule(line, form, name, definition, data=_strings(cur), file=file)  # type: ignore[arg-type]
-    return ScriptModule(line, "text", name, definition, items=list(node[cur.pos:]), file=file)
+        return ScriptModule(line, form, name, definition, data=_strings(cur), file=file,  # type: ignore[arg-type]
+                            keyword_line=node[0].line)
+    return ScriptModule(line, "text", name, definition, items=list(node[cur.pos:]), file=file,
+                        keyword_line=node[0].line)
 
 
 def _action(node, file: str) -> Action:
@@ -253,6 +256,17 @@ def value(node, result: bool) -> Union[Value, Either]:
     if not isinstance(node, SExpr) or node.head is None:
         raise node.error("unexpected token")
     head = node.head
+    if len(node) == 2 and isinstance(node[1], Token):
+        # The common scalar constants, without a cursor (the suites hold hundreds of thousands); the same
+        # readings as below.
+        t = node[1]
+        if head in ("i32.const", "i64.const"):
+            return Value(head[:3], parse_i(t, int(head[1:3])))
+        if head in ("f32.const", "f64.const"):
+            if result and t.kind == "keyword" and t.value in NAN_PATTERNS:
+                return Value(head[:3], t.value)
+            enc = float_bits(t, int(head[1:3]))
+            return Value(head[:3], f32_from_bits(enc) if head[1:3] == "32" else f64_from_bits(enc))
     cur = sub(node)
     if result and head == "either":
         alts = []

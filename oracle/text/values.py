@@ -80,9 +80,29 @@ def parse_s(tok: Token, bits: int) -> int:
     return lit[0]
 
 
+#: Literals read before, by (token kind, text, width): a suite repeats the same few constants (0, 1, -1, inf,
+#: nan, ...) hundreds of thousands of times. Only successes are kept (an error needs its token's position);
+#: emptied when it grows past ``_CACHE_LIMIT``.
+_LITERALS: dict[tuple, int] = {}
+_CACHE_LIMIT = 1 << 16
+
+
+def _remember(key: tuple, value: int) -> int:
+    if len(_LITERALS) >= _CACHE_LIMIT:
+        _LITERALS.clear()
+    _LITERALS[key] = value
+    return value
+
+
 def parse_i(tok: Token, bits: int) -> int:
     """``iN``: written as ``uN`` or ``sN``, normalised to the unsigned bit pattern (spec ``text/values.rst``,
     "Integers": ``iN ::= n:uN | i:sN => i_N^-1(i)``)."""
+    key = ("i", tok[0], tok[1], bits)
+    hit = _LITERALS.get(key)
+    return hit if hit is not None else _remember(key, _parse_i(tok, bits))
+
+
+def _parse_i(tok: Token, bits: int) -> int:
     lit = int_literal(tok)
     if lit is None:
         raise _bad(tok)
@@ -98,13 +118,18 @@ def parse_i(tok: Token, bits: int) -> int:
 def round_to_bits(q: Fraction, bits: int) -> int | None:
     """The encoding of the non-negative rational ``q`` rounded to the nearest ``fN`` value, ties to even; None if
     it rounds to infinity (spec ``exec/numerics.rst``, "Rounding"; ``text/values.rst``)."""
+    return _round_ratio(q.numerator, q.denominator, bits)
+
+
+def _round_ratio(n: int, d: int, bits: int) -> int | None:
+    """``round_to_bits`` of ``n / d`` (not necessarily in lowest terms): the literal reader calls it with plain
+    integers, sparing a ``Fraction`` per literal (the suites hold hundreds of thousands)."""
     m_bits, e_bits = FLOAT_FORMATS[bits]
     p = m_bits + 1                        # precision, the implicit bit included
     emax = (1 << (e_bits - 1)) - 1
     emin = 1 - emax
-    if q == 0:
+    if n == 0:
         return 0
-    n, d = q.numerator, q.denominator
     e = n.bit_length() - d.bit_length()    # 2**e <= q < 2**(e+1), after the correction below
     if (n << max(0, -e)) < (d << max(0, e)):
         e -= 1
@@ -126,6 +151,12 @@ def round_to_bits(q: Fraction, bits: int) -> int | None:
 
 def float_bits(tok: Token, bits: int) -> int:
     """The encoding of an ``fN`` literal (``text/values.rst``, "Floating-Point")."""
+    key = ("f", tok[0], tok[1], bits)
+    hit = _LITERALS.get(key)
+    return hit if hit is not None else _remember(key, _float_bits(tok, bits))
+
+
+def _float_bits(tok: Token, bits: int) -> int:
     text = tok.value if tok.kind in ("num", "keyword") else None
     if not isinstance(text, str):
         raise tok.error("unknown operator" if tok.kind == "reserved" else "unexpected token")
@@ -156,9 +187,9 @@ def float_bits(tok: Token, bits: int) -> int:
         if mant and mant.bit_length() + exp2 > 2 * (1 << e_bits):
             raise tok.error(OUT_OF_RANGE)
         if mant and mant.bit_length() + exp2 < -4 * (1 << e_bits):
-            q = Fraction(0)
+            n, d = 0, 1
         else:
-            q = Fraction(mant) * (Fraction(2) ** exp2)
+            n, d = (mant << exp2, 1) if exp2 >= 0 else (mant, 1 << -exp2)
     else:
         frac = _digits(df or "")
         mant = int(_digits(di) + frac)
@@ -166,10 +197,10 @@ def float_bits(tok: Token, bits: int) -> int:
         if mant and len(str(mant)) + exp10 > (1 << e_bits):
             raise tok.error(OUT_OF_RANGE)
         if mant and len(str(mant)) + exp10 < -2 * (1 << e_bits):
-            q = Fraction(0)
+            n, d = 0, 1
         else:
-            q = Fraction(mant) * (Fraction(10) ** exp10)
-    enc = round_to_bits(q, bits)
+            n, d = (mant * 10 ** exp10, 1) if exp10 >= 0 else (mant, 10 ** -exp10)
+    enc = _round_ratio(n, d, bits)
     if enc is None:
         raise tok.error(OUT_OF_RANGE)
     return (sign_bit if sign == "-" else 0) | enc

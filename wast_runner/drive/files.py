@@ -13,7 +13,7 @@ from oracle.features import Features
 from ..command_hash import HashStamper
 from ..convert import SCRIPT_NAME, convert
 from ..dylink.suite import run_file as run_scenario_file
-from ..judge.execution import Execution
+from ..judge.execution import Execution, WholeScript
 from ..model import FileContext, Job, JobStats
 from ..results import make_record
 from ..wasi.suite import run_job as run_wasi_program
@@ -31,7 +31,7 @@ def run_wast(job: Job, execution: Execution, engine_version: str, emit: Emit, ca
     t0 = time.monotonic()
     path = Path(job.path)
     try:
-        conv = convert(path, job.converter_flags, job.converters, cache, job.fallback_flags)
+        conv = convert(path, job.converter_flags, job.converters, cache, job.fallback_flags, job.features)
     except Exception as e:  # e.g. an unreadable file or a broken cache entry: that file's problem only
         ctx = FileContext(job.suite, job.file, execution.name, engine_version, None)
         emit(make_record(ctx, 0, "convert", "error", f"conversion failed: {type(e).__name__}: {e}"))
@@ -49,6 +49,8 @@ def run_wast(job: Job, execution: Execution, engine_version: str, emit: Emit, ca
         # Each record gets its command's stable hash (baselines match commands by it; wast_runner.baseline).
         stamp = HashStamper(commands, conv.module_bytes).stamp
         assert conv.folder is not None
+        if isinstance(execution, WholeScript):
+            conv.write_module_files()   # the engine reads the converted files itself
         execution.run_script(ctx, conv.folder / SCRIPT_NAME, conv.module_bytes, commands,
                              Features.from_names(job.features), lambda r: emit(stamp(r)))
     return JobStats(conversion, convert_failed, time.monotonic() - t0, execution.take_coverage())

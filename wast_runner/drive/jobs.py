@@ -9,27 +9,34 @@ from oracle.features import WASM_2_0_FEATURES
 
 from ..convert import CONVERTERS
 from ..model import Job
+
+#: The converters of a file outside every suite (no manifest to say).
+DEFAULT_CONVERTERS: tuple[str, ...] = ("wast2json",)
 from ..suites import SuiteError, found_suites, get_manifest, is_excluded, locate, suite_files, suite_for_path
 
 
 # -- choosing the files -------------------------------------------------------------------------------------------
 
-def suite_jobs(name: str, excludes: Sequence[str] = ()) -> list[Job]:
+def suite_jobs(name: str, excludes: Sequence[str] = (), converter: str | None = None) -> list[Job]:
+    """The jobs of a suite; ``converter`` (``--converter``) overrides the manifest's choice."""
     m = get_manifest(name)
     root = locate(m)
     if not m.suite_kind.converted:  # e.g. dylink scenario files: run as they are
         return [Job(str(path), rel, m.name, tuple(sorted(m.features)), converters=(), kind=m.kind)
                 for path, rel in suite_files(m, root, tuple(excludes))]
-    return [_job(path, rel, m) for path, rel in suite_files(m, root, tuple(excludes))]
+    return [_job(path, rel, m, converter=converter) for path, rel in suite_files(m, root, tuple(excludes))]
 
 
-def _job(path: Path, rel: str, m: Any | None, features: Sequence[str] | None = None) -> Job:
+def _job(path: Path, rel: str, m: Any | None, features: Sequence[str] | None = None,
+         converter: str | None = None) -> Job:
     if m is None:
-        return Job(str(path), rel, None, tuple(sorted(features or WASM_2_0_FEATURES)))
-    return Job(str(path), rel, m.name, tuple(sorted(m.features)), *m.converters_for(rel))
+        convs = (converter,) if converter else DEFAULT_CONVERTERS
+        return Job(str(path), rel, None, tuple(sorted(features or WASM_2_0_FEATURES)), convs)
+    return Job(str(path), rel, m.name, tuple(sorted(m.features)), *m.converters_for(rel, converter))
 
 
-def path_jobs(paths: Sequence[str], excludes: Sequence[str] = (), features: Sequence[str] | None = None) -> list[Job]:
+def path_jobs(paths: Sequence[str], excludes: Sequence[str] = (), features: Sequence[str] | None = None,
+              converter: str | None = None) -> list[Job]:
     """Jobs for .wast files and folders given on the command line. A file inside a known suite's folder runs as
     part of that suite (its features, converters, and path relative to the suite folder); ``features`` (default:
     WebAssembly 2.0) applies to the others, named by their path relative to the common root of the paths given
@@ -55,9 +62,9 @@ def path_jobs(paths: Sequence[str], excludes: Sequence[str] = (), features: Sequ
             hit = hits[f]
             if hit is not None:
                 m, suite_root = hit
-                job = _job(f, f.relative_to(suite_root).as_posix(), m)
+                job = _job(f, f.relative_to(suite_root).as_posix(), m, converter=converter)
             else:
-                job = _job(f, f.relative_to(root).as_posix(), None, features)
+                job = _job(f, f.relative_to(root).as_posix(), None, features, converter)
             if not is_excluded(job.file, tuple(excludes)):
                 jobs.append(job)
     return jobs
