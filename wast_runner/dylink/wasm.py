@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from oracle.binary.encode import s as sleb, u32 as uleb  # the one LEB128 encoder (binary/values.rst)
 from oracle.syntax.types import EXTERNREF, FUNCREF, FuncType, GlobalType, Limits, MemType, RefType, TableType
 
 VALTYPE_CODES = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7B, FUNCREF: 0x70, EXTERNREF: 0x6F}
@@ -17,29 +18,6 @@ VALTYPE_CODES = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7
 UNREACHABLE, END, CALL_INDIRECT, LOCAL_GET = 0x00, 0x0B, 0x11, 0x20
 I32_CONST, I64_CONST, REF_NULL, MEMORY_GROW, TABLE_GROW_PREFIX, TABLE_GROW = 0x41, 0x42, 0xD0, 0x40, 0xFC, 15
 I32_EQ, I64_EQ, IF, BLOCKTYPE_EMPTY = 0x46, 0x51, 0x04, 0x40
-
-
-def uleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def sleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
 
 
 def name(s: str) -> bytes:

@@ -1,30 +1,9 @@
 """Just enough of the binary format (spec ``binary/``) to write the modules the generators build."""
 from __future__ import annotations
 
+from oracle.binary.encode import s as sleb, u32 as uleb  # the one LEB128 encoder (binary/values.rst)
+
 VALTYPE = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C}
-
-
-def uleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def sleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
 
 
 def name(s: str) -> bytes:
