@@ -11,13 +11,13 @@ import subprocess
 import pytest
 
 from helpers.cli import ADAPTER_DATA, DATA, jsonl_spec, needs_node, needs_wasmtime, run_cli
-from oracle.features import WASM_2_0, Features
+from oracle.features import WASM_2_0, WASM_3_0, Features
 from oracle.runtime.values import ExternRef, f32_from_bits, f32_to_bits
 from oracle.syntax.types import RefType
 from wast_runner.cli import main
 from wast_runner.commands import parse_command
 from wast_runner.engines import make_engine
-from wast_runner.engines.base import Arg, EngineSpecError, OpaqueRef, Returned
+from wast_runner.engines.base import Arg, EngineSpecError, OpaqueRef, Returned, Unsupported
 from wast_runner.engines.binary_types import Ref, import_module_names, module_types
 from wast_runner.engines.classify import rejection_stage
 from wast_runner.engines.node import BASE_FLAGS, FEATURE_FLAGS, SCRIPT, NodeEngine, node_binary
@@ -328,3 +328,15 @@ def test_an_engine_declaring_exact_stages_is_judged_on_them(tmp_path, capsys):
     """The oracle declares ``EXACT_STAGES``: its stage always counts (here it gets both right)."""
     status, rec, _ = run_cli(tmp_path, capsys, "--engine", "oracle", STAGES)
     assert status == 0 and all("stage_matches" not in r for r in rec.values())
+
+
+@needs_wasmtime
+def test_wasmtime_cannot_express_spectest_table64_and_says_so():
+    # (module (import "spectest" "table64" (table i64 10 20 funcref))): wasmtime-py has no 64-bit TableType, so
+    # the module must be an engine limitation, never "unlinkable" on wasmtime's account.
+    imp = b"\x08spectest" + b"\x07table64" + b"\x01\x70\x05\x0a\x14"
+    data = b"\0asm\1\0\0\0" + b"\x02" + bytes([len(imp) + 1, 1]) + imp
+    engine = make_engine("wasmtime")
+    engine.reset(WASM_3_0)
+    out = engine.load(data)
+    assert isinstance(out, Unsupported) and "table64" in out.message

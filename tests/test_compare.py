@@ -6,7 +6,8 @@ import pytest
 
 from oracle.runtime.values import ExternRef, f32_from_bits, f64_from_bits, f64_to_bits
 from oracle.syntax.types import EXTERNREF, FUNCREF
-from wast_runner.compare import float_bits_match, message_matches, results_match, value_matches
+from wast_runner.compare import float_bits_match, message_matches, results_match, undecidable, value_matches
+from wast_runner.engines.base import OpaqueRef
 from wast_runner.values import decode_arg, encode_value, lanes_to_v128
 
 
@@ -178,3 +179,11 @@ def test_encode_roundtrip_keeps_nan_payloads():
     assert encode_value("v128", 1 << 127, "i64") == {"type": "v128", "lane_type": "i64",
                                                       "value": ["0", str(1 << 63)]}
     assert encode_value("i32", 3.5) == {"type": "i32", "value": "3.5"}   # not the value model: shown as is
+
+
+def test_a_numbered_host_reference_against_an_opaque_one_is_undecidable():
+    # (ref.host 1) expected, the engine returned a non-null anyref its adapter cannot identify: not judged.
+    expected = [{"type": "anyref", "value": "1"}]
+    assert undecidable(expected, [OpaqueRef("any")])
+    assert undecidable(expected, [None]) is None                     # null: judged (and wrong)
+    assert undecidable([{"type": "anyref"}], [OpaqueRef("any")]) is None   # any non-null: judged (and right)

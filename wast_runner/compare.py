@@ -145,6 +145,17 @@ def type_matches(expected: dict, actual_type: Any) -> bool:
     return True
 
 
+def undecidable(expected: list[dict], values: list) -> str | None:
+    """Why the runner cannot judge ``values`` against ``expected``, or ``None``: a numbered host reference is
+    expected (``(ref.host N)``, ``(ref.extern N)``) where the engine returned a non-null reference whose identity its
+    adapter cannot see (``OpaqueRef``). Such a result neither matches nor departs; it is the adapter's limit."""
+    for k, (e, v) in enumerate(zip(expected, values)):
+        value = e.get("value")
+        if isinstance(v, OpaqueRef) and isinstance(value, str) and value.lstrip("-").isdigit():
+            return f"result {k}: the adapter cannot tell which {v.heap} reference the engine returned (expected {render(e)})"
+    return None
+
+
 def results_match(expected: list[dict], values: list, types: list | None = None) -> str | None:
     """``None`` when ``values`` match ``expected`` position by position; otherwise a human-readable reason naming
     the first position that differs and what was expected there."""
