@@ -164,17 +164,8 @@ class FuncBody:
     def blocktype(self, cur: Cursor) -> object:
         """``blocktype``: empty, one ``(result t)``, or a type use (``text/instructions.rst``, "Control
         Instructions"); parameters cannot be named."""
-        x = None
-        if cur.peek_head("type"):
-            node = cur.next()
-            c = sub(node)
-            x = self.ctx.index(c.next_token(), "type")
-            c.end()
-        params = decls(cur, "param", self.ctx, valtype)
-        results = decls(cur, "result", self.ctx, valtype)
-        out_of_order(cur)
+        x, params, results = self._typeuse(cur)
         if x is not None:
-            self._check_inline(x, params, results, cur)
             return x
         if not params and len(results) <= 1:
             return results[0] if results else None
@@ -491,6 +482,14 @@ class FuncBody:
 
     def typeuse_index(self, cur: Cursor) -> int:
         """A type use without parameter names (``call_indirect``): ``(type x)?`` and inline declarations."""
+        x, params, results = self._typeuse(cur)
+        if x is not None:
+            return x
+        return self.ctx.implicit_type(FuncType(tuple(params), tuple(results)))
+
+    def _typeuse(self, cur: Cursor) -> tuple[int | None, list, list]:
+        """``(type x)?`` then unnamed ``param``/``result`` declarations; with ``x`` given, the declarations must
+        agree with type ``x`` (``_check_inline``)."""
         x = None
         if cur.peek_head("type"):
             c = sub(cur.next())
@@ -501,8 +500,7 @@ class FuncBody:
         out_of_order(cur)
         if x is not None:
             self._check_inline(x, params, results, cur)
-            return x
-        return self.ctx.implicit_type(FuncType(tuple(params), tuple(results)))
+        return x, params, results
 
     def v128(self, cur: Cursor) -> int:
         """``v128.const shape lane*``: the lanes are counted before they are read (as the reference interpreter

@@ -33,6 +33,17 @@ from .types import (Cursor, IdContext, unexpected, addrtype, decls, is_reftype, 
 from .values import parse_name, parse_u
 
 _DEF_KINDS = {"func": "func", "table": "table", "memory": "memory", "global": "global", "tag": "tag"}
+
+
+def datastring(cur: Cursor) -> bytes:
+    """``datastring`` (``text/modules.rst``, "Data Segments"): the rest of the list, strings only, concatenated."""
+    out = b""
+    while not cur.at_end():
+        t = cur.next_token()
+        if t.kind != "string":
+            raise t.error("unexpected token")
+        out += t.value  # type: ignore[operator]
+    return out
 _EXPORT_KINDS = {"func": "func", "table": "table", "memory": "mem", "global": "global", "tag": "tag"}
 _USES_DATA = ("memory.init", "data.drop", "array.new_data", "array.init_data")
 _FIELDS = ("type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start", "elem", "data")
@@ -338,7 +349,7 @@ class ModuleParser:
             # ``'(' 'memory' id? mempagesize? '(' 'data' ...`` (custom page sizes overview, "Text Format"): the
             # pages needed are pages of the memory's own size.
             c = sub(cur.next())
-            init = self.datastring(c)
+            init = datastring(c)
             cur.end()
             pages = -(-len(init) // pagesize)
             x = self._count("memory")
@@ -350,15 +361,6 @@ class ModuleParser:
         mt = self.memtype(cur)
         cur.end()
         self.m.mems.append(Mem(mt))
-
-    def datastring(self, cur: Cursor) -> bytes:
-        out = b""
-        while not cur.at_end():
-            t = cur.next_token()
-            if t.kind != "string":
-                raise t.error("unexpected token")
-            out += t.value  # type: ignore[operator]
-        return out
 
     def field_table(self, node: SExpr) -> None:
         cur, imported = self._definition(node)
@@ -487,9 +489,9 @@ class ModuleParser:
             mem = self.ctx.index(cur.next_token(), "memory")  # the older ``(data 0 (offset ...) ...)``
         if mem is not None or isinstance(cur.peek(), SExpr):
             offset = self.offset(cur)
-            self.m.datas.append(Data(self.datastring(cur), "active", mem or 0, offset))
+            self.m.datas.append(Data(datastring(cur), "active", mem or 0, offset))
             return
-        self.m.datas.append(Data(self.datastring(cur), "passive"))
+        self.m.datas.append(Data(datastring(cur), "passive"))
 
 
 def _field_error(f) -> TextError:

@@ -47,7 +47,7 @@ from ..features import WASM_3_0, Features
 from ..runtime.values import f32_from_bits, f64_from_bits
 from ..syntax.module import Module
 from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
-from .modules import parse_module
+from .modules import datastring, parse_module
 from .types import Cursor, IdContext, heaptype, sub
 from .values import float_bits, parse_i, parse_name, parse_u
 
@@ -152,15 +152,6 @@ def _id(cur: Cursor) -> str | None:
     return t.value if t is not None else None  # type: ignore[return-value]
 
 
-def _strings(cur: Cursor) -> bytes:
-    out = b""
-    while not cur.at_end():
-        t = cur.next_token()
-        if t.kind != "string":
-            raise t.error("unexpected token")
-        out += t.value  # type: ignore[operator]
-    return out
-
 
 def _module(node: SExpr, file: str) -> Union[ScriptModule, ModuleInstance]:
     cur = sub(node)
@@ -177,7 +168,7 @@ def _module(node: SExpr, file: str) -> Union[ScriptModule, ModuleInstance]:
     name = _id(cur)
     if cur.peek_keyword("binary", "quote"):
         form = cur.next().value
-        return ScriptModule(line, form, name, definition, data=_strings(cur), file=file,  # type: ignore[arg-type]
+        return ScriptModule(line, form, name, definition, data=datastring(cur), file=file,  # type: ignore[arg-type]
                             keyword_line=node[0].line)
     return ScriptModule(line, "text", name, definition, items=list(node[cur.pos:]), file=file,
                         keyword_line=node[0].line)

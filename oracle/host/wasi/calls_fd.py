@@ -159,8 +159,10 @@ class FdCalls:
         self.mem.scatter(iovs, data)
         return len(data)
 
-    def fd_pread(self, fd: int, iovs: int, count: int, offset: int, out: int) -> None:
-        d = self._file(fd, R["fd_read"] | R["fd_seek"])
+    def _positioned(self, fd: int, right: int, offset: int, out: int):
+        """The descriptor of ``fd_pread``/``fd_pwrite``: a seekable regular file with ``right`` and ``fd_seek``,
+        a valid result pointer and an offset a host ``off_t`` can hold, in the order the errors are checked."""
+        d = self._file(fd, right | R["fd_seek"])
         self.mem.check(out, 4)
         if d.is_dir:
             raise WasiError(EISDIR)
@@ -168,17 +170,14 @@ class FdCalls:
             raise WasiError(ESPIPE)
         if offset > (1 << 63) - 1:
             raise WasiError(EINVAL)
+        return d
+
+    def fd_pread(self, fd: int, iovs: int, count: int, offset: int, out: int) -> None:
+        d = self._positioned(fd, R["fd_read"], offset, out)
         self.mem.put_u32(out, self._read_into(iovs, count, lambda n: os.pread(d.host_fd, n, offset)))
 
     def fd_pwrite(self, fd: int, iovs: int, count: int, offset: int, out: int) -> None:
-        d = self._file(fd, R["fd_write"] | R["fd_seek"])
-        self.mem.check(out, 4)
-        if d.is_dir:
-            raise WasiError(EISDIR)
-        if d.host_fd is None:
-            raise WasiError(ESPIPE)
-        if offset > (1 << 63) - 1:
-            raise WasiError(EINVAL)
+        d = self._positioned(fd, R["fd_write"], offset, out)
         self.mem.put_u32(out, os.pwrite(d.host_fd, self.mem.gather(iovs, count), offset))
 
     def fd_prestat_get(self, fd: int, out: int) -> None:
