@@ -21,10 +21,12 @@ WASM_3_0_EXTRA = frozenset({
 
 #: Proposals the oracle implements beyond 3.0 (none part of any preset): legacy exception handling, threads (shared
 #: memories and atomic instructions, run with one agent), custom page sizes (a memory's page size is 1 or 65,536
-#: bytes, ``proposals/custom-page-sizes``) and wide arithmetic (``i64.add128`` and friends,
-#: ``proposals/wide-arithmetic``).
+#: bytes, ``proposals/custom-page-sizes``), wide arithmetic (``i64.add128`` and friends,
+#: ``proposals/wide-arithmetic``) and custom descriptors (a GC extension: exact reference types, ``describes`` /
+#: ``descriptor`` clauses, ``struct.new_desc`` and the descriptor casts, exact function imports;
+#: ``proposals/custom-descriptors``).
 ALL_FEATURES = WASM_2_0_FEATURES | WASM_3_0_EXTRA | frozenset({
-    "legacy-exceptions", "threads", "custom-page-sizes", "wide-arithmetic",
+    "legacy-exceptions", "threads", "custom-page-sizes", "wide-arithmetic", "custom-descriptors",
 })
 
 

@@ -20,8 +20,9 @@ from ..runtime.values import f32_to_bits, f64_to_bits
 from ..syntax.instructions import INSTRUCTIONS, InstrInfo
 from ..syntax.module import Data, Elem, Expr, Import, Instr, MemArg, Module
 from ..syntax.types import (DEFAULT_PAGE_SIZE, FUNCREF, I8, I16, I64, ArrayType, CompType, FieldType, FuncType,
-                            GlobalType, Limits, MemType, RecType, RefType, StructType, SubType, TableType)
+                            GlobalType, Limits, MemType, RecType, RefType, StructType, SubType, TableType, Exact)
 from .decode import (ABSTRACT_HEAP_CODES, ARRAY_FORM, CODE, CUSTOM, DATA, DATA_COUNT, ELEMENT, EXPORT,
+                     DESCRIBES_FORM, DESCRIPTOR_FORM, EXACT_FUNC_IMPORT, EXACT_HEAP,
                      FUNCTION, FUNCTYPE_FORM, GLOBAL, IMPORT, MAGIC, MEMORY, NUMVEC_TYPES, REC_FORM, REF, REF_NULL,
                      SECTION_ORDER, START, STRUCT_FORM, SUB_FINAL_FORM, SUB_FORM, TABLE, TAG, TYPE, VERSION,
                      FUNC_NONNULL)
@@ -83,6 +84,8 @@ def heaptype(ht) -> bytes:
     """An abstract heap type is its one-byte code, a type index an ``s33``."""
     if isinstance(ht, str):
         return bytes((_HEAP_CODES[ht],))
+    if isinstance(ht, Exact):   # custom descriptors: ``0x62 x:u32``
+        return bytes((EXACT_HEAP,)) + u32(ht.heap)
     return s(ht)
 
 
@@ -113,10 +116,20 @@ def comptype(ct: CompType) -> bytes:
     return bytes((ARRAY_FORM,)) + _fieldtype(ct.field)
 
 
+def _described_comptype(st: SubType) -> bytes:
+    """The composite type after the custom descriptors clauses, ``describes`` first (``0x4C x``, ``0x4D y``)."""
+    out = b""
+    if st.describes is not None:
+        out += bytes((DESCRIBES_FORM,)) + u32(st.describes)
+    if st.descriptor is not None:
+        out += bytes((DESCRIPTOR_FORM,)) + u32(st.descriptor)
+    return out + comptype(st.comp)
+
+
 def subtype(st: SubType) -> bytes:
     if st.final and not st.supers:
-        return comptype(st.comp)
-    return bytes((SUB_FINAL_FORM if st.final else SUB_FORM,)) + _vec(list(st.supers), u32) + comptype(st.comp)
+        return _described_comptype(st)
+    return bytes((SUB_FINAL_FORM if st.final else SUB_FORM,)) + _vec(list(st.supers), u32) + _described_comptype(st)
 
 
 def rectype(rt: RecType) -> bytes:
@@ -228,7 +241,7 @@ def _row(instr: Instr) -> InstrInfo:
         return rows[0]
     if instr.op == "select":
         return rows[1] if instr.args else rows[0]
-    # ref.test / ref.cast: the nullable target has its own opcode.
+    # ref.test / ref.cast / ref.cast_desc_eq: the nullable target has its own opcode.
     want = "reftype_null" if instr.args[0].nullable else "reftype"
     return next(r for r in rows if r.immediates == want)
 
@@ -246,7 +259,7 @@ def encode_expr(expr: Expr) -> bytes:
 # -- modules (binary/modules.rst) --------------------------------------------------------------------------------
 
 def _import(im: Import) -> bytes:
-    head = _name(im.module) + _name(im.name) + bytes((_KIND_CODES[im.kind],))
+    head = _name(im.module) + _name(im.name) + bytes((EXACT_FUNC_IMPORT if im.exact else _KIND_CODES[im.kind],))
     if im.kind == "func":
         return head + u32(im.desc)
     if im.kind == "table":

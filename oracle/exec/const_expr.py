@@ -26,6 +26,12 @@ def _struct_new(stack: list, args: tuple, types: list) -> None:
     stack.append(gc_instr.gc_struct_new(dt, _pop_n(stack, len(dt.expand().fields))))
 
 
+def _struct_new_desc(stack: list, args: tuple, types: list) -> None:
+    """custom descriptors ``struct.new_desc x``: the fields and then the descriptor."""
+    dt = types[args[0]]
+    stack.append(gc_instr.gc_struct_new_desc(dt, _pop_n(stack, len(dt.expand().fields) + 1)))
+
+
 def _array_new(stack: list, args: tuple, types: list) -> None:
     n = stack.pop()
     stack.append(gc_instr.gc_array_new(types[args[0]], stack.pop(), n))
@@ -36,6 +42,8 @@ def _array_new(stack: list, args: tuple, types: list) -> None:
 _GC_CONST = {
     "struct.new": _struct_new,
     "struct.new_default": lambda st, a, ty: st.append(gc_instr.gc_struct_new_default(ty[a[0]])),
+    "struct.new_desc": _struct_new_desc,
+    "struct.new_default_desc": lambda st, a, ty: st.append(gc_instr.gc_struct_new_default_desc(ty[a[0]], st.pop())),
     "array.new": _array_new,
     "array.new_default": lambda st, a, ty: st.append(gc_instr.gc_array_new_default(ty[a[0]], st.pop())),
     "array.new_fixed": lambda st, a, ty: st.append(gc_instr.gc_array_new_fixed(ty[a[0]], _pop_n(st, a[1]))),

@@ -20,7 +20,7 @@ from ..runtime.gc import ArrayInst, ExternalizedRef, HostRef, I31Ref, StructInst
 from ..runtime.memory import OOB_MEMORY
 from ..runtime.table import OOB_TABLE
 from ..runtime.values import ExternRef, f32_from_bits
-from ..syntax.types import ArrayType, DefType, FuncType, RefType, StructType, deftype_of
+from ..syntax.types import ArrayType, DefType, Exact, FuncType, RefType, StructType, deftype_of
 from ..valid.matching import match_deftype, match_heaptype
 
 NULL_STRUCT = "null structure reference"
@@ -352,7 +352,9 @@ def heaptype_of(ref: Any) -> Any:
 
 def gc_ref_matches(ref: Any, rt: RefType) -> bool:
     """Whether ``ref`` has a type matching the closed reference type ``rt`` (spec ``exec/values.rst``; the test of
-    ``ref.test``, ``ref.cast``, ``br_on_cast`` and ``br_on_cast_fail``): null matches nullable types only."""
+    ``ref.test``, ``ref.cast``, ``br_on_cast`` and ``br_on_cast_fail``): null matches nullable types only. An exact
+    target (custom descriptors overview, "Exact Types") matches only a structure, array or function of that very
+    defined type, not of a subtype (``exact-casts.wast``; ``exact-func-import.wast`` for imported functions)."""
     if ref is None:
         return rt.nullable
     heap = rt.heap
@@ -360,6 +362,8 @@ def gc_ref_matches(ref: Any, rt: RefType) -> bool:
     if (cls is StructInst or cls is ArrayInst) and type(heap) is DefType:   # the common concrete cast
         t = ref.type
         return t is heap or match_deftype(t, heap)
+    if type(heap) is Exact:
+        return heaptype_of(ref) == heap.heap
     return match_heaptype(heaptype_of(ref), heap)
 
 
@@ -375,9 +379,62 @@ def gc_ref_cast(ref: Any, rt: RefType) -> Any:
     raise Trap(CAST_FAILURE)
 
 
+# -- custom descriptors (proposals/custom-descriptors/Overview.md, "Allocation With Descriptors", "New
+#    Instructions"; trap messages from its scripts) ------------------------------------------------------------
+
+NULL_DESCRIPTOR = "null descriptor reference"
+NULL_REFERENCE = "null reference"
+DESC_CAST_FAILURE = "descriptor cast failure"
+
+
+def gc_struct_new_desc(dt: DefType, values: list) -> StructInst:
+    """``struct.new_desc x`` with the field values in field order and the descriptor last; a null descriptor traps
+    ("null descriptor reference", ``struct_new_desc.wast``)."""
+    desc = values.pop()
+    if desc is None:
+        raise Trap(NULL_DESCRIPTOR)
+    inst = gc_struct_new(dt, values)
+    inst.desc = desc
+    return inst
+
+
+def gc_struct_new_default_desc(dt: DefType, desc: StructInst | None) -> StructInst:
+    """``struct.new_default_desc x``: default fields and the given (non-null) descriptor."""
+    if desc is None:
+        raise Trap(NULL_DESCRIPTOR)
+    return StructInst(dt, list(_struct_info(dt)[2]), desc)
+
+
+def gc_ref_get_desc(ref: StructInst | None) -> StructInst:
+    """``ref.get_desc x``: the structure's descriptor; a null reference traps ("null reference",
+    ``ref_get_desc.wast``)."""
+    if ref is None:
+        raise Trap(NULL_REFERENCE)
+    return ref.desc
+
+
+def gc_desc_matches(ref: Any, desc: StructInst | None, nullable: bool) -> bool:
+    """The test of the descriptor casts: the descriptor must not be null ("null descriptor reference", checked
+    first, ``ref_cast_desc_eq.wast``); a null reference passes when the target type is nullable; any other
+    reference when it is a structure whose descriptor is ``desc`` itself (identity, like ``ref.eq``)."""
+    if desc is None:
+        raise Trap(NULL_DESCRIPTOR)
+    if ref is None:
+        return nullable
+    return ref.__class__ is StructInst and ref.desc is desc
+
+
+def gc_ref_cast_desc_eq(ref: Any, desc: StructInst | None, rt: RefType) -> Any:
+    """``ref.cast_desc_eq rt``: the reference if ``gc_desc_matches``; otherwise "descriptor cast failure"."""
+    if gc_desc_matches(ref, desc, rt.nullable):
+        return ref
+    raise Trap(DESC_CAST_FAILURE)
+
+
 __all__ = ["gc_struct_new", "gc_struct_new_default", "gc_struct_get", "gc_struct_get_u", "gc_struct_get_s",
            "gc_struct_set", "gc_array_new", "gc_array_new_default", "gc_array_new_fixed", "gc_array_new_data",
            "gc_array_new_elem", "gc_array_get", "gc_array_get_u", "gc_array_get_s", "gc_array_set", "gc_array_len",
            "gc_array_fill", "gc_array_copy", "gc_array_init_data", "gc_array_init_elem", "gc_ref_i31",
            "gc_i31_get_u", "gc_i31_get_s", "gc_any_convert_extern", "gc_extern_convert_any", "gc_ref_matches",
-           "gc_ref_test", "gc_ref_cast"]
+           "gc_ref_test", "gc_ref_cast", "gc_struct_new_desc", "gc_struct_new_default_desc", "gc_ref_get_desc",
+           "gc_desc_matches", "gc_ref_cast_desc_eq"]

@@ -51,6 +51,10 @@ GC_OPS: dict[str, Op] = {
     # Casts (spec "ref.test", "ref.cast")
     "ref.test": Op("gc_ref_test({0}, {r0})"),
     "ref.cast": Op("gc_ref_cast({0}, {r0})", **_T),
+    # Custom descriptors (proposals/custom-descriptors/Overview.md): null descriptors and references trap
+    "struct.new_default_desc": Op("gc_struct_new_default_desc(TY{i0}, {0})", **_TE),
+    "ref.get_desc": Op("gc_ref_get_desc({0})", **_T),   # a structure's descriptor never changes
+    "ref.cast_desc_eq": Op("gc_ref_cast_desc_eq({0}, {1}, {r0})", **_T),
     # Scalar references (spec "ref.i31", "i31.get")
     "ref.i31": Op("gc_ref_i31({0})"),
     "i31.get_s": Op("gc_i31_get_s({0})", **_T),
@@ -64,14 +68,18 @@ GC_OPS: dict[str, Op] = {
 GC_VARIADIC: dict[str, Op] = {
     "struct.new": Op("gc_struct_new(TY{i0}, [{values}])", **_E),
     "array.new_fixed": Op("gc_array_new_fixed(TY{i0}, [{values}])", **_E),
+    # custom descriptors: the fields, then the descriptor (which must not be null)
+    "struct.new_desc": Op("gc_struct_new_desc(TY{i0}, [{values}])", **_TE),
 }
 
 
 def variadic_arity(op: str, args: tuple, types: Sequence[DefType]) -> int:
-    """How many operands a ``GC_VARIADIC`` instruction pops: one per field of ``struct.new x``'s type, ``n`` for
-    ``array.new_fixed x n``."""
+    """How many operands a ``GC_VARIADIC`` instruction pops: one per field of ``struct.new x``'s type (and the
+    descriptor of ``struct.new_desc x``), ``n`` for ``array.new_fixed x n``."""
     if op == "struct.new":
         return len(types[args[0]].expand().fields)
+    if op == "struct.new_desc":
+        return len(types[args[0]].expand().fields) + 1
     if op == "array.new_fixed":
         return args[1]
     raise KeyError(op)

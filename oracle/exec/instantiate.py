@@ -17,7 +17,7 @@ from ..runtime.table import TableInst
 from ..runtime.tag import TagInst
 from ..syntax.module import Module
 from ..syntax.types import GlobalType, TableType, close_valtype
-from ..valid.matching import match_externtype
+from ..valid.matching import match_exact_func, match_externtype
 from .const_expr import evaluate
 from .invoke import call_function
 from .memory_instr import memory_init
@@ -61,7 +61,8 @@ def instantiate(store, module: Module, externvals: list) -> ModuleInst:
     for imp, val in zip(module.imports, externvals):
         expected = types[imp.desc] if imp.kind in ("func", "tag") else close_externtype(imp.kind, imp.desc, types)
         actual = externtype_of(val)
-        if actual is None or not match_externtype(actual, (imp.kind, expected), types):
+        if actual is None or not match_externtype(actual, (imp.kind, expected), types) or (
+                imp.exact and not match_exact_func(actual[1], expected)):
             raise Unlinkable(f"incompatible import type for {imp.module!r} {imp.name!r}")
         {"func": inst.funcs, "table": inst.tables, "mem": inst.mems, "global": inst.globals,
          "tag": inst.tags}[imp.kind].append(val)

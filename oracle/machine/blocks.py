@@ -15,7 +15,8 @@ from ..syntax.module import Instr
 #: The structured instructions (spec ``syntax/instructions.rst``, "Control Instructions"; legacy ``try``).
 OPENERS = ("block", "loop", "if", "try_table", "try")
 #: Branch instructions whose first immediate is a label index.
-LABEL_BRANCHES = ("br", "br_if", "br_on_null", "br_on_non_null", "br_on_cast", "br_on_cast_fail")
+LABEL_BRANCHES = ("br", "br_if", "br_on_null", "br_on_non_null", "br_on_cast", "br_on_cast_fail",
+                  "br_on_cast_desc_eq", "br_on_cast_desc_eq_fail")
 
 
 class Blocks(NamedTuple):

@@ -143,6 +143,28 @@ class DataInstructions:
         """``br_on_cast_fail l rt1 rt2``: branch with the reference when it does not match ``rt2``."""
         self.cast_branch(label, rt2, False)
 
+    def cast_desc_branch(self, label: int, target: RefType, on_match: bool) -> None:
+        """The descriptor casts' branch (custom descriptors overview, "New Instructions"): the descriptor operand
+        is consumed (a null one traps), the reference stays as in ``cast_branch``."""
+        desc = self.stabilize(self.pop())
+        ref = self.stabilize(self.pop())
+        self.flush_count()
+        test = f"gc_desc_matches({ref.code}, {desc.code}, {target.nullable})"
+        self.open(f"if {test}:" if on_match else f"if not {test}:")
+        self.stack.append(ref)
+        self.branch(label)
+        self.stack.pop()
+        self.close()
+        self.stack.append(ref)
+
+    def op_br_on_cast_desc_eq(self, label: int, rt1: RefType, rt2: RefType) -> None:
+        """``br_on_cast_desc_eq l rt1 rt2``: branch with the reference when its descriptor is the operand's."""
+        self.cast_desc_branch(label, rt2, True)
+
+    def op_br_on_cast_desc_eq_fail(self, label: int, rt1: RefType, rt2: RefType) -> None:
+        """``br_on_cast_desc_eq_fail l rt1 rt2``: branch with the reference when it is not."""
+        self.cast_desc_branch(label, rt2, False)
+
     def op_ref_eq(self) -> None:
         b, a = self.pop(), self.pop()
         self.push(f"(1 if ref_eq({a.code}, {b.code}) else 0)", a.locals | b.locals, a.globals or b.globals)

@@ -48,7 +48,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import Exhaustion, Trap
-from ..exec.gc_instr import gc_ref_matches
+from ..exec.gc_instr import gc_desc_matches, gc_ref_matches
 from ..exec.reference_instr import func_ref_call, func_ref_tail, ref_as_non_null, ref_eq, throw_ref
 from ..exec.table_instr import call_indirect_target, return_call_indirect_target
 from ..runtime.exception import ExnInst, TailCall
@@ -56,8 +56,8 @@ from ..runtime.function import FuncInst
 from ..runtime.values import default_value
 from .conventions import frame_cost
 from .interpret_prepare import (
-    ATOMIC, BINARY, BLOCK, BR, BR_IF, BR_ON_CAST, BR_ON_NON_NULL, BR_ON_NULL, BR_TABLE, CALL, CALL_INDIRECT,
-    CALL_REF, CONST, DATA_DROP, DROP, EFFECT, ELEM_DROP, ELSE, END, FUNC_END, GLOBAL_GET, GLOBAL_SET, H_CAUGHT,
+    ATOMIC, BINARY, BLOCK, BR, BR_IF, BR_ON_CAST, BR_ON_CAST_DESC, BR_ON_NON_NULL, BR_ON_NULL, BR_TABLE, CALL,
+    CALL_INDIRECT, CALL_REF, CONST, DATA_DROP, DROP, EFFECT, ELEM_DROP, ELSE, END, FUNC_END, GLOBAL_GET, GLOBAL_SET, H_CAUGHT,
     H_DELEGATE, H_TRY, H_TRY_TABLE, IF, JUMP, LOAD, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, MULTI, NOP, PURE,
     REF_AS_NON_NULL, REF_EQ, REF_IS_NULL, RETHROW, RETURN, RETURN_CALL, RETURN_CALL_INDIRECT, RETURN_CALL_REF, SELECT,
     STORE, TAIL_CALLS, THROW, THROW_REF, UNARY, UNREACHABLE, UNSUPPORTED, VARIADIC, VECTOR_LOAD, VECTOR_LOAD_LANE,
@@ -228,6 +228,10 @@ def interpret_entries(func: FuncInst) -> tuple[Callable, Callable]:
                             raise labels[-1 - ins[1]][3][1]
                         elif kind == BR_ON_CAST:
                             if bool(gc_ref_matches(stack[-1], ins[2])) == ins[3]:
+                                pc = _branch(labels, stack, ins[1])
+                        elif kind == BR_ON_CAST_DESC:
+                            desc = stack.pop()
+                            if gc_desc_matches(stack[-1], desc, ins[2]) == ins[3]:
                                 pc = _branch(labels, stack, ins[1])
                         else:
                             _execute_other(ins, stack, inst)

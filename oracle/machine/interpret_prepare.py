@@ -38,7 +38,7 @@ END, ELSE, FUNC_END = 0, 1, 2
  CALL, CALL_INDIRECT, CALL_REF, RETURN, GLOBAL_GET, GLOBAL_SET, DROP, SELECT, NOP, UNREACHABLE, REF_IS_NULL,
  VECTOR_LOAD, VECTOR_LOAD_LANE, VECTOR_STORE, DATA_DROP, ELEM_DROP, JUMP, BR_ON_NULL, BR_ON_NON_NULL, RETURN_CALL,
  RETURN_CALL_INDIRECT, RETURN_CALL_REF, THROW, THROW_REF, RETHROW, REF_AS_NON_NULL, REF_EQ, EFFECT, VARIADIC,
- BR_ON_CAST, ATOMIC, MULTI, UNSUPPORTED) = range(3, 51)
+ BR_ON_CAST, ATOMIC, MULTI, UNSUPPORTED, BR_ON_CAST_DESC) = range(3, 52)
 
 # Handlers a label may carry (its fourth entry), as ``(kind, data)``.
 H_TRY_TABLE = 0   # data: the catch clauses, ((tag or None for catch_all, labelidx, with the exnref?), ...)
@@ -447,6 +447,14 @@ class Preparer:
 
     def p_br_on_cast_fail(self, pc: int, args: tuple) -> None:
         self.code.append((BR_ON_CAST, args[0], close_valtype(args[2], self.types), False))
+
+    def p_br_on_cast_desc_eq(self, pc: int, args: tuple) -> None:
+        # custom descriptors "br_on_cast_desc_eq l rt1 rt2": pop the descriptor (null traps), branch when it is the
+        # reference's (br_on_cast_desc_eq_fail: when not); the entry carries whether rt2 is nullable
+        self.code.append((BR_ON_CAST_DESC, args[0], args[2].nullable, True))
+
+    def p_br_on_cast_desc_eq_fail(self, pc: int, args: tuple) -> None:
+        self.code.append((BR_ON_CAST_DESC, args[0], args[2].nullable, False))
 
     def p_atomic_fence(self, pc: int, args: tuple) -> None:
         self.code.append((NOP,))   # one agent: every access is already sequentially consistent

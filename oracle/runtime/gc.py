@@ -25,13 +25,16 @@ from ..syntax.types import DefType
 
 
 class StructInst:
-    """A structure instance ``{type, fields}`` (spec ``exec/runtime.rst``, "Structure Instances")."""
+    """A structure instance ``{type, fields}`` (spec ``exec/runtime.rst``, "Structure Instances"); ``desc`` is its
+    custom descriptor (custom descriptors overview, "Allocation With Descriptors": the descriptor a
+    ``struct.new_desc`` was given, a ``StructInst`` itself), ``None`` for a type without ``descriptor`` clause."""
 
-    __slots__ = ("type", "fields")
+    __slots__ = ("type", "fields", "desc")
 
-    def __init__(self, type: DefType, fields: list):
+    def __init__(self, type: DefType, fields: list, desc: "StructInst | None" = None):
         self.type = type
         self.fields = fields
+        self.desc = desc
 
     def __repr__(self) -> str:
         return f"<struct {self.type} {self.fields}>"

@@ -305,6 +305,14 @@ _TABLE = """
 0xFB 0x1C   ref.i31                             -               gc
 0xFB 0x1D   i31.get_s                           -               gc
 0xFB 0x1E   i31.get_u                           -               gc
+# -- 0xFB prefix: custom descriptors (proposals/custom-descriptors/Overview.md, "Binary Format", "Instructions") -
+0xFB 0x20   struct.new_desc                     typeidx         custom-descriptors
+0xFB 0x21   struct.new_default_desc             typeidx         custom-descriptors
+0xFB 0x22   ref.get_desc                        typeidx         custom-descriptors
+0xFB 0x23   ref.cast_desc_eq                    reftype         custom-descriptors
+0xFB 0x24   ref.cast_desc_eq                    reftype_null    custom-descriptors
+0xFB 0x25   br_on_cast_desc_eq                  br_on_cast      custom-descriptors
+0xFB 0x26   br_on_cast_desc_eq_fail             br_on_cast      custom-descriptors
 # -- 0xFC prefix: saturating truncation, bulk memory and table instructions --------------------------------------
 0xFC 0x00   i32.trunc_sat_f32_s                 -               saturating-float-to-int
 0xFC 0x01   i32.trunc_sat_f32_u                 -               saturating-float-to-int

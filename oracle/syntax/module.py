@@ -85,6 +85,7 @@ class Import:
     name: str
     kind: str   # "func" | "table" | "mem" | "global" | "tag"
     desc: Any   # func: type index; table: TableType; mem: MemType; global: GlobalType; tag: type index
+    exact: bool = False   # custom descriptors: ``func exact x``, a function import of exactly type x
 
 
 @dataclass

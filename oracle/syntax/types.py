@@ -23,7 +23,19 @@ NUM_TYPES = (I32, I64, F32, F64)
 #: a module, and a ``DefType`` (or, inside a rolled recursive type, a ``RecIdx``) once closed.
 ABSTRACT_HEAP_TYPES = ("func", "extern", "any", "eq", "i31", "struct", "array", "exn",
                        "none", "nofunc", "noextern", "noexn")
-HeapType = Union[str, int, "DefType", "RecIdx"]
+HeapType = Union[str, int, "DefType", "RecIdx", "Exact"]
+
+
+@dataclass(frozen=True)
+class Exact:
+    """``exact typeidx`` (custom descriptors overview, "Exact Types": ``heaptype ::= absheaptype | exact typeidx |
+    typeidx``): the defined type itself, without its declared subtypes. Only concrete heap types have an exact
+    form; ``heap`` is a type index, a ``RecIdx`` or a ``DefType`` like any concrete heap type."""
+
+    heap: Union[int, "DefType", "RecIdx"]
+
+    def __str__(self) -> str:
+        return f"(exact {self.heap})"
 
 
 @dataclass(frozen=True)
@@ -118,15 +130,23 @@ CompType = Union[FuncType, StructType, ArrayType]
 @dataclass(frozen=True)
 class SubType:
     """``sub final? typeuse* comptype``. In a module the supertypes are type indices; in a rolled recursive type
-    they are ``DefType`` or ``RecIdx``. A composite type written alone means ``sub final () comptype``."""
+    they are ``DefType`` or ``RecIdx``. A composite type written alone means ``sub final () comptype``.
+
+    ``describes`` and ``descriptor`` are the custom descriptors proposal's clauses (overview, "Custom Descriptor
+    Definitions": ``(describes $x)`` / ``(descriptor $y)`` between the supertypes and the composite type, part of
+    the type's identity), ``None`` when absent; heap types like the supertypes."""
 
     final: bool
     supers: tuple[HeapType, ...]
     comp: CompType
+    describes: HeapType | None = None
+    descriptor: HeapType | None = None
 
     def __str__(self) -> str:
         fin = " final" if self.final else ""
-        return f"(sub{fin}{''.join(f' {s}' for s in self.supers)} {self.comp})"
+        clauses = (f" (describes {self.describes})" if self.describes is not None else "") + \
+            (f" (descriptor {self.descriptor})" if self.descriptor is not None else "")
+        return f"(sub{fin}{''.join(f' {s}' for s in self.supers)}{clauses} {self.comp})"
 
 
 @dataclass(frozen=True)
@@ -203,6 +223,18 @@ class DefType:
         if self._supers is None:
             self._supers = tuple(self._unroll(s) for s in self.subtype.supers)
         return self._supers
+
+    @property
+    def descriptor(self) -> "DefType | None":
+        """The ``descriptor`` clause's type, unrolled (custom descriptors), or ``None``."""
+        d = self.subtype.descriptor
+        return None if d is None else self._unroll(d)
+
+    @property
+    def describes(self) -> "DefType | None":
+        """The ``describes`` clause's type, unrolled (custom descriptors), or ``None``."""
+        d = self.subtype.describes
+        return None if d is None else self._unroll(d)
 
     @property
     def params(self) -> tuple[ValType, ...]:
@@ -305,7 +337,8 @@ HeapMap = Callable[[HeapType], HeapType]
 def subst_valtype(t: StorageType, f: HeapMap) -> StorageType:
     """``t`` with ``f`` applied to its concrete heap type (``f`` sees ints, ``RecIdx`` and ``DefType``)."""
     if type(t) is RefType and type(t.heap) is not str:
-        return RefType(t.nullable, f(t.heap))
+        h = t.heap
+        return RefType(t.nullable, Exact(f(h.heap)) if type(h) is Exact else f(h))
     return t
 
 
@@ -319,7 +352,9 @@ def subst_comptype(ct: CompType, f: HeapMap) -> CompType:
 
 
 def subst_subtype(st: SubType, f: HeapMap) -> SubType:
-    return SubType(st.final, tuple(f(h) for h in st.supers), subst_comptype(st.comp, f))
+    return SubType(st.final, tuple(f(h) for h in st.supers), subst_comptype(st.comp, f),
+                   None if st.describes is None else f(st.describes),
+                   None if st.descriptor is None else f(st.descriptor))
 
 
 _RECTYPES: dict[RecType, RecType] = {}

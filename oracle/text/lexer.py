@@ -41,6 +41,7 @@ OTHER_KEYWORDS = frozenset("""
     extern any eq i31 exn none nofunc noextern noexn binary quote definition instance register invoke get either
     assert_return assert_trap assert_exhaustion assert_exception assert_malformed assert_invalid
     assert_unlinkable assert_uninstantiable nan:canonical nan:arithmetic
+    exact describes descriptor
 """.split())
 _KEYWORD_WITH_VALUE = re.compile(r"(?:offset|align)=[0-9a-fA-Fx_]+|[+-]?nan:0x[0-9a-fA-F_]+|[+-]?inf|[+-]?nan\Z")
 

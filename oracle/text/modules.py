@@ -160,7 +160,7 @@ class ModuleParser:
         x = len(self.ctx.fields)
         names: dict[str, int] = {}
         self.ctx.fields[x] = names
-        st = subtype(cur.next(), self.ctx, names)
+        st = subtype(cur.next(), self.ctx, names, cur)
         cur.end()
         return st
 
@@ -224,6 +224,13 @@ class ModuleParser:
 
     def import_desc(self, module: str, name: str, kind: str, cur: Cursor) -> None:
         if kind == "func":
+            if cur.peek_head("exact") and "custom-descriptors" in self.features:
+                # ``exacttypeuse ::= (exact typeuse)`` (custom descriptors overview, "Exact Function Imports").
+                c = sub(cur.next())
+                x = self.typeuse(c)[0]
+                c.end()
+                self.m.imports.append(Import(module, name, "func", x, exact=True))
+                return
             self.m.imports.append(Import(module, name, "func", self.typeuse(cur)[0]))
         elif kind == "tag":
             self.m.imports.append(Import(module, name, "tag", self.typeuse(cur)[0]))

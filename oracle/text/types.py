@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..features import Features
 from ..syntax.types import (ABSTRACT_HEAP_TYPES, I8, I16, NUM_TYPES, V128, ArrayType, CompType, FieldType,
-                            FuncType, Limits, RecType, RefType, StructType, SubType, ValType)
+                            Exact, FuncType, Limits, RecType, RefType, StructType, SubType, ValType)
 from .lexer import SExpr, TextError, Token
 from .values import parse_u
 
@@ -168,11 +168,20 @@ class IdContext:
 # -- types (text/types.rst) ----------------------------------------------------------------------------------------
 
 def heaptype(tok, ctx: IdContext) -> object:
-    """``heaptype``: an abstract heap type keyword or a type index."""
+    """``heaptype``: an abstract heap type keyword or a type index; with custom descriptors also ``(exact
+    typeidx)`` (overview, "Exact Types"; only type indices: ``(exact any)`` is "unexpected token", ``exact.wast``)."""
     if isinstance(tok, Token) and tok.kind == "keyword" and tok.value in ABSTRACT_HEAP_TYPES:
         return tok.value
     if isinstance(tok, Token) and tok.kind in ("id", "num"):
         return ctx.index(tok, "type")
+    if isinstance(tok, SExpr) and tok.head == "exact" and "custom-descriptors" in ctx.features:
+        cur = sub(tok)
+        it = cur.next()
+        if not (isinstance(it, Token) and it.kind in ("id", "num")):
+            raise unexpected(it)
+        x = ctx.index(it, "type")
+        cur.end()
+        return Exact(x)
     raise unexpected(tok)
 
 
@@ -289,20 +298,43 @@ def comptype(node, ctx: IdContext, field_names: dict[str, int]) -> CompType:
     raise unexpected(node)
 
 
-def subtype(node, ctx: IdContext, field_names: dict[str, int]) -> SubType:
-    """``(sub final? typeidx* comptype)`` or a composite type alone (final, no supertypes)."""
+def subtype(node, ctx: IdContext, field_names: dict[str, int], cur: Cursor | None = None) -> SubType:
+    """``(sub final? typeidx* comptype)`` or a composite type alone (final, no supertypes). With custom
+    descriptors, ``(describes x)? (descriptor y)?`` come before the composite type, inside ``sub`` or, for a
+    composite type alone, from ``cur`` (the type definition's cursor, just past ``node``) -- at most one of
+    each, ``describes`` first (overview, "Custom Descriptor Definitions"; ``descriptors.wast``)."""
     if isinstance(node, SExpr) and node.head == "sub":
-        cur = sub(node)
-        final = cur.peek_keyword("final")
+        c = sub(node)
+        final = c.peek_keyword("final")
         if final:
-            cur.next()
+            c.next()
         supers = []
-        while cur.peek_token("id") or cur.peek_token("num"):
-            supers.append(ctx.index(cur.next(), "type"))
-        comp = comptype(cur.next(), ctx, field_names)
-        cur.end()
-        return SubType(final, tuple(supers), comp)
+        while c.peek_token("id") or c.peek_token("num"):
+            supers.append(ctx.index(c.next(), "type"))
+        describes, descriptor = _descriptor_clauses(c, ctx)
+        comp = comptype(c.next(), ctx, field_names)
+        c.end()
+        return SubType(final, tuple(supers), comp, describes, descriptor)
+    if cur is not None and isinstance(node, SExpr) and node.head in ("describes", "descriptor"):
+        cur.pos -= 1
+        describes, descriptor = _descriptor_clauses(cur, ctx)
+        return SubType(True, (), comptype(cur.next(), ctx, field_names), describes, descriptor)
     return SubType(True, (), comptype(node, ctx, field_names))
+
+
+def _descriptor_clauses(cur: Cursor, ctx: IdContext) -> tuple[int | None, int | None]:
+    """``(describes typeidx)? (descriptor typeidx)?`` (custom descriptors), each a type index."""
+    if "custom-descriptors" not in ctx.features:
+        return None, None
+    found: list[int | None] = []
+    for word in ("describes", "descriptor"):
+        if cur.peek_head(word):
+            c = sub(cur.next())
+            found.append(ctx.index(c.next_token(), "type"))
+            c.end()
+        else:
+            found.append(None)
+    return found[0], found[1]
 
 
 def limits(cur: Cursor, bits: int = 64) -> Limits:

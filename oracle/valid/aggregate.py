@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Invalid
-from ..syntax.types import I32, PACKED_TYPES, FieldType, RefType, unpack
+from ..syntax.types import I32, PACKED_TYPES, Exact, FieldType, RefType, unpack
 from .checker import Checker, defaultable, handles
 from .matching import match_valtype
 
@@ -38,20 +38,34 @@ def _defaultable_storage(storage: Any) -> bool:
     return storage in PACKED_TYPES or defaultable(storage)
 
 
-@handles("struct.new")
+def allocated(k: Checker, x: int) -> RefType:
+    """The type of a fresh ``struct.new*``/``array.new*`` of type ``x``: ``ref x``; with custom descriptors
+    ``ref (exact x)`` (overview, "Exact Types": instructions that create references to a defined type "are refined
+    to produce references to the exact version of that heap type"; ``array_new_exact.wast``)."""
+    return RefType(False, Exact(x) if "custom-descriptors" in k.c.features else x)
+
+
+def check_struct_fields(k: Checker, x: int, default: bool) -> list:
+    """The field types ``struct.new x`` pops (``struct.new_default x``: none, each field defaultable)."""
+    fields = k.c.structtype(x).fields
+    if default:
+        for f in fields:
+            if not _defaultable_storage(f.storage):
+                raise Invalid(f"field type {f} is not defaultable")
+        return []
+    return [unpack(f.storage) for f in fields]
+
+
+@handles("struct.new", "struct.new_default")
 def _struct_new(k: Checker, args: tuple) -> None:
+    """``struct.new x`` / ``struct.new_default x``; custom descriptors: not for a type with a descriptor clause
+    (overview, "Allocation With Descriptors"; ``struct_new_desc.wast``)."""
     x = args[0]
-    k.pop_vals([unpack(f.storage) for f in k.c.structtype(x).fields])
-    k.push(RefType(False, x))
-
-
-@handles("struct.new_default")
-def _struct_new_default(k: Checker, args: tuple) -> None:
-    x = args[0]
-    for f in k.c.structtype(x).fields:
-        if not _defaultable_storage(f.storage):
-            raise Invalid(f"field type {f} is not defaultable")
-    k.push(RefType(False, x))
+    types = check_struct_fields(k, x, k.op == "struct.new_default")
+    if k.c.deftypes[x].descriptor is not None:
+        raise Invalid("type with descriptor requires descriptor allocation")
+    k.pop_vals(types)
+    k.push(allocated(k, x))
 
 
 @handles("struct.get", "struct.get_s", "struct.get_u")
@@ -96,7 +110,7 @@ def _array_new(k: Checker, args: tuple) -> None:
     x = args[0]
     f = k.c.arraytype(x).field
     k.pop_vals((unpack(f.storage), I32))
-    k.push(RefType(False, x))
+    k.push(allocated(k, x))
 
 
 @handles("array.new_default")
@@ -106,7 +120,7 @@ def _array_new_default(k: Checker, args: tuple) -> None:
     if not _defaultable_storage(f.storage):
         raise Invalid(f"array type {f} is not defaultable")
     k.pop(I32)
-    k.push(RefType(False, x))
+    k.push(allocated(k, x))
 
 
 @handles("array.new_fixed")
@@ -114,7 +128,7 @@ def _array_new_fixed(k: Checker, args: tuple) -> None:
     x, n = args
     f = k.c.arraytype(x).field
     k.pop_vals([unpack(f.storage)] * n)
-    k.push(RefType(False, x))
+    k.push(allocated(k, x))
 
 
 @handles("array.new_data")
@@ -124,7 +138,7 @@ def _array_new_data(k: Checker, args: tuple) -> None:
     k.c.data(y)
     _numeric_array(f)
     k.pop_vals((I32, I32))
-    k.push(RefType(False, x))
+    k.push(allocated(k, x))
 
 
 @handles("array.new_elem")
@@ -133,7 +147,7 @@ def _array_new_elem(k: Checker, args: tuple) -> None:
     f = k.c.arraytype(x).field
     _elem_into_array(k, f, y)
     k.pop_vals((I32, I32))
-    k.push(RefType(False, x))
+    k.push(allocated(k, x))
 
 
 @handles("array.get", "array.get_s", "array.get_u")

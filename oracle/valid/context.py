@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..errors import Invalid
 from ..features import WASM_2_0, Features
-from ..syntax.types import (ArrayType, CompType, DefType, FuncType, GlobalType, MemType, RefType, StructType,
+from ..syntax.types import (ArrayType, CompType, DefType, Exact, FuncType, GlobalType, MemType, RefType, StructType,
                             TableType, ValType)
 
 
@@ -41,10 +41,12 @@ class Context:
     * ``return_``: the current function's result types, ``None`` outside functions (constant expressions).
     * ``refs``: function indices that occur outside function bodies (spec ``valid/modules.rst``); ``ref.func``
       may only name these.
+    * ``inexact_funcs``: function imports without ``exact`` (custom descriptors); every other function's
+      ``ref.func`` has an exact type.
     """
 
     __slots__ = ("features", "types", "deftypes", "funcs", "tables", "mems", "globals", "tags", "elems", "datas",
-                 "locals", "return_", "refs")
+                 "locals", "return_", "refs", "inexact_funcs")
 
     def __init__(self, features: Features = WASM_2_0):
         self.features = features
@@ -60,6 +62,8 @@ class Context:
         self.locals: list[ValType] = []
         self.return_: tuple[ValType, ...] | None = None
         self.refs: frozenset[int] | set[int] = frozenset()
+        #: Custom descriptors: the function indices of inexact function imports, whose ``ref.func`` is not exact.
+        self.inexact_funcs: set[int] = set()
 
     # -- index-space lookups (each raises the reference interpreter's "unknown ..." message) --------------------
 
@@ -123,6 +127,8 @@ _ABSTRACT_HEAP_TYPES = frozenset(("func", "extern", "any", "eq", "i31", "struct"
 
 def check_heaptype(c: Context, ht) -> None:
     """``C |- heaptype ok``: an abstract heap type, or a type index defined in ``C.types``."""
+    if type(ht) is Exact:   # custom descriptors: ``exact typeidx``
+        ht = ht.heap
     if isinstance(ht, int):
         c.type(ht)
     elif ht not in _ABSTRACT_HEAP_TYPES:

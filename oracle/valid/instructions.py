@@ -24,10 +24,10 @@ from typing import Any, Sequence
 
 from ..errors import Invalid
 from ..syntax.module import Instr
-from ..syntax.types import FUNCREF, I32, I64, V128, FuncType, RefType, ValType
+from ..syntax.types import FUNCREF, I32, I64, V128, Exact, FuncType, RefType, ValType
 from .checker import Checker, fmt_types, handles, min_addrtype
 from .context import Context, check_heaptype, check_valtype
-from .matching import BOT, match_reftype, match_resulttype, match_valtype, top_heaptype
+from .matching import BOT, match_reftype, match_resulttype
 from .signatures import ADDR, LANE_OPS, MAX_ALIGN, MEMORY_OPS, SIGNATURES
 
 EXNREF = RefType(True, "exn")
@@ -308,69 +308,15 @@ def _ref_func(k: Checker, args: tuple) -> None:
     typeidx = k.c.func_typeidx(x)
     if x not in k.c.refs:
         raise Invalid(f"undeclared function reference {x}")
-    # With typed references, ref.func has the precise non-null type of the function.
-    k.push(RefType(False, typeidx) if "function-references" in k.c.features else FUNCREF)
-
-
-# Casts (GC) ------------------------------------------------------------------------------
-
-
-def _check_reftype(k: Checker, rt: RefType) -> None:
-    check_heaptype(k.c, rt.heap)
-
-
-def _top_of(k: Checker, rt: RefType) -> RefType:
-    """``ref null top(ht)``: the type every reference of ``rt``'s hierarchy matches (spec ``appendix/algorithm.rst``,
-    ``top_heap_type``)."""
-    return RefType(True, top_heaptype(rt.heap, k.c.deftypes))
-
-
-def _diff_reftype(rt1: RefType, rt2: RefType) -> RefType:
-    """``rt_1 \\ rt_2`` (spec ``valid/conventions.rst``, "diffrt"): without null when ``rt_2`` is nullable."""
-    return RefType(False, rt1.heap) if rt2.nullable else rt1
-
-
-@handles("ref.test")
-def _ref_test(k: Checker, args: tuple) -> None:
-    rt = args[0]
-    _check_reftype(k, rt)
-    k.pop(_top_of(k, rt))
-    k.push(I32)
-
-
-@handles("ref.cast")
-def _ref_cast(k: Checker, args: tuple) -> None:
-    rt = args[0]
-    _check_reftype(k, rt)
-    k.pop(_top_of(k, rt))
-    k.push(rt)
-
-
-def _cast_label(k: Checker, label: int, rt: RefType) -> Sequence[ValType]:
-    """The types of ``label``, whose last one must be a supertype of ``rt`` (what the branch passes)."""
-    types = k.label_types(label)
-    if not types or not match_valtype(rt, types[-1], k.c.deftypes):
-        raise Invalid(f"type mismatch: instruction requires type {rt} but label has {fmt_types(types)}")
-    return types
-
-
-@handles("br_on_cast", "br_on_cast_fail")
-def _br_on_cast(k: Checker, args: tuple) -> None:
-    """``br_on_cast l rt1 rt2 : [t* rt1] -> [t* (rt1 \\ rt2)]``, branching with ``rt2``; ``br_on_cast_fail``
-    branches with ``rt1 \\ rt2`` and continues with ``rt2``. ``rt2`` must match ``rt1``."""
-    label, rt1, rt2 = args
-    _check_reftype(k, rt1)
-    _check_reftype(k, rt2)
-    if not match_reftype(rt2, rt1, k.c.deftypes):
-        raise Invalid(f"type mismatch on cast: type {rt2} does not match {rt1}")
-    diff = _diff_reftype(rt1, rt2)
-    taken, fallthrough = (rt2, diff) if k.op == "br_on_cast" else (diff, rt2)
-    types = _cast_label(k, label, taken)
-    k.pop(rt1)
-    rest = types[:-1]
-    k.pop_vals(rest)
-    k.vals.extend(rest)  # the label's other values stay, as the label's types (spec: [t* rt1] -> [t* rt])
-    k.push(fallthrough)
+    # With typed references, ref.func has the precise non-null type of the function; with custom descriptors an
+    # exact one, unless the function is an inexact import (overview, "Exact Function Imports";
+    # exact-func-import.wast: "References to inexact imports are not exact").
+    if "function-references" not in k.c.features:
+        k.push(FUNCREF)
+    elif "custom-descriptors" in k.c.features and x not in k.c.inexact_funcs:
+        k.push(RefType(False, Exact(typeidx)))
+    else:
+        k.push(RefType(False, typeidx))
 
 
 # Variable instructions ------------------------------------------------------------------------------------------
@@ -646,7 +592,9 @@ def check_func_body(c: Context, ft: FuncType, locals_: Sequence[ValType], body: 
 _CONST_OPS = frozenset({"i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func"})
 _EXTENDED_CONST_OPS = frozenset({"i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"})
 _GC_CONST_OPS = frozenset({"ref.i31", "struct.new", "struct.new_default", "array.new", "array.new_default",
-                           "array.new_fixed", "any.convert_extern", "extern.convert_any"})
+                           "array.new_fixed", "any.convert_extern", "extern.convert_any",
+                           # custom descriptors (overview, "Allocation With Descriptors": constant instructions)
+                           "struct.new_desc", "struct.new_default_desc"})
 
 
 def check_const_expr(c: Context, expr: Sequence[Instr], t: ValType) -> None:
@@ -672,6 +620,8 @@ def check_const_expr(c: Context, expr: Sequence[Instr], t: ValType) -> None:
     k.run(expr)
 
 
-# The aggregate, scalar and external reference instructions' rules live in their own module; importing it
-# registers them with ``handles``.
+# The aggregate, scalar and external reference instructions' rules, the casts' and the custom descriptors' live in
+# their own modules; importing them registers them with ``handles``.
 from . import aggregate  # noqa: E402,F401
+from . import casts  # noqa: E402,F401
+from . import descriptors  # noqa: E402,F401

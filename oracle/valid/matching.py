@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..syntax.types import (ArrayType, DefType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
+from ..syntax.types import (ArrayType, DefType, Exact, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
                             StructType, SubType, TableType, ValType, intern_deftype)
 
 #: The bottom type (value and heap), never written in a program.
@@ -58,6 +58,8 @@ def deftype(h: Any, types: Sequence[Any]) -> DefType:
 
     (A list of bare composite types, as WebAssembly 2.0 code passes, is accepted: each counts as its own group, its
     type indices left as they are, so that equal composite types are equal.)"""
+    if type(h) is Exact:   # custom descriptors: the exact form denotes the same defined type
+        h = h.heap
     if type(h) is DefType:
         return h
     t = types[h]
@@ -94,9 +96,19 @@ def match_deftype(d1: DefType, d2: DefType) -> bool:
 
 
 def match_heaptype(h1: Any, h2: Any, types: Sequence[Any] = ()) -> bool:
-    """``heaptype_1 <: heaptype_2`` (spec "Heap Types")."""
+    """``heaptype_1 <: heaptype_2`` (spec "Heap Types"). Custom descriptors (overview, "Exact Types"): ``(exact x)
+    <: x``; below ``(exact x)`` only ``(exact x)`` itself (an equivalent type) and the bottom of its hierarchy
+    (``none <: (exact $t)``)."""
     if h1 == h2 or h1 == BOT:
         return True
+    if type(h2) is Exact:
+        if type(h1) is Exact:
+            return deftype(h1, types) is deftype(h2, types)
+        return type(h1) is str and _KIND_BOTTOM[deftype(h2, types).kind] == h1
+    if type(h1) is Exact:
+        h1 = h1.heap
+        if h1 == h2:
+            return True
     if type(h1) is str:
         if type(h2) is str:
             supers = _ABSTRACT_SUPERS.get(h1)
@@ -197,6 +209,15 @@ def match_globaltype(g1: GlobalType, g2: GlobalType, types: Sequence[Any] = ()) 
     if g1.mutable:
         return equal_valtype(g1.type, g2.type, types)
     return match_valtype(g1.type, g2.type, types)
+
+
+def match_exact_func(actual: Any, expected: Any) -> bool:
+    """An exact function import (custom descriptors overview, "Exact Function Imports": ``func exact x``): the
+    function's own (dynamic) type must be the defined type ``x`` itself, not a subtype (``exact-func-import.wast``,
+    "incompatible import type" for a ``$sub`` function imported as exactly ``$super``)."""
+    d1 = actual if type(actual) is DefType else _as_deftype(actual)
+    d2 = expected if type(expected) is DefType else _as_deftype(expected)
+    return d1 is d2 or d1 == d2
 
 
 def _match_functions(t1: Any, t2: Any, types: Sequence[Any]) -> bool:

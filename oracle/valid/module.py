@@ -28,6 +28,7 @@ from ..syntax.module import Module
 from ..syntax.types import (DEFAULT_PAGE_SIZE, I32, I64, ArrayType, CompType, FieldType, FuncType, GlobalType, Limits,
                             MemType, RecType, StructType, SubType, TableType, memory_page_range, roll_rectype)
 from .context import Context, check_heaptype, check_valtype
+from .descriptors import check_descriptor_clauses, check_descriptor_subtyping, check_descriptor_supers
 from .instructions import check_const_expr, check_func_body
 from .matching import match_comptype, match_reftype
 
@@ -100,6 +101,7 @@ def check_subtype_supers(c: Context, st: SubType, x: int) -> None:
             raise Invalid(f"sub type {x} has final super type {y}")
         if not match_comptype(st.comp, c.types[y], c.deftypes):
             raise Invalid(f"sub type {x} does not match super type {y}")
+        check_descriptor_supers(c, st, x, y)
 
 
 def check_rectype(c: Context, rec: RecType) -> None:
@@ -109,9 +111,11 @@ def check_rectype(c: Context, rec: RecType) -> None:
     c.types.extend(st.comp for st in rec.subtypes)
     for st in rec.subtypes:
         check_subtype(c, st)
+    check_descriptor_clauses(rec, x)
     c.deftypes.extend(roll_rectype(rec, x, c.deftypes))
     for i, st in enumerate(rec.subtypes):
         check_subtype_supers(c, st, x + i)
+    check_descriptor_subtyping(c, rec, x)
 
 
 def check_tabletype(c: Context, tt: TableType) -> None:
@@ -175,6 +179,8 @@ def validate_module(module: Module, features: Features = WASM_2_0, coverage: "Co
         kind, desc = imp.kind, imp.desc
         if kind == "func":
             c.functype(desc)
+            if not imp.exact:
+                c.inexact_funcs.add(len(c.funcs))
             c.funcs.append(desc)
         elif kind == "table":
             check_tabletype(c, desc)
