@@ -8,7 +8,7 @@ from oracle.runtime.values import ExternRef, f32_from_bits, f64_from_bits, f64_t
 from oracle.syntax.types import EXTERNREF, FUNCREF
 from wast_runner.compare import float_bits_match, message_matches, results_match, undecidable, value_matches
 from wast_runner.engines.base import OpaqueRef
-from wast_runner.values import decode_arg, encode_value, lanes_to_v128
+from wast_runner.values import EncodingError, decode_arg, encode_value, lanes_to_v128
 
 
 def f32(bits: int) -> float:
@@ -141,6 +141,15 @@ def test_externref_arguments_are_host_values_n():
     assert encode_value(EXTERNREF, ExternRef(42)) == {"type": "externref", "value": "42"}
     assert encode_value(FUNCREF, None) == {"type": "funcref", "value": "null"}
     assert encode_value(FUNCREF, Func()) == {"type": "funcref"}
+
+
+def test_a_bottom_type_argument_without_a_value_is_null():
+    """wasm-tools json-from-wast writes ``(ref.null none)`` as ``{"type": "nullref"}``; only bottom types may omit
+    the value (custom-descriptors ref_get_desc.wast:406)."""
+    assert decode_arg({"type": "nullref"}).value is None
+    assert decode_arg({"type": "nullfuncref"}).value is None
+    with pytest.raises(EncodingError):
+        decode_arg({"type": "anyref"})
 
 
 # -- either, result lists, messages ----------------------------------------------------------------------------

@@ -244,7 +244,7 @@ def test_every_instruction_of_the_opcode_table_parses_to_its_opcode():
     for info, instr in zip(rows, body):
         assert instr.op == info.name and encoder_row(instr).opcode == info.opcode, (info, instr)
         encode_instr(instr)  # every immediate has the shape the encoder (and decoder) expect
-    every = WASM_3_0.with_("threads", "legacy-exceptions", "wide-arithmetic")
+    every = WASM_3_0.with_("threads", "legacy-exceptions", "wide-arithmetic", "custom-descriptors")
     again = decode_module(encode_module(m, every), every)
     assert module_key(again) == module_key(m)
 

@@ -81,6 +81,10 @@ def decode_arg(enc: dict) -> Arg:
     value = enc.get("value")
     t = valtype_of(name)
     if value is None:
+        if isinstance(t, RefType) and t.heap in NULL_HEAPS:
+            # wasm-tools json-from-wast writes ``(ref.null none)`` as ``{"type": "nullref"}``: a bottom type's
+            # only value is null (custom-descriptors ref_get_desc.wast line 406).
+            return Arg(t, None)
         raise EncodingError(f"argument of type {name} without a value")
     if name == "i32":
         return Arg(t, parse_int(value, 32))

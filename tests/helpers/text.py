@@ -17,7 +17,7 @@ from .suites import suite_path
 
 #: The official suites the text reader is checked on (every .wast suite the manifests name).
 TEXT_SUITES = ("wasm-3.0", "wasm-2.0", "exceptions-legacy", "threads", "multi-memory", "memory64", "custom-page-sizes",
-               "wide-arithmetic")
+               "wide-arithmetic", "custom-descriptors")
 
 
 def key(x: Any) -> Any:
