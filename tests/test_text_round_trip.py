@@ -22,6 +22,16 @@ from wast_runner.suites import get_manifest
 
 #: Commands whose module must be valid.
 VALID_KINDS = ("module", "assert_unlinkable", "assert_uninstantiable")
+
+#: Modules the suite expects valid that wasm-tools 1.262's validator rejects by an older custom descriptors rule
+#: ("sub type with descriptor must have super type with descriptor"); the overview ("Custom Descriptor Definitions":
+#: a supertype of a type with a descriptor clause "must either not have a descriptor clause or ...") and
+#: descriptors.wast:249 ("its supertype does not need to have a descriptor") allow them. Still round-tripped.
+WASM_TOOLS_OLDER_RULE = {
+    ("custom-descriptors", "descriptors.wast", 255), ("custom-descriptors", "descriptors.wast", 262),
+    ("custom-descriptors", "ref_cast_desc_eq.wast", 168), ("custom-descriptors", "br_on_cast_desc_eq.wast", 456),
+    ("custom-descriptors", "br_on_cast_desc_eq_fail.wast", 432),
+}
 #: A component's preamble (magic, version 0x0d, layer 1) and its core module section id.
 COMPONENT_HEADER = b"\0asm\x0d\x00\x01\x00"
 CORE_MODULE_SECTION = b"\x01"
@@ -70,7 +80,7 @@ def test_text_encode_decode_and_validate(suite: str, rel: str | None) -> None:
             continue
         if _normalised(again) != _normalised(parsed):
             problems.append(f"{rel}:{mod.line}: decode(encode(text)) differs from the parsed module")
-        if kind in VALID_KINDS:
+        if kind in VALID_KINDS and (suite, str(rel), mod.line) not in WASM_TOOLS_OLDER_RULE:
             valid.append((mod.line, data))
     assert not problems, "\n".join(problems[:20])
     if not valid:
