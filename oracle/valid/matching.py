@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..syntax.types import (ArrayType, DefType, Exact, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
-                            StructType, SubType, TableType, ValType, intern_deftype)
+from ..syntax.types import (ArrayType, DefType, Exact, FieldType, FuncType, GlobalType, Limits, MemType, RecType,
+                            RefType, StructType, SubType, TableType, ValType, intern_deftype)
 
 #: The bottom type (value and heap), never written in a program.
 BOT = "bot"
