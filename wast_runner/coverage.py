@@ -34,6 +34,7 @@ TRAP_KINDS: tuple[tuple[str, str | None], ...] = (
     ("null function reference", "function-references"), ("null reference", "function-references"),
     ("null structure reference", "gc"), ("null array reference", "gc"), ("null i31 reference", "gc"),
     ("cast failure", "gc"), ("out of bounds array access", "gc"), ("null exception reference", "exceptions"),
+    ("null descriptor reference", "custom-descriptors"), ("descriptor cast failure", "custom-descriptors"),
 )
 
 #: Instructions that mark structure rather than execute: the compiled code never counts them.
