@@ -21,10 +21,12 @@ WASM_3_0_EXTRA = frozenset({
 
 #: Proposals the oracle implements beyond 3.0 (none part of any preset): legacy exception handling, threads (shared
 #: memories and atomic instructions, run with one agent), custom page sizes (a memory's page size is 1 or 65,536
-#: bytes, ``proposals/custom-page-sizes``) and wide arithmetic (``i64.add128`` and friends,
-#: ``proposals/wide-arithmetic``).
+#: bytes, ``proposals/custom-page-sizes``), wide arithmetic (``i64.add128`` and friends,
+#: ``proposals/wide-arithmetic``), annotations (the text reader's ``@name`` annotations and the decoder's reading
+#: of the name section, ``appendix/custom.rst``) and branch hinting (``@metadata.code.branch_hint`` and the
+#: ``metadata.code.branch_hint`` section; ``oracle/binary/custom_sections.py``).
 ALL_FEATURES = WASM_2_0_FEATURES | WASM_3_0_EXTRA | frozenset({
-    "legacy-exceptions", "threads", "custom-page-sizes", "wide-arithmetic",
+    "legacy-exceptions", "threads", "custom-page-sizes", "wide-arithmetic", "annotations", "branch-hinting",
 })
 
 
