@@ -15,6 +15,7 @@ SUITE_FEATURES = {
     "threads": "threads",
     "custom-page-sizes": "custom page sizes",
     "wide-arithmetic": "wide arithmetic",
+    "annotations": "annotations",
     "dylink": "dynamic linking",
 }
 
