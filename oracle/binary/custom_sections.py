@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..errors import Invalid, Malformed
 from ..syntax.module import Custom
-from .reader import Reader
+from .reader import LENGTH_OUT_OF_BOUNDS, UNEXPECTED_END, Reader
 
 NAME_SECTION = "name"
 BRANCH_HINT_SECTION = "metadata.code.branch_hint"
@@ -153,7 +153,7 @@ def decode_names(payload: bytes) -> NameSection:
             if r.pos != end:
                 raise r.error("name subsection size mismatch", r.pos)
     except Malformed as e:
-        if e.message == "unexpected end":
+        if e.message in (UNEXPECTED_END, LENGTH_OUT_OF_BOUNDS):   # the reference: "unexpected end of name section"
             raise Malformed("unexpected end of name section", e.offset) from None
         raise
     return ns
@@ -245,7 +245,7 @@ def decode_branch_hints(payload: bytes, n_imported: int, offsets: list[list[int]
         if not r.at_end():
             raise r.error(prefix + "unexpected content after last function", r.pos)
     except Malformed as e:
-        if e.message == "unexpected end":
+        if e.message in (UNEXPECTED_END, LENGTH_OUT_OF_BOUNDS):
             raise Malformed(f"unexpected end of {HINT_PREFIX} section", e.offset) from None
         raise
     return out
