@@ -143,6 +143,11 @@ def test_branch_hints_in_nested_forms_hint_their_own_instruction():
     assert [(body[k].op, k, h) for k, h in hints] == [("br_if", 2, 1), ("if", 5, 0), ("br_if", 8, 0)]
 
 
+def test_a_branch_hint_nested_in_a_block_only():
+    m = _load("""(module (func (param i32) (block (local.get 0) (@metadata.code.branch_hint "\\01") (br_if 0))))""")
+    assert m.customs[0].parsed.funcs == {0: [(2, 1)]}
+
+
 @pytest.mark.parametrize("src, message", [
     ('(module (@metadata.code.branch_hint "\\01") (func))',
      "@metadata.code.branch_hint annotation: not in a function"),

@@ -50,6 +50,7 @@ class Annotations:
         self.module_name: str | None = None
         self.names: dict[int, str] = {}
         self.hinted: set[int] = set()
+        self._hint_seen = False
 
     # -- module level --------------------------------------------------------------------------------------------
 
@@ -72,7 +73,11 @@ class Annotations:
         """A module field with its name annotations taken out (recorded) and its branch hints kept or dropped."""
         if not getattr(node, "annotated", False):
             return node
-        return self._walk(node, in_func=node.head == "func")
+        self._hint_seen = False
+        out = self._walk(node, in_func=node.head == "func")
+        if self._hint_seen and out.head == "func":
+            self.hinted.add(id(out))
+        return out
 
     def _walk(self, node: SExpr, in_func: bool) -> SExpr:
         kept: list = []
@@ -90,16 +95,13 @@ class Annotations:
                     raise it.error(f"{HINT_PREFIX} annotation: not in a function")
                 if kept and isinstance(kept[-1], SExpr) and kept[-1].head == HINT:
                     raise it.error(f"{HINT_PREFIX} annotation: duplicate annotation")
-                self.hinted.add(id(node))
+                self._hint_seen = True
             elif isinstance(it, SExpr) and getattr(it, "annotated", False):
                 it = self._walk(it, in_func or it.head == "func")
             kept.append(it)
         out = SExpr(node.open, kept, node.close)
         if id(node) in self.names:
             self.names[id(out)] = self.names.pop(id(node))
-        if id(node) in self.hinted:
-            self.hinted.discard(id(node))
-            self.hinted.add(id(out))
         return out
 
     def _name(self, node: SExpr, k: int, ann: SExpr, named: bool) -> None:
