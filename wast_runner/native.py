@@ -46,10 +46,12 @@ _REF_PATTERNS = {"ref.func": "funcref", "ref.extern": "externref", "ref.struct":
 
 def source_version() -> str:
     """The converter's version: a hash of the reader's and encoder's sources, so a change to either makes new
-    cache entries (a parser fix must not be hidden by old conversions)."""
+    cache entries (a parser fix must not be hidden by old conversions); the custom sections' module too (the
+    annotations' sections and the custom assertions' verdicts come from it)."""
     h = hashlib.sha256()
     root = Path(oracle.text.__file__).parent
     for p in sorted(root.glob("*.py")) + [root.parent / "binary" / "encode.py",
+                                          root.parent / "binary" / "custom_sections.py",
                                           root.parent / "syntax" / "instructions.py"]:
         h.update(p.name.encode() + b"\0" + p.read_bytes())
     return h.hexdigest()[:12]

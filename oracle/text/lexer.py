@@ -3,8 +3,9 @@
 ``tokenize`` turns source bytes into ``Token``s, each with file, line and column (1-based, columns counted in
 bytes). Source text must be UTF-8 (``malformed UTF-8 encoding``); white space is space, tab, line feed and carriage
 return; comments (``;;`` to the end of the line, ``(; ... ;)`` nested) and annotations ``(@id ...)``
-(``text/lexical.rst``, "Annotations") are skipped. ``parse_sexprs`` groups the tokens into nested ``SExpr`` lists,
-the shape every later stage reads.
+(``text/lexical.rst``, "Annotations") are skipped, but ``@custom``, ``@name`` and ``@metadata.code.branch_hint``,
+kept as lists (``oracle.text.annotations``, ``oracle.text.annot_pass``). ``parse_sexprs`` groups the tokens into
+nested ``SExpr`` lists, the shape every later stage reads.
 
 Token kinds:
 
