@@ -28,6 +28,11 @@ WASM_3_0_EXTRA = frozenset({
 ALL_FEATURES = WASM_2_0_FEATURES | WASM_3_0_EXTRA | frozenset({
     "legacy-exceptions", "threads", "custom-page-sizes", "wide-arithmetic", "annotations", "branch-hinting",
 })
+#: Features that make the oracle read custom sections strictly (a malformed name or branch hint section rejects the
+#: module, as the reference interpreter does with those handlers on): for checking tools and scripts, not for
+#: running programs, whose custom sections "may be ignored" (appendix/custom.rst) -- toolchains write name
+#: subsections the appendix does not define.
+CUSTOM_SECTION_FEATURES = frozenset({"annotations", "branch-hinting"})
 
 
 @dataclass(frozen=True)
