@@ -22,12 +22,20 @@ WASM_3_0_EXTRA = frozenset({
 #: Proposals the oracle implements beyond 3.0 (none part of any preset): legacy exception handling, threads (shared
 #: memories and atomic instructions, run with one agent), custom page sizes (a memory's page size is 1 or 65,536
 #: bytes, ``proposals/custom-page-sizes``), wide arithmetic (``i64.add128`` and friends,
-#: ``proposals/wide-arithmetic``) and custom descriptors (a GC extension: exact reference types, ``describes`` /
+#: ``proposals/wide-arithmetic``), custom descriptors (a GC extension: exact reference types, ``describes`` /
 #: ``descriptor`` clauses, ``struct.new_desc`` and the descriptor casts, exact function imports;
-#: ``proposals/custom-descriptors``).
+#: ``proposals/custom-descriptors``), annotations (the text reader's ``@name`` annotations and the decoder's
+#: reading of the name section, ``appendix/custom.rst``) and branch hinting (``@metadata.code.branch_hint`` and
+#: the ``metadata.code.branch_hint`` section; ``oracle/binary/custom_sections.py``).
 ALL_FEATURES = WASM_2_0_FEATURES | WASM_3_0_EXTRA | frozenset({
-    "legacy-exceptions", "threads", "custom-page-sizes", "wide-arithmetic", "custom-descriptors",
+    "legacy-exceptions", "threads", "custom-page-sizes", "wide-arithmetic", "custom-descriptors", "annotations",
+    "branch-hinting",
 })
+#: Features that make the oracle read custom sections strictly (a malformed name or branch hint section rejects the
+#: module, as the reference interpreter does with those handlers on): for checking tools and scripts, not for
+#: running programs, whose custom sections "may be ignored" (appendix/custom.rst) -- toolchains write name
+#: subsections the appendix does not define.
+CUSTOM_SECTION_FEATURES = frozenset({"annotations", "branch-hinting"})
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ SUITE_FEATURES = {
     "custom-page-sizes": "custom page sizes",
     "wide-arithmetic": "wide arithmetic",
     "custom-descriptors": "custom descriptors",
+    "annotations": "annotations",
     "dylink": "dynamic linking",
 }
 

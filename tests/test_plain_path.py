@@ -13,7 +13,7 @@ from helpers.machines import machine_env
 from wast_runner.suites import SuiteError, get_manifest, locate
 
 SUITES = ["wasm-2.0", "multi-memory", "memory64", "wasm-3.0", "exceptions-legacy", "threads", "dylink",
-          "custom-page-sizes", "wide-arithmetic", "custom-descriptors"]
+          "custom-page-sizes", "wide-arithmetic", "custom-descriptors", "annotations"]
 
 
 @pytest.mark.parametrize("suite", SUITES)

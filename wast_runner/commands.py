@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 #: Commands that carry a module of their own (``filename``).
-MODULE_KINDS = ("module", "assert_malformed", "assert_invalid", "assert_unlinkable", "assert_uninstantiable")
+MODULE_KINDS = ("module", "assert_malformed", "assert_invalid", "assert_unlinkable", "assert_uninstantiable",
+                "assert_malformed_custom", "assert_invalid_custom")
 #: Commands that perform an action (``action``).
 ACTION_KINDS = ("action", "assert_return", "assert_trap", "assert_exhaustion", "assert_exception")
 

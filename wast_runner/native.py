@@ -6,6 +6,10 @@ A module the text reader rejects (``module quote`` or text ``assert_malformed`` 
 binary to hand an engine: its command carries the reader's verdict (``text_verdict``: stage and message), written
 to the ``.wat`` file's command, and the runner judges it from that verdict for every engine, saying so in the
 record (``script.ScriptRun``; ``judged_by``).
+
+``assert_malformed_custom`` / ``assert_invalid_custom`` are about the custom sections the oracle reads (which an
+engine may ignore, ``appendix/custom.rst``), so they always carry the oracle's verdict: the module read, encoded,
+decoded and validated with the script's features (``failure`` None when all of that succeeds).
 """
 from __future__ import annotations
 
@@ -16,12 +20,13 @@ from typing import Any, Sequence
 
 import oracle.text
 from oracle.binary.encode import encode_module
+from oracle.embedding import module_decode, module_validate
 from oracle.errors import Invalid, Malformed
 from oracle.features import Features
 from oracle.runtime.values import f32_to_bits, f64_to_bits
 from oracle.syntax.types import RefType
-from oracle.text.script import (Action, Assertion, Either, Meta, ModuleInstance, Register, ScriptModule, Value,
-                                parse_script)
+from oracle.text.script import (CUSTOM_ASSERTS, Action, Assertion, Either, Meta, ModuleInstance, Register,
+                                ScriptModule, Value, parse_script)
 
 from .values import type_name
 
@@ -41,10 +46,12 @@ _REF_PATTERNS = {"ref.func": "funcref", "ref.extern": "externref", "ref.struct":
 
 def source_version() -> str:
     """The converter's version: a hash of the reader's and encoder's sources, so a change to either makes new
-    cache entries (a parser fix must not be hidden by old conversions)."""
+    cache entries (a parser fix must not be hidden by old conversions); the custom sections' module too (the
+    annotations' sections and the custom assertions' verdicts come from it)."""
     h = hashlib.sha256()
     root = Path(oracle.text.__file__).parent
     for p in sorted(root.glob("*.py")) + [root.parent / "binary" / "encode.py",
+                                          root.parent / "binary" / "custom_sections.py",
                                           root.parent / "syntax" / "instructions.py"]:
         h.update(p.name.encode() + b"\0" + p.read_bytes())
     return h.hexdigest()[:12]
@@ -100,6 +107,22 @@ class _Writer:
                     "text_verdict": {"failure": stage, "message": e.message, "where": str(e)}}
         return {"filename": self._file("wasm", data), "module_type": "binary"}
 
+    def custom_verdict(self, mod: ScriptModule) -> dict[str, Any]:
+        """``filename``, ``module_type`` and ``text_verdict`` of a custom-section assertion's module: the oracle's
+        own verdict on its custom annotations and sections (the reference interpreter's ``run_definition`` then
+        ``check_module_with_custom``)."""
+        try:
+            data = mod.data if mod.form == "binary" else encode_module(mod.module(self.features), self.features)
+            module_validate(module_decode(data, self.features), self.features)
+            verdict: dict[str, Any] = {"failure": None, "message": "", "where": "the oracle accepted the module"}
+        except (Malformed, Invalid) as e:
+            verdict = {"failure": "invalid" if isinstance(e, Invalid) else "malformed", "message": e.message,
+                       "where": str(e)}
+        if mod.form == "binary":
+            return {"filename": self._file("wasm", mod.data), "module_type": "binary", "text_verdict": verdict}
+        source = mod.data if mod.form == "quote" else self._source_of(mod)
+        return {"filename": self._file("wat", source), "module_type": "text", "text_verdict": verdict}
+
     def _source_of(self, mod: ScriptModule) -> bytes:
         """The script's lines holding a text module (for its ``.wat`` file: what the command's hash reads)."""
         last = mod.items[-1] if mod.items else None
@@ -143,7 +166,7 @@ class _Writer:
         if c.action is not None:
             out["action"] = _action(c.action)
         if isinstance(c.module, ScriptModule):
-            out.update(self.module_fields(c.module))
+            out.update(self.custom_verdict(c.module) if c.kind in CUSTOM_ASSERTS else self.module_fields(c.module))
         elif isinstance(c.module, ModuleInstance):
             # ``(assert_trap (module instance ...))`` is not in the suites; say so rather than guess.
             raise TextConversionError(f"line {c.line}: an assertion on a module instance is not supported")

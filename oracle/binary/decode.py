@@ -27,6 +27,7 @@ from ..syntax.module import (Custom, Data, Elem, Export, Expr, Func, Global, Imp
 from ..syntax.types import (DEFAULT_PAGE_SIZE, FUNCREF, I8, I16, I32, I64, F32, F64, V128, ArrayType, CompType,
                             FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType, StructType, SubType,
                             TableType, ValType, Exact)
+from .custom_sections import read_custom_sections
 from .reader import TOO_LONG, Reader
 
 MAGIC = b"\x00asm"
@@ -505,12 +506,15 @@ class _ModuleDecoder:
         self.single, self.prefixed = _opcode_tables(features)
         self.expr_uses_data = False  # the last expression decoded holds memory.init or data.drop
         self.code_uses_data = False  # some function body does
+        #: With branch hinting: every function body's instruction offsets (``custom_sections``).
+        self.offsets: list[list[int]] | None = [] if "branch-hinting" in features else None
 
     # -- instructions --------------------------------------------------------------------------------------------
 
-    def expr(self) -> Expr:
+    def expr(self, offsets: list[int] | None = None) -> Expr:
         """An instruction sequence up to and including the ``end`` that closes it (binary/instructions.rst,
-        "Expressions"), flat: nested blocks stay inline with their own ``else``/``end``."""
+        "Expressions"), flat: nested blocks stay inline with their own ``else``/``end``; ``offsets`` gets the
+        position of every instruction."""
         r = self.r
         single, prefixed = self.single, self.prefixed
         out: list[Instr] = []
@@ -519,6 +523,8 @@ class _ModuleDecoder:
         self.expr_uses_data = False
         while True:
             start = r.pos
+            if offsets is not None:
+                offsets.append(start)
             op = r.byte()
             entry = single[op]
             if entry is None:
@@ -639,6 +645,8 @@ class _ModuleDecoder:
         if m.data_count is None and self.code_uses_data:
             raise r.error("data count section required")
         m.funcs = [Func(x, local_types, body) for x, (local_types, body) in zip(func_types, codes)]
+        if "annotations" in self.features or self.offsets is not None:
+            read_custom_sections(m, self.offsets, self.features)
         return m
 
     # -- sections (binary/modules.rst) ---------------------------------------------------------------------------
@@ -755,7 +763,12 @@ class _ModuleDecoder:
         if total > MAX_LOCALS:
             raise Exhaustion(f"too many locals: {total} exceeds the oracle's limit of {MAX_LOCALS}")
         local_types = [t for n, t in decls for _ in range(n)]
-        body = self.expr()
+        if self.offsets is None:
+            body = self.expr()
+        else:   # offsets from the start of the locals declaration (branch hinting overview, "Design")
+            offsets: list[int] = []
+            body = self.expr(offsets)
+            self.offsets.append([o - start for o in offsets])
         self.code_uses_data |= self.expr_uses_data
         if r.pos != start + size:
             raise r.error(SIZE_MISMATCH, start)

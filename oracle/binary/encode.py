@@ -314,15 +314,30 @@ def _data(d: Data) -> bytes:
     return u32(2) + u32(d.memory) + encode_expr(d.offset) + body
 
 
-def _code(locals_: list, body: Expr) -> bytes:
+def _locals(locals_: list) -> bytes:
     runs: list[list] = []  # [count, type], one per run of equal types
     for t in locals_:
         if runs and runs[-1][1] == t:
             runs[-1][0] += 1
         else:
             runs.append([1, t])
-    content = _vec(runs, lambda r: u32(r[0]) + valtype(r[1])) + encode_expr(body)
+    return _vec(runs, lambda r: u32(r[0]) + valtype(r[1]))
+
+
+def _code(locals_: list, body: Expr) -> bytes:
+    content = _locals(locals_) + encode_expr(body)
     return u32(len(content)) + content
+
+
+def code_offsets(locals_: list, body: Expr) -> list[int]:
+    """The byte offset of every instruction of ``body`` in the code entry ``_code`` writes, counted from the start
+    of its locals declaration (what the branch hint section's offsets count from, branch hinting overview)."""
+    pos = len(_locals(locals_))
+    out = []
+    for i in body:
+        out.append(pos)
+        pos += len(encode_instr(i))
+    return out
 
 
 def _section(sid: int, content: bytes) -> bytes:

@@ -100,6 +100,8 @@ class Custom:
     name: str
     data: bytes
     after: int | None = None  # id of the last known section before it (0 when at the start)
+    #: The decoded contents of a section the oracle reads when a feature asks (``binary.custom_sections``).
+    parsed: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -6,8 +6,9 @@ placed by ``place``::
     sec   ::= type | import | func | table | memory | tag | global | export | start | elem | code | data
             | datacount
 
-The lexer keeps ``(@custom ...)`` (other annotations it drops) and ``parse_sexprs`` rejects one that is not a
-module field (``misplaced @custom annotation``); messages are those of ``custom/custom_annot.wast``.
+The lexer keeps ``(@custom ...)`` (and ``@name`` and ``@metadata.code.branch_hint``, ``oracle.text.annot_pass``;
+other annotations it drops) and ``parse_sexprs`` rejects one that is not a module field (``misplaced @custom
+annotation``); messages are those of ``custom/custom_annot.wast``.
 """
 from __future__ import annotations
 

@@ -3,8 +3,9 @@
 ``tokenize`` turns source bytes into ``Token``s, each with file, line and column (1-based, columns counted in
 bytes). Source text must be UTF-8 (``malformed UTF-8 encoding``); white space is space, tab, line feed and carriage
 return; comments (``;;`` to the end of the line, ``(; ... ;)`` nested) and annotations ``(@id ...)``
-(``text/lexical.rst``, "Annotations") are skipped. ``parse_sexprs`` groups the tokens into nested ``SExpr`` lists,
-the shape every later stage reads.
+(``text/lexical.rst``, "Annotations") are skipped, but ``@custom``, ``@name`` and ``@metadata.code.branch_hint``,
+kept as lists (``oracle.text.annotations``, ``oracle.text.annot_pass``). ``parse_sexprs`` groups the tokens into
+nested ``SExpr`` lists, the shape every later stage reads.
 
 Token kinds:
 
@@ -128,8 +129,9 @@ _FAST = re.compile(
 _FAST_KINDS = (None, None, None, "id", "keyword", "num", "reserved")
 
 
-#: The one annotation the reader keeps (``oracle.text.annotations``): ``(@custom`` then a token boundary.
-_CUSTOM = re.compile(rb"\(@custom(?=[ \t\n\r();\"]|\Z)")
+#: The annotations the reader keeps (``oracle.text.annotations``, ``oracle.text.annot_pass``): ``(@custom``,
+#: ``(@name``, ``(@metadata.code.branch_hint``, then a token boundary; others are dropped here.
+_CUSTOM = re.compile(rb"\(@(custom|name|metadata\.code\.branch_hint)(?=[ \t\n\r();\"]|\Z)")
 
 
 def _line_end(src: bytes, pos: int) -> int:
@@ -213,10 +215,11 @@ class _Lexer:
                 self.pos = end
             elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b";":     # (; block comment ;)
                 self.block_comment()
-            elif c == 0x28 and _CUSTOM.match(src, self.pos):                  # (@custom ...): kept
+            elif c == 0x28 and (kept := _CUSTOM.match(src, self.pos)):        # (@custom ...) etc.: kept
                 out.append(self.token("(", "(", self.pos, self.line, self.line_start))
-                out.append(self.token("keyword", "@custom", self.pos + 1, self.line, self.line_start))
-                self.pos += 8
+                out.append(self.token("keyword", "@" + kept.group(1).decode(), self.pos + 1, self.line,
+                                      self.line_start))
+                self.pos = kept.end()
             elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b"@":     # (@annotation ...)
                 self.annotation()
             elif c == 0x28 or c == 0x29:
@@ -420,6 +423,22 @@ def tokenize(src: bytes | str, file: str = "<text>", line: int = 1) -> list[Toke
 Item = Union[Token, SExpr]
 
 
+#: The annotation ids the lexer keeps (``_CUSTOM``).
+KEPT_ANNOTATIONS = frozenset({"@custom", "@name", "@metadata.code.branch_hint"})
+
+
+def _kept_annotation(done: SExpr, stack: list[SExpr]) -> None:
+    """A kept annotation just closed inside ``stack``: ``@custom`` must be a module field (``misplaced @custom
+    annotation``); the others mark every list around them ``annotated``, so the module reader looks for them
+    only there (``oracle.text.annot_pass``)."""
+    if done.head == "@custom":
+        if len(stack) > 1 and _head(stack[-1]) != "module":
+            raise done.error("misplaced @custom annotation")
+        return
+    for s in stack:
+        s.annotated = True  # type: ignore[attr-defined]
+
+
 def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
     """Group tokens by parentheses: ``unexpected token`` for a ``)`` without ``(``, ``unexpected end`` for a
     ``(`` never closed (the reference interpreter's messages)."""
@@ -439,8 +458,8 @@ def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
             done.head = (first[1] if first.__class__ is Token and first[0] == "keyword"  # type: ignore[index]
                          else None)
             top = stack[-1]
-            if done.head == "@custom" and len(stack) > 1 and _head(top) != "module":
-                raise done.error("misplaced @custom annotation")
+            if done.head in KEPT_ANNOTATIONS:
+                _kept_annotation(done, stack)
             top.append(done)
         else:
             top.append(tok)

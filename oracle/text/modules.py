@@ -22,10 +22,13 @@ Choices where the binary format is free: a table without initialiser keeps ``ini
 from __future__ import annotations
 
 from ..features import WASM_3_0, Features
+from ..binary.custom_sections import name_section
 from ..syntax.module import Data, Elem, Export, Func, Global, Import, Instr, Mem, Module, Table
 from ..syntax.types import (DEFAULT_PAGE_SIZE, FUNCREF, I32, FuncType, GlobalType, Limits, MemType, RecType, RefType,
                             SubType, TableType)
+from .annot_pass import HINT, NAME, Annotations
 from .annotations import custom_section, present_sections, settle
+from .hint_annotations import HintedBody, branch_hint_section
 from .instructions import FuncBody, out_of_order
 from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
 from .types import (Cursor, IdContext, unexpected, addrtype, decls, is_reftype, limits, reftype, sub, subtype,
@@ -72,6 +75,8 @@ class ModuleParser:
         self.m = Module()
         self.recs: list[RecType] = []
         self.uses_data = False
+        self.annots = Annotations(features)
+        self.hints: dict[int, list[tuple[int, int]]] = {}   # defined function -> its branch hints
 
     def func_index_elem_type(self) -> RefType:
         # What the decoder gives a segment of function indices.
@@ -86,9 +91,12 @@ class ModuleParser:
             if isinstance(f, SExpr) and f.head == "@custom":
                 customs.append(custom_section(f))
                 continue
+            if isinstance(f, SExpr) and f.head in (NAME, HINT):
+                self.annots.module_field(f, after_field=bool(nodes))
+                continue
             if not isinstance(f, SExpr) or f.head not in _FIELDS:
                 raise _field_error(f)
-            nodes.append(f)
+            nodes.append(self.annots.field(f))
         self.bind_all(nodes)
         for node in nodes:
             getattr(self, "field_" + node.head)(node)
@@ -99,6 +107,11 @@ class ModuleParser:
             m.rec_types = all_recs
         if self.uses_data:
             m.data_count = len(m.datas)
+        if self.hints:
+            customs.append(branch_hint_section(m, self.hints))
+        names = self.annots.name_section(nodes, m)
+        if not names.is_empty():
+            customs.append(name_section(names))
         settle(customs, present_sections(m))
         m.customs = customs
         return m
@@ -322,11 +335,18 @@ class ModuleParser:
                 if n.value in local_names:
                     raise n.error("duplicate local")
                 local_names[n.value] = len(names) + i
-        body = self.expr(cur, local_names)
+        if id(node) in self.annots.hinted:
+            reader = HintedBody(self.ctx, local_names)
+            body = self.expr(cur, reader=reader)
+            if reader.hints:
+                self.hints[len(self.m.funcs)] = reader.hints
+        else:
+            body = self.expr(cur, local_names)
         self.m.funcs.append(Func(x, local_types, body))
 
-    def expr(self, cur: Cursor, local_names: dict[str, int] | None = None) -> list[Instr]:
-        body = FuncBody(self.ctx, local_names).expr(cur)
+    def expr(self, cur: Cursor, local_names: dict[str, int] | None = None,
+             reader: FuncBody | None = None) -> list[Instr]:
+        body = (reader or FuncBody(self.ctx, local_names)).expr(cur)
         if not self.uses_data and any(i.op in _USES_DATA for i in body):
             self.uses_data = True
         return body

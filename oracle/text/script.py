@@ -12,6 +12,7 @@ Grammar (``script ::= cmd*``)::
              | (assert_exhaustion action failure) | (assert_exception action)
              | (assert_malformed module failure) | (assert_invalid module failure)
              | (assert_unlinkable module failure) | (assert_uninstantiable module failure)
+             | (assert_malformed_custom module failure) | (assert_invalid_custom module failure)
     const  ::= (t.const num) | (v128.const shape num*) | (ref.null ht) | (ref.extern n) | (ref.host n)
     result ::= const | (t.const nan:canonical|nan:arithmetic) | (v128.const shape pat*) | (ref.func) |
                (ref.extern) | (ref.null) | (ref.struct) | (ref.array) | (ref.i31) | (ref.eq) | (ref.any) | ...
@@ -134,7 +135,11 @@ Command = Union[ScriptModule, ModuleInstance, Register, Action, Assertion, Meta]
 
 _MODULE_FIELDS = ("@custom", "type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start",
                   "elem", "data")
-_MODULE_ASSERTS = ("assert_malformed", "assert_invalid", "assert_unlinkable", "assert_uninstantiable")
+#: ``assert_malformed_custom`` / ``assert_invalid_custom`` (annotations proposal; the reference interpreter's
+#: ``run.ml``): the module's custom annotations or sections do not parse / do not fit the module.
+CUSTOM_ASSERTS = ("assert_malformed_custom", "assert_invalid_custom")
+_MODULE_ASSERTS = ("assert_malformed", "assert_invalid", "assert_unlinkable", "assert_uninstantiable",
+                   *CUSTOM_ASSERTS)
 
 
 def parse_script(src: bytes | str, file: str = "<script>") -> list[Command]:

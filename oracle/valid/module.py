@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..binary.custom_sections import check_custom_sections
 from ..errors import Invalid
 from ..features import WASM_2_0, Features
 from ..syntax.module import Module
@@ -264,6 +265,10 @@ def validate_module(module: Module, features: Features = WASM_2_0, coverage: "Co
         raise Invalid("multiple tables are not allowed (yet)")
     if len(c.mems) > 1 and "multi-memory" not in features:
         raise Invalid("multiple memories are not allowed (yet)")
+    # Custom sections a feature asked the decoder to read (appendix/custom.rst; branch hinting overview): checked
+    # against the module once it is known to be valid.
+    if any(cs.parsed is not None for cs in module.customs):
+        check_custom_sections(module)
     if coverage is not None:
         count_module_rules(module, coverage)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ... import embedding
 from ...errors import Exhaustion, Trap, WasmError
-from ...features import ALL_FEATURES, Features
+from ...features import ALL_FEATURES, CUSTOM_SECTION_FEATURES, Features
 from .host import MODULE, ProcExit, WasiConfig, WasiHost
 
 
@@ -30,7 +30,7 @@ class ProgramOutcome:
 
 
 def _features() -> Features:
-    return Features.from_names(sorted(ALL_FEATURES - {"legacy-exceptions"}))
+    return Features.from_names(sorted(ALL_FEATURES - {"legacy-exceptions"} - CUSTOM_SECTION_FEATURES))
 
 
 def run_program(wasm: bytes, config: WasiConfig, machine: Any = "compile", entry: str = "_start") -> ProgramOutcome:
