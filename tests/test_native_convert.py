@@ -3,8 +3,8 @@ reader give the command model the other converters give, modules reach engines a
 module the reader rejects is judged from the reader's verdict, said so in the record (``judged_by``), never skipped.
 
 The suite test runs every file of every .wast suite with it and checks, per file: the same commands (line and
-kind, so record ids do not depend on the converter) as the manifest's converters, and every record passed -- but
-for the differences listed here, each with its reason."""
+kind, so record ids do not depend on the converter) as the manifest's external converters, and every record
+passed."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -103,14 +103,6 @@ def test_unreadable_script_is_one_conversion_error(tmp_path: Path, capsys, env) 
     assert "unexpected end" in records[0]["detail"]
 
 
-#: Commands whose verdict under the oracle converter differs from the manifest's converters' (which skip them:
-#: text-form modules). The 2.0 snapshot's simd_lane.wast expects the 2.0 reference interpreter's messages:
-#: "malformed lane index" where 3.0's (and the oracle's) says "i8 constant out of range" (lines 415-428, 521,
-#: 525), and at lines 604-620 for quotes whose parentheses do not balance, which the 2.0 interpreter's parser
-#: reported at the bad lane (token order) and the oracle's reader at the unbalanced parenthesis.
-DIFFERENCES = {("wasm-2.0", "simd_lane.wast"): {
-    **{line: "i8 constant out of range" for line in (*range(415, 429), 521, 525)},
-    **{line: "unexpected token" for line in (604, 608, 612, 616, 620)}}}
 #: wast2json 1.0.42 writes line 0 for comments.wast's `module quote` at line 83 (a wabt bug).
 LINE_DIFFERENCES = {("comments.wast", 0): 83}
 
@@ -129,7 +121,7 @@ def test_suite_file_with_native_reader(suite: str, rel: str | None) -> None:
     path = suite_path(suite, rel)
     assert rel is not None
     m = get_manifest(suite)
-    job = Job(str(path), rel, suite, tuple(sorted(m.features)), *m.converters_for(rel, "oracle"))
+    job = Job(str(path), rel, suite, tuple(sorted(m.features)), *m.converters_for(rel))
     execution, version = _oracle_execution()
     records: list[dict] = []
     run_with_big_stack(run_job, job, execution, version, records.append, None)
@@ -139,12 +131,8 @@ def test_suite_file_with_native_reader(suite: str, rel: str | None) -> None:
     if theirs.error is None:
         expected = [(LINE_DIFFERENCES.get((rel, c.line), c.line), c.kind) for c in theirs.commands()]
         assert [(r["line"], r["kind"]) for r in records] == expected
-    known = DIFFERENCES.get((suite, rel), {})
-    bad = [r for r in records if r["outcome"] != "passed" and r["line"] not in known]
+    bad = [r for r in records if r["outcome"] != "passed"]
     assert not bad, "\n".join(f"{r['line']}: {r['kind']}: {r['outcome']}: {r['detail']}" for r in bad[:20])
-    for r in records:
-        if r["line"] in known:
-            assert r["outcome"] == "failed" and r["actual"]["message"] == known[r["line"]], r
 
 
 def test_record_converter_field_is_documented() -> None:

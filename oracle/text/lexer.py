@@ -61,6 +61,13 @@ class TextError(Malformed):
         self.file = file
         self.line = line
         self.column = column
+        #: The error's name where its message depends on the reference interpreter's version (``messages.py``).
+        self.message_key: str | None = None
+        #: For a ``)`` closing nothing after complete module fields: the error inside those fields, if any (the
+        #: one the 2.0 reference interpreter reported first; ``messages.py``).
+        self.fields_error: TextError | None = None
+        #: The complete items before that ``)`` (``parse_sexprs``), so the module reader can find that error.
+        self.items_before: list | None = None
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
@@ -431,7 +438,9 @@ def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
             stack.append(top)
         elif kind == ")":
             if len(stack) == 1:
-                raise tok.error("unexpected token")
+                err = tok.error("unexpected token")
+                err.items_before = list(stack[0])
+                raise err
             done = stack.pop()
             done.close = tok
             first = done[0] if done else None
