@@ -90,7 +90,7 @@ class Register:
     name: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     type: str
     value: object = None
@@ -279,7 +279,15 @@ def value(node, result: bool) -> Union[Value, Either]:
         if shape.value not in _SHAPES:
             raise shape.error("unexpected token")
         kind, n, bits = _SHAPES[shape.value]  # type: ignore[index]
-        lanes = [_lane(cur.next_token(), kind, bits, result) for _ in range(n)]
+        toks = node[cur.pos:cur.pos + n]
+        if len(toks) == n and all(t.__class__ is Token for t in toks):
+            cur.pos += n
+        else:
+            toks = [cur.next_token() for _ in range(n)]     # raises at the first missing or misplaced lane
+        if kind == "i" and not result:
+            lanes = [parse_i(t, bits) for t in toks]
+        else:
+            lanes = [_lane(t, kind, bits, result) for t in toks]
         if any(isinstance(x, str) for x in lanes):
             conv = f32_from_bits if bits == 32 else f64_from_bits
             v = Value("v128", None, (shape.value, tuple(x if isinstance(x, str) else conv(x) for x in lanes)))
