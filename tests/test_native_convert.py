@@ -6,6 +6,7 @@ The suite test reads every file of every .wast suite with it and checks, per fil
 kind, so record ids do not depend on the converter) as the manifest's external converters."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from helpers.cli import run_cli
 from helpers.suites import convert_file, file_params, suite_path
 from helpers.text import TEXT_SUITES
 from wast_runner.convert import convert
-from wast_runner.native import PACK_NAME
+from wast_runner.native import PACK_NAME, TextConversionError, convert_native
 from wast_runner.script import TEXT_JUDGE
 from wast_runner.suites import get_manifest
 
@@ -124,3 +125,21 @@ def test_record_converter_field_is_documented() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "results-format.md").read_text()
     assert "judged_by" in doc and "oracle" in doc
 
+
+
+def test_conversion_leaves_the_cycle_collector_as_it_was(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.wast", tmp_path / "bad.wast"
+    good.write_text(SCRIPT)
+    bad.write_text("(module)\n(assert_return (invoke \"f\")\n")
+    assert gc.isenabled()
+    convert_native(good, tmp_path, "good.json", sorted(get_manifest("wasm-3.0").features))
+    assert gc.isenabled()
+    with pytest.raises(TextConversionError):
+        convert_native(bad, tmp_path, "bad.json", sorted(get_manifest("wasm-3.0").features))
+    assert gc.isenabled()
+    gc.disable()
+    try:    # a caller that paused it itself keeps it paused
+        convert_native(good, tmp_path, "good.json", sorted(get_manifest("wasm-3.0").features))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
