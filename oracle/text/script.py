@@ -182,9 +182,9 @@ def _action(node, file: str) -> Action:
     name = parse_name(cur.next_token())
     args = []
     if node.head == "invoke":
-        while not cur.at_end():
-            args.append(value(cur.next(), result=False))
-    cur.end()
+        args = [value(it, result=False) for it in node[cur.pos:]]
+    else:
+        cur.end()
     return Action(node.open.line, node.head, module, name, args)
 
 
@@ -214,9 +214,7 @@ def _command(node, file: str) -> Command:
     cur = sub(node)
     if head == "assert_return":
         action = _action(cur.next(), file)
-        expected = []
-        while not cur.at_end():
-            expected.append(value(cur.next(), result=True))
+        expected = [value(it, result=True) for it in node[cur.pos:]]
         return Assertion(line, head, action=action, expected=expected)
     if head in ("assert_trap", "assert_exhaustion", "assert_exception") + _MODULE_ASSERTS:
         target = cur.next()
