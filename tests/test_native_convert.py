@@ -143,3 +143,19 @@ def test_conversion_leaves_the_cycle_collector_as_it_was(tmp_path: Path) -> None
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_manifest_default_converter_and_its_opt_out() -> None:
+    from wast_runner import suites
+    from wast_runner.suites import SuiteError
+    head = 'name = "x"\ncommit = "' + "0" * 40 + '"\nconverters = ["wast2json", "wasm-tools"]\n'
+    rules = '[converter_rules]\n"m*.wast" = ["wasm-tools"]\n'
+    native = suites._parse_manifest(head + rules, "x.toml")
+    assert native.converters_for("a.wast") == (("oracle",), ("--text-messages=3.0",), ())
+    assert native.converters_for("m.wast", "wast2json") == (("wast2json",), (), ())
+    assert native.external_converters_for("m.wast") == (("wasm-tools",), (), ())
+    external = suites._parse_manifest(head + 'converter = "wast2json"\n' + rules, "x.toml")
+    assert external.converters_for("a.wast") == (("wast2json", "wasm-tools"), (), ())
+    assert external.converters_for("m.wast") == (("wasm-tools",), (), ())
+    with pytest.raises(SuiteError, match="converter must be"):
+        suites._parse_manifest(head + 'converter = "wat2wasm"\n', "x.toml")
