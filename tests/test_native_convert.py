@@ -2,11 +2,11 @@
 reader give the command model the other converters give, modules reach engines as our encoder's binaries, and a
 module the reader rejects is judged from the reader's verdict, said so in the record (``judged_by``), never skipped.
 
-The suite test runs every file of every .wast suite with it and checks, per file: the same commands (line and
-kind, so record ids do not depend on the converter) as the manifest's converters, and every record passed -- but
-for the differences listed here, each with its reason."""
+The suite test reads every file of every .wast suite with it and checks, per file, the same commands (line and
+kind, so record ids do not depend on the converter) as the manifest's external converters."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,7 @@ from helpers.cli import run_cli
 from helpers.suites import convert_file, file_params, suite_path
 from helpers.text import TEXT_SUITES
 from wast_runner.convert import convert
-from wast_runner.drive.files import run_job, run_with_big_stack
-from wast_runner.judge.execution import make_execution
-from wast_runner.model import EngineSpec, Job
-from wast_runner.native import PACK_NAME
+from wast_runner.native import PACK_NAME, TextConversionError, convert_native
 from wast_runner.script import TEXT_JUDGE
 from wast_runner.suites import get_manifest
 
@@ -103,14 +100,6 @@ def test_unreadable_script_is_one_conversion_error(tmp_path: Path, capsys, env) 
     assert "unexpected end" in records[0]["detail"]
 
 
-#: Commands whose verdict under the oracle converter differs from the manifest's converters' (which skip them:
-#: text-form modules). The 2.0 snapshot's simd_lane.wast expects the 2.0 reference interpreter's messages:
-#: "malformed lane index" where 3.0's (and the oracle's) says "i8 constant out of range" (lines 415-428, 521,
-#: 525), and at lines 604-620 for quotes whose parentheses do not balance, which the 2.0 interpreter's parser
-#: reported at the bad lane (token order) and the oracle's reader at the unbalanced parenthesis.
-DIFFERENCES = {("wasm-2.0", "simd_lane.wast"): {
-    **{line: "i8 constant out of range" for line in (*range(415, 429), 521, 525)},
-    **{line: "unexpected token" for line in (604, 608, 612, 616, 620)}}}
 #: wast2json 1.0.42 writes line 0 for comments.wast's `module quote` at line 83 (a wabt bug).
 LINE_DIFFERENCES = {("comments.wast", 0): 83}
 #: The same command in the two JSON dialects: wasm-tools writes ``(module definition ...)`` as
@@ -118,41 +107,60 @@ LINE_DIFFERENCES = {("comments.wast", 0): 83}
 #: (custom-descriptors exact-func-import.wast:1).
 KIND_ALIASES = {"module_definition": "module"}
 
-_EXECUTION: list = []
-
-
-def _oracle_execution():
-    if not _EXECUTION:
-        execution = make_execution(EngineSpec("oracle"))
-        _EXECUTION.append((execution, execution.version()))
-    return _EXECUTION[0]
-
-
 @pytest.mark.parametrize("suite,rel", file_params(*TEXT_SUITES))
-def test_suite_file_with_native_reader(suite: str, rel: str | None) -> None:
+def test_suite_file_native_commands_match_the_converters(suite: str, rel: str | None) -> None:
+    """The native reader gives the commands (line and kind, so record ids do not depend on the converter) the
+    manifest's external converters give. (Running and judging every file natively is the job of the suites' own
+    pytest items, ``--wast-suite``: the native reader is their default converter.)"""
     path = suite_path(suite, rel)
     assert rel is not None
     m = get_manifest(suite)
-    job = Job(str(path), rel, suite, tuple(sorted(m.features)), *m.converters_for(rel, "oracle"))
-    execution, version = _oracle_execution()
-    records: list[dict] = []
-    run_with_big_stack(run_job, job, execution, version, records.append, None)
-    assert records and all(r["converter"].startswith("oracle ") for r in records)
-    # The same commands as the manifest's converters give.
+    convs, flags, _ = m.converters_for(rel)
+    assert convs == ("oracle",)
+    ours = convert(path, flags, convs, features=sorted(m.features))
+    assert ours.error is None and ours.converter.startswith("oracle "), ours.error
     theirs = convert_file(suite, rel)
     if theirs.error is None:
         expected = [(LINE_DIFFERENCES.get((rel, c.line), c.line), KIND_ALIASES.get(c.kind, c.kind))
                     for c in theirs.commands()]
-        assert [(r["line"], r["kind"]) for r in records] == expected
-    known = DIFFERENCES.get((suite, rel), {})
-    bad = [r for r in records if r["outcome"] != "passed" and r["line"] not in known]
-    assert not bad, "\n".join(f"{r['line']}: {r['kind']}: {r['outcome']}: {r['detail']}" for r in bad[:20])
-    for r in records:
-        if r["line"] in known:
-            assert r["outcome"] == "failed" and r["actual"]["message"] == known[r["line"]], r
+        assert [(c.line, c.kind) for c in ours.commands()] == expected
 
 
 def test_record_converter_field_is_documented() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "results-format.md").read_text()
     assert "judged_by" in doc and "oracle" in doc
 
+
+
+def test_conversion_leaves_the_cycle_collector_as_it_was(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.wast", tmp_path / "bad.wast"
+    good.write_text(SCRIPT)
+    bad.write_text("(module)\n(assert_return (invoke \"f\")\n")
+    assert gc.isenabled()
+    convert_native(good, tmp_path, "good.json", sorted(get_manifest("wasm-3.0").features))
+    assert gc.isenabled()
+    with pytest.raises(TextConversionError):
+        convert_native(bad, tmp_path, "bad.json", sorted(get_manifest("wasm-3.0").features))
+    assert gc.isenabled()
+    gc.disable()
+    try:    # a caller that paused it itself keeps it paused
+        convert_native(good, tmp_path, "good.json", sorted(get_manifest("wasm-3.0").features))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_manifest_default_converter_and_its_opt_out() -> None:
+    from wast_runner import suites
+    from wast_runner.suites import SuiteError
+    head = 'name = "x"\ncommit = "' + "0" * 40 + '"\nconverters = ["wast2json", "wasm-tools"]\n'
+    rules = '[converter_rules]\n"m*.wast" = ["wasm-tools"]\n'
+    native = suites._parse_manifest(head + rules, "x.toml")
+    assert native.converters_for("a.wast") == (("oracle",), ("--text-messages=3.0",), ())
+    assert native.converters_for("m.wast", "wast2json") == (("wast2json",), (), ())
+    assert native.external_converters_for("m.wast") == (("wasm-tools",), (), ())
+    external = suites._parse_manifest(head + 'converter = "wast2json"\n' + rules, "x.toml")
+    assert external.converters_for("a.wast") == (("wast2json", "wasm-tools"), (), ())
+    assert external.converters_for("m.wast") == (("wasm-tools",), (), ())
+    with pytest.raises(SuiteError, match="converter must be"):
+        suites._parse_manifest(head + 'converter = "wat2wasm"\n', "x.toml")

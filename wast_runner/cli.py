@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "comma-separated names as in oracle.features")
     r.add_argument("--converter", choices=sorted(CONVERTERS), metavar="NAME",
                    help="read every script with this converter (oracle, wast2json or wasm-tools) instead of the "
-                        "suite manifest's choice; records name it (`converter`)")
+                        "suite manifest's choice (oracle, the native reader, unless a manifest says otherwise); records "
+                        "name it (`converter`)")
     r.add_argument("--cache", metavar="DIR", help="cache folder (default $WAST_RUNNER_CACHE or ~/.cache/wast-oracle)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     ci_cli.add_run_options(r)   # --baseline, --strict, --junit, --coverage

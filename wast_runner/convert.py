@@ -4,7 +4,8 @@ Three converters: ``oracle`` (the oracle's own text reader, in process: ``wast_r
 ``wast2json`` and ``wasm-tools json-from-wast``; a suite manifest names which, in order of preference (a fallback
 for files the first cannot parse), and ``--converter`` chooses one for a run. A conversion is cached under
 ``<cache>/converted/<key>/`` where the key hashes the ``.wast`` bytes, the converter's name and version (for
-``oracle`` a hash of the reader's sources), and its flags (for ``oracle`` the features it reads with): a second run
+``oracle`` a hash of the reader's sources), and its flags (for ``oracle`` the features it reads with and whose
+messages it reports, ``--text-messages=V``): a second run
 over unchanged files converts nothing. Failures are cached too (with the converter's message), so they are not
 retried either.
 """
@@ -25,7 +26,7 @@ from typing import Sequence
 
 from .cachedir import cache_root
 from .commands import Command, load_script
-from .native import PACK_INDEX, PACK_NAME, TextConversionError, convert_native, source_version
+from .native import PACK_INDEX, PACK_NAME, TextConversionError, convert_native, native_options, source_version
 
 #: Bump when the layout of a cache entry changes, so old entries are not misread.
 CACHE_FORMAT = "1"
@@ -168,7 +169,9 @@ def convert(wast: Path, flags: Sequence[str] = (), converters: Sequence[str] = (
     result = None
     for k, name in enumerate(converters):
         conv = CONVERTERS[name]
-        conv_flags = sorted(features) if conv.in_process else list(flags if k == 0 else fallback_flags)
+        conv_flags = list(flags if k == 0 else fallback_flags)
+        if conv.in_process:     # the oracle reads with the features (and its own flags: ``native.OPTIONS``)
+            conv_flags = sorted(features) + conv_flags
         result = _convert_one(wast, data, conv, conv_flags, root)
         if result.error is None:
             return result
@@ -213,10 +216,12 @@ def _convert_one(wast: Path, data: bytes, conv: Converter, flags: list[str], roo
     return Conversion(conv.id, entry if ok else None, False, None if ok else meta["error"])
 
 
-def _convert_native(wast: Path, out: Path, features: Sequence[str]) -> tuple[bool, str]:
-    """The ``oracle`` converter: ``(ok, error message)``."""
+def _convert_native(wast: Path, out: Path, flags: Sequence[str]) -> tuple[bool, str]:
+    """The ``oracle`` converter: ``(ok, error message)``; ``flags`` are feature names and ``--name=value``
+    options."""
     try:
-        convert_native(wast, out, SCRIPT_NAME, features)
+        convert_native(wast, out, SCRIPT_NAME, [f for f in flags if not f.startswith("--")],
+                       **native_options([f for f in flags if f.startswith("--")]))
     except TextConversionError as e:
         return False, str(e)
     return True, ""

@@ -13,10 +13,12 @@ decoded and validated with the script's features (``failure`` None when all of t
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import oracle.text
 from oracle.binary.encode import encode_module
@@ -25,6 +27,8 @@ from oracle.errors import Invalid, Malformed
 from oracle.features import Features
 from oracle.runtime.values import f32_to_bits, f64_to_bits
 from oracle.syntax.types import RefType
+from oracle.text.lexer import TextError
+from oracle.text.messages import DEFAULT_VERSION, check_version, reported
 from oracle.text.script import (CUSTOM_ASSERTS, Action, Assertion, Either, Meta, ModuleInstance, Register,
                                 ScriptModule, Value, parse_script)
 
@@ -62,24 +66,53 @@ class TextConversionError(Exception):
     converter that exits with an error."""
 
 
-def convert_native(wast: Path, out: Path, json_name: str, features: Sequence[str]) -> None:
+def native_options(flags: Sequence[str]) -> dict[str, str]:
+    """The ``oracle`` converter's options from its flags: ``--text-messages=V`` (the reference interpreter
+    version whose messages to report, ``oracle.text.messages``; a suite manifest's ``text_messages``)."""
+    options = {}
+    for flag in flags:
+        name, _, value = flag.partition("=")
+        if name != "--text-messages" or not value:
+            raise ValueError(f"unknown option of the oracle converter: {flag!r}")
+        options["text_messages"] = check_version(value)
+    return options
+
+
+def convert_native(wast: Path, out: Path, json_name: str, features: Sequence[str],
+                   text_messages: str = DEFAULT_VERSION) -> None:
     """Read ``wast`` and write ``out/json_name`` plus one file per module (``.wasm``; ``.wat`` for a module the
-    reader rejects, holding its source so the command's hash stays stable)."""
+    reader rejects, holding its source so the command's hash stays stable); a rejected module's message is that
+    of the reference interpreter ``text_messages``."""
     src = wast.read_bytes()
-    try:
-        commands = parse_script(src, wast.name)
-    except Malformed as e:
-        raise TextConversionError(str(e)) from None
-    writer = _Writer(out, wast.stem, Features.from_names(features), src)
-    json_commands = [writer.command(c) for c in commands]
+    with _no_cycle_collection():
+        try:
+            commands = parse_script(src, wast.name)
+        except Malformed as e:
+            raise TextConversionError(str(e)) from None
+        writer = _Writer(out, wast.stem, Features.from_names(features), src, text_messages)
+        json_commands = [writer.command(c) for c in commands]
     (out / PACK_NAME).write_bytes(bytes(writer.pack))
     (out / PACK_INDEX).write_text(json.dumps(writer.index))
     (out / json_name).write_text(json.dumps({"source_filename": wast.name, "commands": json_commands}))
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Reading a script makes millions of small objects (tokens, lists, values) and no reference cycles: Python's
+    cycle collector, triggered by the allocations, would walk them again and again (a fifth of the reading's
+    time). Reference counting frees them as before; the collector resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _Writer:
-    def __init__(self, out: Path, stem: str, features: Features, src: bytes):
-        self.out, self.stem, self.features = out, stem, features
+    def __init__(self, out: Path, stem: str, features: Features, src: bytes, text_messages: str):
+        self.out, self.stem, self.features, self.text_messages = out, stem, features, text_messages
         self.lines = src.split(b"\n")
         self.count = 0
         self.pack = bytearray()
@@ -101,6 +134,8 @@ class _Writer:
         try:
             data = encode_module(mod.module(self.features), self.features)
         except (Malformed, Invalid) as e:
+            if isinstance(e, TextError):
+                e = reported(e, self.text_messages)
             source = mod.data if mod.form == "quote" else self._source_of(mod)
             stage = "invalid" if isinstance(e, Invalid) else "malformed"
             return {"filename": self._file("wat", source), "module_type": "text",

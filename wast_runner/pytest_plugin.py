@@ -40,7 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wast-engine", default="oracle", metavar="NAME[:ARGS]", help="engine to run (default oracle)")
     group.addoption("--wast-converter", metavar="NAME", default=None,
                     help="read the scripts with this converter (oracle, wast2json, wasm-tools) instead of the "
-                         "suite manifests' choice")
+                         "suite manifests' choice (oracle, the native reader, unless a manifest says otherwise)")
     group.addoption("--wast-fail-list", metavar="FILE", help="commands known to fail (file:line:kind per line)")
     group.addoption("--wast-max-call-depth", type=int, metavar="N", help="call depth budget of the engine")
     group.addoption("--wast-baseline", metavar="FILE",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from oracle.features import Features
+from oracle.text.messages import DEFAULT_VERSION, check_version
 
 from .cachedir import cache_root
 
@@ -80,24 +81,41 @@ class Manifest:
     # a name in ``SUITE_KINDS``: "wast" (testsuite .wast files) or "dylink" (in-tree scenario files under
     # suites/<folder>, no commit; run by wast_runner.dylink)
     kind: str = "wast"
+    # the converter a run uses unless told otherwise (``--converter``): "oracle", the oracle's own text reader;
+    # ``converters`` and the keys after it say how wast2json / wasm-tools convert the files, for cross-checking
+    converter: str = "oracle"
+    # the reference interpreter version whose error messages the suite's scripts expect (oracle.text.messages)
+    text_messages: str = "3.0"
     source: str = field(default="", compare=False)  # the manifest file, for messages
 
     def converters_for(self, rel: str, converter: str | None = None
                        ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
         """``(converters, flags for the first, flags for the others)`` for the file ``rel`` of this suite;
-        ``converter`` (``--converter``) forces one, with the flags the manifest gives it (none for ``oracle``,
-        which reads with the suite's features)."""
-        if converter is not None:
-            if converter == "oracle":
-                return (converter,), (), ()
-            if converter == self.converters[0]:
-                return (converter,), self.converter_flags, ()
-            return (converter,), self.fallback_flags if converter in self.converters else (), ()
+        ``converter`` (``--converter``) forces one, with the flags the manifest gives it; without it the
+        manifest's ``converter``. ``oracle`` reads with the suite's features and ``oracle_flags``."""
+        if converter is None and self.converter != "oracle":
+            return self.external_converters_for(rel)
+        converter = converter or self.converter
+        if converter == "oracle":
+            return (converter,), self.oracle_flags, ()
+        if converter == self.converters[0]:
+            return (converter,), self.converter_flags, ()
+        return (converter,), self.fallback_flags if converter in self.converters else (), ()
+
+    def external_converters_for(self, rel: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """``converters_for`` with the manifest's external converters for ``rel`` (``converters`` in order, or
+        the first ``converter_rules`` glob matching it): wast2json / wasm-tools, for cross-checking the oracle's
+        reader."""
         for glob, convs in self.converter_rules:
             if fnmatch.fnmatch(rel, glob):
                 first = self.converter_flags if convs[0] == self.converters[0] else self.fallback_flags
                 return convs, first, self.fallback_flags
         return self.converters, self.converter_flags, self.fallback_flags
+
+    @property
+    def oracle_flags(self) -> tuple[str, ...]:
+        """The ``oracle`` converter's flags: whose messages to report (``text_messages``)."""
+        return (f"--text-messages={self.text_messages}",)
 
     @property
     def feature_set(self) -> Features:
@@ -126,8 +144,11 @@ def _parse_manifest(text: str, source: str) -> Manifest:
         raise SuiteError(f"{source}: commit must be a full 40-digit hash, got {commit!r}")
     try:
         Features.from_names(data.get("features", []))
+        check_version(data.get("text_messages", DEFAULT_VERSION))
     except ValueError as e:
         raise SuiteError(f"{source}: {e}") from None
+    if data.get("converter", "oracle") not in ("oracle", *data.get("converters", ["wast2json"])):
+        raise SuiteError(f"{source}: converter must be oracle or one of converters, got {data['converter']!r}")
     return Manifest(
         name=data["name"], commit=commit, folder=data.get("folder", "."),
         include=tuple(data.get("include", ["*.wast"])), exclude=tuple(data.get("exclude", [])),
@@ -136,7 +157,8 @@ def _parse_manifest(text: str, source: str) -> Manifest:
         converter_rules=tuple((glob, tuple(convs)) for glob, convs in data.get("converter_rules", {}).items()),
         archive_sha256=data.get("archive_sha256") or None, expected_files=data.get("files"),
         supported=bool(data.get("supported", True)), description=data.get("description", ""),
-        notes=data.get("notes", ""), kind=kind, source=source)
+        notes=data.get("notes", ""), kind=kind, converter=data.get("converter", "oracle"),
+        text_messages=data.get("text_messages", DEFAULT_VERSION), source=source)
 
 
 @functools.lru_cache(maxsize=1)

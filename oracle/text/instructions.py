@@ -23,6 +23,7 @@ from ..syntax.module import Instr, MemArg
 from ..runtime.values import f32_from_bits, f64_from_bits
 from ..syntax.types import FuncType
 from .lexer import SExpr, Token, is_known_keyword
+from .messages import keyed_error
 from .types import Cursor, IdContext, unexpected, decls, heaptype, reftype, sub, valtype
 from .values import float_bits, int_literal, parse_i, parse_u
 
@@ -89,18 +90,18 @@ def lane_index(tok: Token) -> int:
     if lit is None or lit[1]:
         raise tok.error("unexpected token" if tok.kind != "reserved" else "unknown operator")
     if lit[0] >= 256:
-        raise tok.error("i8 constant out of range")
+        raise keyed_error(tok, "lane index")
     return lit[0]
 
 
 def shuffle_lane(tok: Token) -> int:
     """A lane index of ``i8x16.shuffle``: any number, range-checked as an ``i8`` (``-1``, ``256`` and ``15.0`` are
-    out of range, the 3.0 reference interpreter's message; 2.0's said "malformed lane index")."""
+    out of range; the message depends on the reference interpreter's version, ``messages.py``)."""
     lit = int_literal(tok)
     if lit is None and tok.kind == "reserved":
         raise tok.error("unknown operator")
     if lit is None or not 0 <= lit[0] < 256:
-        raise tok.error("i8 constant out of range")
+        raise keyed_error(tok, "lane index")
     return lit[0]
 
 

@@ -63,6 +63,13 @@ class TextError(Malformed):
         self.file = file
         self.line = line
         self.column = column
+        #: The error's name where its message depends on the reference interpreter's version (``messages.py``).
+        self.message_key: str | None = None
+        #: For a ``)`` closing nothing after complete module fields: the error inside those fields, if any (the
+        #: one the 2.0 reference interpreter reported first; ``messages.py``).
+        self.fields_error: TextError | None = None
+        #: The complete items before that ``)`` (``parse_sexprs``), so the module reader can find that error.
+        self.items_before: list | None = None
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
@@ -101,6 +108,8 @@ def _head(items: list) -> str | None:
 class SExpr(list):
     """A parenthesised list of tokens and nested ``SExpr``; ``open`` is its ``(`` token, ``close`` its ``)``."""
 
+    __slots__ = ("open", "close", "head", "annotated")
+
     def __init__(self, open_: Token, items=(), close: Token | None = None):
         super().__init__(items)
         self.open = open_
@@ -113,20 +122,25 @@ class SExpr(list):
         return self.open.error(message)
 
 
-#: The lexer's fast path (``_Lexer.tokens``, over the text decoded as Latin-1): white space (group 1), then a
-#: parenthesis that opens no comment or annotation (2), an identifier (3, without its ``$``), a keyword (4), a
-#: number (5) or a reserved word (6), each an idchar sequence, a string of plain printable ASCII (7), each ending
-#: where a token may end (white space, a parenthesis, ``;`` or the end), or a line comment of ASCII (8: nothing
-#: to check for UTF-8). Anything else goes the long way.
+#: The lexer's fast path (``_Lexer.tokens``, over the text decoded as Latin-1): white space other than line
+#: feeds, then one of: line feeds and the white space after them (group 1: the line count), a parenthesis that
+#: opens no comment or annotation (2), an identifier (3, without its ``$``), a keyword (4), a number (5) or a
+#: reserved word (6), each an idchar sequence, a string of plain printable ASCII (7), each ending where a token may
+#: end (white space, a parenthesis, ``;`` or the end), or a line comment of ASCII (8: nothing to check for UTF-8).
+#: Anything else goes the long way.
 _IDCHAR = r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]"
 _END = r"(?=[ \t\n\r();]|\Z)"
 _FAST = re.compile(
-    r"([ \t\n\r]*)(?:(\((?![;@])|\))"
+    r"[ \t\r]*(?:(\n[ \t\n\r]*)|(\((?![;@])|\))"
     rf"|\$({_IDCHAR}+){_END}|([a-z]{_IDCHAR}*){_END}|([0-9+\-]{_IDCHAR}*){_END}|((?![$a-z0-9+\-]){_IDCHAR}+){_END}"
     r'|"([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?=[ \t\n\r();]|\Z)'
     r"|(;;[^\n\r\x80-\xff]*)(?=[\n\r]|\Z))")
 #: Token kinds by group of ``_FAST`` (None: the token's own text, a parenthesis).
 _FAST_KINDS = (None, None, None, "id", "keyword", "num", "reserved")
+#: A token's column from its group's start: the identifier group starts after its ``$``.
+_COLUMN_SHIFT = (1, 1, 1, 0, 1, 1, 1)
+#: Makes a ``Token`` without the Python-level ``__new__`` of named tuples (the lexer makes millions).
+_new_token = tuple.__new__
 
 
 #: The annotations the reader keeps (``oracle.text.annotations``, ``oracle.text.annot_pass``): ``(@custom``,
@@ -189,17 +203,21 @@ class _Lexer:
             # errors) one step of the rules below, then the expression again.
             pos, line, line_start = self.pos, self.line, self.line_start
             # ``scanner().match`` continues where the last match ended and stops at the first place it fails.
+            m = None
             for m in iter(_FAST.scanner(text, pos).match, None):
-                tok_start = m.end(1)
-                if tok_start != pos and "\n" in text[pos:tok_start]:
-                    line += text.count("\n", pos, tok_start)
-                    line_start = text.rindex("\n", pos, tok_start) + 1
                 kind = m.lastindex
-                if kind < 7:                      # a parenthesis or a word: value as written
+                if kind == 1:                     # line feeds
+                    feeds = m.group(1)
+                    line += feeds.count("\n")
+                    line_start = m.start(1) + feeds.rindex("\n") + 1
+                elif kind < 7:                    # a parenthesis or a word: value as written
                     value = m.group(kind)
-                    append(Token(_FAST_KINDS[kind] or value, value, file, line, tok_start - line_start + 1))
-                elif kind == 7:                   # a string without escapes
-                    append(Token("string", m.group(7).encode("ascii"), file, line, tok_start - line_start + 1))
+                    append(_new_token(Token, (_FAST_KINDS[kind] or value, value, file, line,
+                                              m.start(kind) - line_start + _COLUMN_SHIFT[kind])))
+                elif kind == 7:                   # a string without escapes (the group starts after its quote)
+                    append(_new_token(Token, ("string", m.group(7).encode("ascii"), file, line,
+                                              m.start(7) - line_start)))
+            if m is not None:
                 pos = m.end()
             self.pos, self.line, self.line_start = pos, line, line_start
             if pos >= n:
@@ -421,6 +439,7 @@ def tokenize(src: bytes | str, file: str = "<text>", line: int = 1) -> list[Toke
 
 
 Item = Union[Token, SExpr]
+_new_list = list.__new__
 
 
 #: The annotation ids the lexer keeps (``_CUSTOM``).
@@ -442,23 +461,30 @@ def _kept_annotation(done: SExpr, stack: list[SExpr]) -> None:
 def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
     """Group tokens by parentheses: ``unexpected token`` for a ``)`` without ``(``, ``unexpected end`` for a
     ``(`` never closed (the reference interpreter's messages)."""
-    stack: list[SExpr] = [SExpr(Token("(", "(", file, 1, 1))]
-    top = stack[0]
+    root = SExpr(Token("(", "(", file, 1, 1))
+    stack: list[SExpr] = [root]
+    top = root
+    push, pop = stack.append, stack.pop
     for tok in tokens:
         kind = tok[0]
         if kind == "(":
-            top = SExpr(tok)
-            stack.append(top)
+            # The list's attributes are set here, ``head`` when it is complete (one list per ``(``: the
+            # constructor would double the cost of the grouping).
+            top = _new_list(SExpr)
+            top.open = tok
+            push(top)
         elif kind == ")":
-            if len(stack) == 1:
-                raise tok.error("unexpected token")
-            done = stack.pop()
+            if top is root:
+                err = tok.error("unexpected token")
+                err.items_before = list(root)
+                raise err
+            done = pop()
             done.close = tok
             first = done[0] if done else None
-            done.head = (first[1] if first.__class__ is Token and first[0] == "keyword"  # type: ignore[index]
-                         else None)
+            done.head = head = (first[1] if first.__class__ is Token and first[0] == "keyword"  # type: ignore[index]
+                                else None)
             top = stack[-1]
-            if done.head in KEPT_ANNOTATIONS:
+            if head in KEPT_ANNOTATIONS:
                 _kept_annotation(done, stack)
             top.append(done)
         else:
@@ -466,4 +492,4 @@ def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
     if len(stack) > 1:
         last = tokens[-1]
         raise TextError("unexpected end of input", last.file, last.line, last.column)
-    return list(stack[0])
+    return list(root)

@@ -55,7 +55,23 @@ _FIELDS = ("type", "rec", "import", "func", "table", "memory", "global", "tag", 
 def parse_module(src: bytes | str | list, features: Features = WASM_3_0, file: str = "<text>") -> Module:
     """A module from its text: ``(module id? field*)`` or the fields alone (``src`` may also be already grouped
     items, as the script reader passes them). Raises ``TextError`` with file, line and column."""
-    items = src if isinstance(src, list) else parse_sexprs(tokenize(src, file), file)
+    if isinstance(src, list):
+        return _module_of_items(src, features)
+    try:
+        items = parse_sexprs(tokenize(src, file), file)
+    except TextError as e:
+        if e.items_before:
+            # A ``)`` closing nothing: record the error of the complete fields before it, if any (the 2.0
+            # reference interpreter reported that one; ``messages.py``).
+            try:
+                _module_of_items(e.items_before, features)
+            except TextError as inner:
+                e.fields_error = inner
+        raise
+    return _module_of_items(items, features)
+
+
+def _module_of_items(items: list, features: Features) -> Module:
     if len(items) == 1 and isinstance(items[0], SExpr) and items[0].head == "module":
         node = items[0]
         cur = sub(node)

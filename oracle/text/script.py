@@ -91,7 +91,7 @@ class Register:
     name: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     type: str
     value: object = None
@@ -187,9 +187,9 @@ def _action(node, file: str) -> Action:
     name = parse_name(cur.next_token())
     args = []
     if node.head == "invoke":
-        while not cur.at_end():
-            args.append(value(cur.next(), result=False))
-    cur.end()
+        args = [value(it, result=False) for it in node[cur.pos:]]
+    else:
+        cur.end()
     return Action(node.open.line, node.head, module, name, args)
 
 
@@ -219,9 +219,7 @@ def _command(node, file: str) -> Command:
     cur = sub(node)
     if head == "assert_return":
         action = _action(cur.next(), file)
-        expected = []
-        while not cur.at_end():
-            expected.append(value(cur.next(), result=True))
+        expected = [value(it, result=True) for it in node[cur.pos:]]
         return Assertion(line, head, action=action, expected=expected)
     if head in ("assert_trap", "assert_exhaustion", "assert_exception") + _MODULE_ASSERTS:
         target = cur.next()
@@ -284,7 +282,15 @@ def value(node, result: bool) -> Union[Value, Either]:
         if shape.value not in _SHAPES:
             raise shape.error("unexpected token")
         kind, n, bits = _SHAPES[shape.value]  # type: ignore[index]
-        lanes = [_lane(cur.next_token(), kind, bits, result) for _ in range(n)]
+        toks = node[cur.pos:cur.pos + n]
+        if len(toks) == n and all(t.__class__ is Token for t in toks):
+            cur.pos += n
+        else:
+            toks = [cur.next_token() for _ in range(n)]     # raises at the first missing or misplaced lane
+        if kind == "i" and not result:
+            lanes = [parse_i(t, bits) for t in toks]
+        else:
+            lanes = [_lane(t, kind, bits, result) for t in toks]
         if any(isinstance(x, str) for x in lanes):
             conv = f32_from_bits if bits == 32 else f64_from_bits
             v = Value("v128", None, (shape.value, tuple(x if isinstance(x, str) else conv(x) for x in lanes)))

@@ -33,6 +33,8 @@ SPACES = ("type", "func", "table", "memory", "global", "elem", "data", "tag")
 class Cursor:
     """Reads the items of one ``SExpr`` (or a list of top-level items) front to back."""
 
+    __slots__ = ("items", "pos", "where")
+
     def __init__(self, items: list, where: SExpr | Token | None = None, start: int = 0):
         self.items = items
         self.pos = start
@@ -45,9 +47,11 @@ class Cursor:
         return self.items[self.pos] if self.pos < len(self.items) else None
 
     def peek_token(self, kind: str | None = None) -> Token | None:
-        it = self.peek()
-        if isinstance(it, Token) and (kind is None or it.kind == kind):
-            return it
+        items, pos = self.items, self.pos
+        if pos < len(items):
+            it = items[pos]
+            if it.__class__ is Token and (kind is None or it[0] == kind):
+                return it
         return None
 
     def peek_keyword(self, *words: str) -> bool:
@@ -59,18 +63,18 @@ class Cursor:
         return isinstance(it, SExpr) and it.head in words
 
     def next(self):
-        it = self.peek()
-        if it is None:
+        items, pos = self.items, self.pos
+        if pos >= len(items):
             raise self.error("unexpected token")
-        self.pos += 1
-        return it
+        self.pos = pos + 1
+        return items[pos]
 
     def next_token(self) -> Token:
-        it = self.next()
-        if not isinstance(it, Token):
-            self.pos -= 1
-            raise self.error("unexpected token")
-        return it
+        items, pos = self.items, self.pos
+        if pos < len(items) and items[pos].__class__ is Token:
+            self.pos = pos + 1
+            return items[pos]
+        raise self.error("unexpected token")
 
     def keyword(self, word: str) -> Token:
         t = self.peek_token("keyword")

@@ -57,10 +57,10 @@ def suite_path(name: str, rel: str | None) -> Path:
 
 
 def convert_file(name: str, rel: str | None) -> Conversion:
-    """Convert a suite file the way the runner does (the manifest's converters and flags for that file), through
-    the runner's conversion cache."""
+    """Convert a suite file with the manifest's external converters (wast2json / wasm-tools and their flags for
+    that file: binaries not made by the oracle's encoder), through the runner's conversion cache."""
     path = suite_path(name, rel)
-    converters, flags, fallback_flags = get_manifest(name).converters_for(rel)
+    converters, flags, fallback_flags = get_manifest(name).external_converters_for(rel)
     try:
         return convert(path, flags, converters, fallback_flags=fallback_flags)
     except ConverterMissing as e:  # an optional converter (the wasm-tools extra) is not installed

@@ -43,7 +43,7 @@ def converted(name: str, rel: str) -> Conversion | None:
     """The runner's conversion of one suite file with the manifest's converters (cached), or None when no
     converter could convert it or none is installed (the caller's other checks still run)."""
     path = suite_path(name, rel)
-    convs, flags, fallback = get_manifest(name).converters_for(rel)
+    convs, flags, fallback = get_manifest(name).external_converters_for(rel)
     try:
         conv = convert(path, flags, convs, fallback_flags=fallback, features=sorted(get_manifest(name).features))
     except ConverterMissing:

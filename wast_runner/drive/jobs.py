@@ -11,7 +11,7 @@ from ..convert import CONVERTERS
 from ..model import Job
 
 #: The converters of a file outside every suite (no manifest to say).
-DEFAULT_CONVERTERS: tuple[str, ...] = ("wast2json",)
+DEFAULT_CONVERTERS: tuple[str, ...] = ("oracle",)
 from ..suites import SuiteError, found_suites, get_manifest, is_excluded, locate, suite_files, suite_for_path
 
 
