@@ -69,7 +69,7 @@ def suites_here(python: str) -> list[Suite]:
             continue
         name = parts[0]
         manifest = MANIFESTS / f"{name}.toml"
-        kind = tomllib.loads(manifest.read_text())["kind"] if manifest.is_file() else "wast"
+        kind = tomllib.loads(manifest.read_text()).get("kind", "wast") if manifest.is_file() else "wast"
         if kind in PROGRAM_KINDS:
             continue
         # Columns: NAME COMMIT FILES WHERE; a suite of our own has no commit.

@@ -148,12 +148,13 @@ def write_doc(doc: Path, pairs: Sequence["Pair"], suites: Sequence["Suite"], job
     w("")
     w(_hand_written(doc))
     w("\n## Regenerate\n")
-    w("```sh\nexport WAST_TESTSUITE_PATH=../shared/testsuite\nmake conformance        # = python3 -m reports."
-      "conformance --reuse --html build/conformance/html\n```\n")
-    w("`--reuse` keeps the runs that finished (results and logs in `build/conformance/ENGINE/SUITE.*`); without it "
-      "every pair runs again. `--engines`, `--suites` and `-j` narrow or widen it; new suites are picked up from "
-      "`wast-runner suites list`. The report alone: `wast-runner report build/conformance/*/*.jsonl --by-engine "
-      "--html report/`.")
+    w("```sh\nexport WAST_TESTSUITE_PATH=../shared/testsuite\nmake conformance          # python3 -m reports."
+      "conformance --reuse --results build/conformance --html build/conformance/html\n```\n")
+    w("Each pair's records and log (what it printed, its exit status and times) are in "
+      "`build/conformance/ENGINE/SUITE.*`; `--reuse` keeps the pairs that finished, `make conformance-clean` forgets "
+      "them. `CONFORMANCE_ARGS=\"--engines ... --suites ... -j 2\"` narrows or widens it; new suites are picked up "
+      "from `wast-runner suites list`. The report alone: `wast-runner report build/conformance/*/*.jsonl "
+      "--by-engine --html report/`.")
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text("\n".join(out) + "\n", encoding="utf-8")
     return doc

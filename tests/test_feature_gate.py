@@ -91,3 +91,41 @@ def test_node_reports_what_v8_lacks_as_unsupported():
         assert isinstance(engine.load(PROBES["threads"]), Loaded)
     finally:
         engine.close()
+
+
+TAINT_WAST = """\
+(module $M
+  (memory (export "mem") 1)
+  (func (export "read") (param i32) (result i32) (i32.load8_u (local.get 0))))
+(register "M")
+(module (memory (import "M" "mem") 1) (memory 1) (data (memory 0) (i32.const 0) "\\01"))
+(assert_return (invoke $M "read" (i32.const 0)) (i32.const 1))
+(module $N (memory 2 2) (memory 1))
+(register "N" $N)
+(module (memory (import "N" "mem") 1))
+"""
+
+
+def test_what_a_skipped_module_would_have_changed_is_not_judged(tmp_path, capsys, monkeypatch):
+    """multi-memory's load.wast on node: a module V8 cannot load would have written its data segment into $M's
+    memory, so reading it back cannot be judged (it failed: "expected i32:1; got i32:0"); a module imports from a
+    name whose module the adapter could not load: skipped, not "unknown import" (linking1.wast)."""
+    from helpers.cli import run_cli
+    from wast_runner.engines import ENGINES
+    from wast_runner.engines.oracle import OracleEngine
+
+    class NoMultiMemory(OracleEngine):
+        name = "no-multi-memory"
+
+        def load(self, data, name=None):
+            why = feature_mismatch(data, self.features, ALL_FEATURES - {"multi-memory"})
+            return Unsupported(f"the module {why}") if why else super().load(data, name)
+
+    monkeypatch.setitem(ENGINES, "no-multi-memory", lambda options: NoMultiMemory(options))
+    path = tmp_path / "t.wast"
+    path.write_text(TAINT_WAST)
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", "no-multi-memory", "--features", "wasm-3.0", str(path))
+    assert rec[5]["outcome"] == "skipped" and "needs multi-memory" in rec[5]["detail"]
+    assert rec[6]["outcome"] == "skipped" and "from line 5" in rec[6]["detail"]
+    assert rec[9]["outcome"] == "skipped" and rec[9]["skip_reason"] == "engine-limitation"
+    assert status == 0
