@@ -78,6 +78,22 @@ def test_suite_lowered_on_a_whole_script_engine_is_skipped_with_the_reason():
     assert all("runs whole converted scripts only" in r["detail"] for r in records)
 
 
+def test_suite_lowered_on_an_engine_that_cannot_load_a_module_is_skipped():
+    """pywasm3 links functions only, so its adapter answers ``Unsupported`` for modules importing memories: the
+    program is skipped with that reason (it was an ``AttributeError`` on ``Unsupported.stage``, 19 error records)."""
+    from wast_runner.engines.base import Unsupported
+
+    class NoImports(OracleEngine):
+        name = "no-imports"
+
+        def load(self, data, name=None):
+            return Unsupported("this engine links functions only")
+
+    records = run_all("lowered", NoImports())
+    assert records and {r["outcome"] for r in records} == {"skipped"}
+    assert all("links functions only" in r["detail"] for r in records)
+
+
 class RecordingEngine(OracleEngine):
     """The oracle as a plain core engine that notes every Engine call the lowering makes."""
 

@@ -36,7 +36,7 @@ from ..engines.oracle import default_machine
 from ..model import FileContext
 from ..results import make_record
 from ..values import encode_value, render
-from .lower import lower
+from .lower import EngineCannot, lower
 from .scenario import REQUIREMENTS, ProgramCase, Scenario, ScenarioError, Step, coerce, load_scenario, same_value
 from .toywasm import TOYWASM_ENV, run_program_toywasm
 
@@ -176,6 +176,11 @@ def run_program(case: ProgramCase, ctx: FileContext, emit: Emit, mode: str, engi
                                                             "message": case.message or ""}, actual=actual)
         for s in case.steps:
             rec(s.line, s.kind, "failed", "program did not load")
+        return
+    except EngineCannot as e:
+        rec(case.line, load_kind, "skipped", str(e), skip_reason="engine-limitation")
+        for s in case.steps:
+            rec(s.line, s.kind, "skipped", f"program not loaded: {e}", skip_reason="engine-limitation")
         return
     except Exception as e:  # a bug in the loader, the lowering or the engine
         rec(case.line, load_kind, "error", f"exception while loading: {_last_line(e)}", traceback=_tb(e))
