@@ -90,8 +90,10 @@ def test_suite_lowered_on_an_engine_that_cannot_load_a_module_is_skipped():
             return Unsupported("this engine links functions only")
 
     records = run_all("lowered", NoImports())
-    assert records and {r["outcome"] for r in records} == {"skipped"}
-    assert all("links functions only" in r["detail"] for r in records)
+    assert failures(records) == []
+    skipped = [r for r in records if r["outcome"] == "skipped"]
+    assert len(skipped) >= 100 and all("links functions only" in r["detail"] for r in skipped)
+    # (the programs whose expected load error the link planner finds pass: they never reach the engine)
 
 
 class RecordingEngine(OracleEngine):
