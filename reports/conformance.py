@@ -21,41 +21,16 @@ import subprocess
 import sys
 import time
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
+
+from .conformance_doc import Pair, Suite, write_doc
 
 #: The engines CI has, in the matrix's column order.
 ENGINES = ("oracle", "wasmtime", "node", "spectest-interp", "wasm3", "pywasm")
 #: Suite kinds that are not ``.wast`` scripts (run by other commands).
 PROGRAM_KINDS = {"wasi"}
 MANIFESTS = Path(__file__).resolve().parents[1] / "suites"
-
-
-@dataclass
-class Suite:
-    name: str
-    commit: str
-    files: str
-    where: str          # the folder found here, or "" when the suite is not here
-
-
-@dataclass
-class Pair:
-    """One engine on one suite: where its results and log are, and how the run ended."""
-
-    engine: str
-    suite: str
-    results: Path
-    log: Path
-    exit: int | None = None       # None: not run (yet)
-    wall: float | None = None
-    cpu: float | None = None
-    why_not: str = ""             # why the pair has no records (the run's last line), when it has none
-
-    @property
-    def ran(self) -> bool:
-        return self.results.is_file() and self.results.stat().st_size > 0
 
 
 def suites_here(python: str) -> list[Suite]:
@@ -138,7 +113,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--html", metavar="DIR", help="also write the HTML report (engines side by side) here")
     args = ap.parse_args(argv)
 
-    from .conformance_doc import write_doc
     from .load import ReportError
 
     python = sys.executable

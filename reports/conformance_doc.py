@@ -9,15 +9,40 @@ import os
 import platform
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from .load import Key, read_records, suite_key
 from .model import Counts
 from .report import Report, build_report
 
-if TYPE_CHECKING:
-    from .conformance import Pair, Suite
+
+@dataclass
+class Suite:
+    name: str
+    commit: str
+    files: str
+    where: str          # the folder found here, or "" when the suite is not here
+
+
+@dataclass
+class Pair:
+    """One engine on one suite: where its results and log are, and how the run ended."""
+
+    engine: str
+    suite: str
+    results: Path
+    log: Path
+    exit: int | None = None       # None: not run (yet)
+    wall: float | None = None
+    cpu: float | None = None
+    why_not: str = ""             # why the pair has no records (the run's last line), when it has none
+
+    @property
+    def ran(self) -> bool:
+        return self.results.is_file() and self.results.stat().st_size > 0
+
 
 HAND_BEGIN = "<!-- hand-written: begin (kept as it is by python3 -m reports.conformance) -->"
 HAND_END = "<!-- hand-written: end -->"
@@ -87,7 +112,7 @@ def _hand_written(doc: Path) -> str:
     return f"{HAND_BEGIN}\n## Leading causes of failure\n\n(to be written from the runs)\n{HAND_END}"
 
 
-def write_doc(doc: Path, pairs: Sequence["Pair"], suites: Sequence["Suite"], jobs: int, timeout: float,
+def write_doc(doc: Path, pairs: Sequence[Pair], suites: Sequence[Suite], jobs: int, timeout: float,
               html: str | None = None) -> Path:
     ran = [p for p in pairs if p.ran]
     engines = list(dict.fromkeys(p.engine for p in pairs))
@@ -160,7 +185,7 @@ def write_doc(doc: Path, pairs: Sequence["Pair"], suites: Sequence["Suite"], job
     return doc
 
 
-def _diffs_and_errors(w, engines: Sequence[str], suites: Sequence["Suite"], stats: dict) -> None:
+def _diffs_and_errors(w, engines: Sequence[str], suites: Sequence[Suite], stats: dict) -> None:
     w("\n## Diff classes (`--against oracle`), all suites\n")
     w("`message`: the right failure with another message (not checked for engines other than the oracle); `stage`: "
       "rejected at the other stage (malformed vs invalid), which passes for them (the stage rule); `unjudged`: "
@@ -190,7 +215,7 @@ def _diffs_and_errors(w, engines: Sequence[str], suites: Sequence["Suite"], stat
         w("| (none) | | | | |")
 
 
-def _completeness(w, engines: Sequence[str], suites: Sequence["Suite"], by_pair: dict, stats: dict) -> None:
+def _completeness(w, engines: Sequence[str], suites: Sequence[Suite], by_pair: dict, stats: dict) -> None:
     w("\n## The runs\n")
     w("`records`: the run's records, checked against the oracle's run of the suite (the same commands: every command "
       "of every file has its record). Times of the whole run (runner, engine and reference processes).\n")
