@@ -105,6 +105,11 @@ def test_features():
     assert feature_of("wasm-3.0", "return_call_ref.wast") == "tail calls"
     assert feature_of("wasm-3.0", "i32.wast") == "3.0 core"
     assert feature_of(None, "mine.wast") == "files outside suites"
+    # Proposals are rows of their own (issue 16), named or not.
+    assert feature_of("custom-page-sizes", "memory_max.wast") == "custom page sizes"
+    assert feature_of("wide-arithmetic", "wide-arithmetic.wast") == "wide arithmetic"
+    assert feature_of("custom-descriptors", "binary.wast") == "custom descriptors"
+    assert feature_of("some-new-proposal", "x.wast") == "some-new-proposal"
 
 
 def test_values_render():
