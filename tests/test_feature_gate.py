@@ -129,3 +129,34 @@ def test_what_a_skipped_module_would_have_changed_is_not_judged(tmp_path, capsys
     assert rec[6]["outcome"] == "skipped" and "from line 5" in rec[6]["detail"]
     assert rec[9]["outcome"] == "skipped" and rec[9]["skip_reason"] == "engine-limitation"
     assert status == 0
+
+
+def test_a_skipped_module_that_would_trap_while_instantiating_leaves_its_writes_unjudged(tmp_path, capsys,
+                                                                                      monkeypatch):
+    """multi-memory's linking0.wast:42: an ``assert_trap (module ...)`` the engine cannot load would have written
+    its element segment into the imported table before trapping; the call through that table is not judged."""
+    from helpers.cli import run_cli
+    from wast_runner.engines import ENGINES
+    from wast_runner.engines.oracle import OracleEngine
+
+    class NoMultiMemory(OracleEngine):
+        name = "no-multi-memory"
+
+        def load(self, data, name=None):
+            why = feature_mismatch(data, self.features, ALL_FEATURES - {"multi-memory"})
+            return Unsupported(f"the module {why}") if why else super().load(data, name)
+
+    monkeypatch.setitem(ENGINES, "no-multi-memory", lambda options: NoMultiMemory(options))
+    path = tmp_path / "t.wast"
+    path.write_text("""\
+(module $Mt (type (func (result i32))) (table (export "tab") 10 funcref)
+  (func (export "call") (param i32) (result i32) (call_indirect (type 0) (local.get 0))))
+(register "Mt" $Mt)
+(assert_trap (module (table (import "Mt" "tab") 10 funcref) (func $f (result i32) (i32.const 0))
+  (elem (i32.const 7) $f) (memory 0) (memory $m 1) (data $m (i32.const 0x10000) "d")) "out of bounds memory access")
+(assert_return (invoke $Mt "call" (i32.const 7)) (i32.const 0))
+""")
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", "no-multi-memory", "--features", "wasm-3.0", str(path))
+    assert rec[4]["outcome"] == "skipped" and "needs multi-memory" in rec[4]["detail"]
+    assert rec[6]["outcome"] == "skipped" and "from line 4" in rec[6]["detail"]
+    assert status == 0

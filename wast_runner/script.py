@@ -220,9 +220,7 @@ class ScriptRun:
             handle = Broken(line, out.message, unsupported=True)
             result = ("skipped", f"the engine adapter cannot load this module: {out.message}",
                       {"skip_reason": ENGINE_LIMITATION_REASON})
-            # Its data and element segments (and its code, later) would have written into what it imports.
-            for source in import_module_names(data) & set(self.registered):
-                self.tainted.setdefault(id(self.registered[source]), line)
+            self._taint_sources(data, line)
         else:
             handle = Broken(line, f"{out.stage}: {out.message}")
             result = ("failed", f"{what} did not load ({out.stage}): {out.message}",
@@ -284,6 +282,8 @@ class ScriptRun:
         data = self.module_bytes(cmd.filename)
         out = self.engine.load(data, None)
         if isinstance(out, Unsupported):
+            if stage == "uninstantiable":   # a trap while instantiating leaves the writes made before it
+                self._taint_sources(data, cmd.line)
             return ("skipped", f"the engine adapter cannot judge this module: {out.message}",
                     {"expected": expected, "skip_reason": ENGINE_LIMITATION_REASON})
         if isinstance(out, LoadFailed):
@@ -301,6 +301,12 @@ class ScriptRun:
             return ("failed", f"wrong outcome: expected {stage} ({cmd.text!r}), got {out.stage}{guess} "
                     f"({out.message!r})", {"expected": expected, "actual": actual})
         return self._check_message(cmd.text or "", out.message, {"expected": expected, "actual": actual})
+
+    def _taint_sources(self, data: bytes, line: int) -> None:
+        """A module the adapter could not load: its element and data segments (and its code, later) would have
+        written into the registered modules it imports from, so their later results cannot be judged."""
+        for source in import_module_names(data) & set(self.registered):
+            self.tainted.setdefault(id(self.registered[source]), line)
 
     def _skip_if_unregistered_import(self, data: bytes, out: LoadFailed, expected: dict | None = None) -> None:
         """A module importing from a name whose ``register`` the adapter could not perform cannot be judged."""
