@@ -49,11 +49,14 @@ def suites_here(python: str) -> list[Suite]:
             continue
         # Columns: NAME COMMIT FILES WHERE; a suite of our own has no commit.
         if len(parts) >= 4 and re.fullmatch(r"[0-9a-f]{40}", parts[1]):
-            suites.append(Suite(name, parts[1], parts[2], parts[3]))
+            suite = Suite(name, parts[1], parts[2], parts[3])
         elif len(parts) >= 3:
-            suites.append(Suite(name, "", parts[1], " ".join(parts[2:])))
+            suite = Suite(name, "", parts[1], " ".join(parts[2:]))
         else:
-            suites.append(Suite(name, "", "", ""))
+            suite = Suite(name, "", "", "")
+        if suite.where.startswith("not found"):
+            suite.where = ""
+        suites.append(suite)
     return suites
 
 
