@@ -232,6 +232,18 @@ def test_spectest_interp_crash_leaves_unreported_commands_as_errors():
     assert verdicts[2].extra["engine_output"] == "boom"
 
 
+def test_spectest_interp_assert_exception_passes_without_a_message():
+    """wabt prints ``assert_exception passed`` with no colon after it: that is a pass, not an adapter exception
+    (which made all 28 commands of throw.wast and throw_ref.wast errors on wasm-3.0)."""
+    cmds = [parse_command({"type": "assert_exception", "line": 2, "action": {"type": "invoke", "field": "f"}}),
+            parse_command({"type": "assert_invalid", "line": 3, "filename": "m.1.wasm", "text": "type mismatch"})]
+    reports = parse_reports("x.wast:2: assert_exception passed\nx.wast:3: assert_invalid passed:\n"
+                            "  m.1.wasm:0000018: error: type mismatch in throw_ref\n", "x.wast")
+    verdicts = judge(cmds, reports, {}, "", "")
+    assert [v.outcome for v in verdicts] == ["passed", "passed"]
+    assert verdicts[1].extra["actual"] == {"failure": "invalid", "message": "type mismatch in throw_ref"}
+
+
 # -- shared pieces ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("message,stage", [
