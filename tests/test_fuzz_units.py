@@ -10,21 +10,65 @@ import struct
 import pytest
 
 from oracle import embedding
-from oracle.features import Features
+from oracle.features import WASM_2_0_FEATURES, Features
 from wast_runner.fuzz import gen, judge, mutate, repro
 
 
-def _valid(data: bytes) -> None:
-    features = Features.from_names(["sign-extension", "saturating-float-to-int", "multi-value"])
+MVP_PLUS = ["sign-extension", "saturating-float-to-int", "multi-value"]
+
+
+def _valid(data: bytes, names=None) -> None:
+    features = Features.from_names(names or sorted(WASM_2_0_FEATURES))
     embedding.module_validate(embedding.module_decode(data, features), features)
 
 
 def test_generated_modules_and_their_probes_validate():
     rng = random.Random(5)
+    seen = set()
     for _ in range(200):
         case = gen.gen_case(gen.RandomChooser(rng), 6)
         nodes = [n for n in case.body.walk() if n.op not in ("const", "param")]
+        seen.update(n.op for n in nodes)
         _valid(gen.encode_case(case, nodes))
+    # the 2.0 generator reaches control, state, tables, bulk memory and vectors
+    for op in ("loop", "br_table", "local.tee", "local.set", "global.set", "call_indirect", "memory.fill",
+               "memory.copy", "i8x16.shuffle", "v128.load8_lane"):
+        assert op in seen, op
+
+
+def test_features_gate_what_is_generated():
+    """Without ``simd`` and ``bulk-memory`` no vector or bulk instruction is generated (an engine without a
+    feature is not fed it), and the module validates with only the features given."""
+    rng = random.Random(9)
+    for _ in range(150):
+        case = gen.gen_case(gen.RandomChooser(rng), 6, features=MVP_PLUS)
+        ops = case.body.opcodes() + [o for _, b in case.helpers for o in b.opcodes()]
+        assert not any(o.startswith(("v128", "i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2", "memory."))
+                       for o in ops), ops
+        _valid(gen.encode_case(case), MVP_PLUS)
+
+
+def test_vector_nan_lanes_are_free_only_from_float_lane_arithmetic():
+    c = gen.Node("const", "v128", imm=(0x7FC00000,))
+    assert gen.Node("f32x4.add", "v128", [c, c]).nondet
+    assert not gen.Node("f32x4.add", "v128", [c, c]).may_be_noncanonical([])
+    # an integer lane op can make any float bits: downstream arithmetic may then return any arithmetic NaN
+    sub = gen.Node("i32x4.sub", "v128", [c, c])
+    assert not sub.nondet and gen.Node("f32x4.floor", "v128", [sub]).may_be_noncanonical([])
+    # per-lane patterns, in the shape of the instruction; the other lanes stay exact
+    enc = {"type": "v128", "lane_type": "i32", "value": [str(0x7FC00000), "1", str(0xFFC00000), str(0x7FA00000)]}
+    assert judge.expectation(enc, "nan:canonical", "f32")["value"] == ["nan:canonical", "1", "nan:canonical",
+                                                                     str(0x7FA00000)]
+
+
+def test_shift_counts_cover_every_value_up_to_twice_the_width():
+    rng = random.Random(3)
+    counts = set()
+    for _ in range(20000):
+        n = gen._numeric(gen.RandomChooser(rng), "i32", [], 1, False)
+        if n.op.endswith(("rotl", "rotr", "shl", "shr_s", "shr_u")) and n.kids[1].op == "const":
+            counts.add(n.kids[1].imm[0])
+    assert set(range(0, 65)) <= counts
 
 
 @pytest.mark.skipif(shutil.which("wasm-validate") is None, reason="wabt not installed")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import gen, judge, repro
+from . import gen, judge, repro, simd
 from .worker import Request, Worker
 
 
@@ -154,13 +154,15 @@ class Campaign:
         free = None
         if node.nondet:
             free = "nan:arithmetic" if node.may_be_noncanonical(case.args(k)) else "nan:canonical"
-        return [judge.expectation(e, free) for e in oracle_out[1]]
+        lanes = simd.shape(node.op)[:3] if node.t == "v128" and node.nondet else None
+        return [judge.expectation(e, free, lanes) for e in oracle_out[1]]
 
     def run_case(self, case: gen.Case, probes: bool = True) -> tuple:
         """Run ``f`` and (with ``probes``) every sub-tree of it as its own function, on both sides: a wrong
         intermediate value is seen even when the rest of ``f`` masks it (a comparison, a mask, a select).
         -> (reason or None, nodes, calls, oracle side, engine side, index of the first disagreeing call)."""
-        nodes = [case.body] + ([n for n in case.body.walk() if n.op not in ("const", "param")][1:] if probes else [])
+        nodes = [case.body] + ([n for n in case.body.walk() if n.op not in ("const", "param") + gen.STATE_LEAVES][1:]
+                               if probes else [])
         wasm = gen.encode_case(case, nodes[1:])
         self.stats.digest.update(wasm)
         calls = [("f" if j == 0 else f"p{j - 1}", case.args(k), [n.t])
@@ -223,14 +225,16 @@ class Campaign:
             elif c.op == "const":
                 vals.append(c.imm[0])
             elif id(c) in index and o_res[base + index[id(c)]][0] == "returned" and index[id(c)] not in bad:
-                vals.append(int(o_res[base + index[id(c)]][1][0]["value"]))
+                vals.append(_bits(o_res[base + index[id(c)]][1][0]))
             else:
                 vals.append(None)
         pinned = gen.pin(node, vals)
         uses_params = any(n.op == "param" for n in pinned.walk())
+        calls_helpers = any(n.op in ("call", "call_indirect") for n in pinned.walk())
         small = gen.Case(case.params if uses_params else [], pinned,
                          [case.calls[k]] if uses_params else [[]], case.memory, case.data,
-                         case.helpers if any(n.op == "call" for n in pinned.walk()) else [])
+                         case.helpers if calls_helpers else [], case.globals, case.table and calls_helpers,
+                         case.features)
         reason, snodes, _, so, se, si = self.run_case(small, probes=False)
         if reason and si >= 0:
             return sig, self._finding(small, small.body, reason, so, snodes)
@@ -290,7 +294,7 @@ class Campaign:
                       suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, print_blob=False,
                       phases=[Phase.reuse, Phase.generate, Phase.shrink], report_multiple_bugs=False)
             @hseed(self.seed * 1000 + rounds)
-            @given(cases())
+            @given(cases(features=self.features))
             def prop(case: gen.Case) -> None:
                 # While shrinking a new finding allow some grace; otherwise stop at the budget.
                 if self.over_budget(grace=60.0 if pending else 0.0):
@@ -372,6 +376,12 @@ class Campaign:
                         break
             if sig:
                 self.record(Finding(sig, reason or "", wasm, o_load, calls, o_res, exps, note=f"origin {origin}"))
+
+
+def _bits(enc: dict) -> int:
+    """The bit pattern of an encoded result value (a vector's from its lanes)."""
+    from wast_runner.values import lanes_to_v128
+    return lanes_to_v128(enc["lane_type"], enc["value"]) if enc["type"] == "v128" else int(enc["value"])
 
 
 def _can_grow(wasm: bytes, features: list[str]) -> bool:

@@ -43,9 +43,15 @@ def load_outcome(result: Any) -> Outcome:
     return ("error", f"unexpected load outcome {result!r}")
 
 
-def expectation(enc: dict, free_nan: str | None) -> dict:
+def expectation(enc: dict, free_nan: str | None, lanes: str | None = None) -> dict:
     """What an engine's value must match given the oracle's value ``enc``: the same bits, or, for a NaN whose
-    bits the spec leaves open, the pattern ``free_nan`` (``nan:canonical`` or ``nan:arithmetic``)."""
+    bits the spec leaves open, the pattern ``free_nan`` (``nan:canonical`` or ``nan:arithmetic``); a vector
+    from float lane arithmetic is read in ``lanes`` (``f32``/``f64``) and each such NaN lane gets the pattern."""
+    if free_nan and lanes and enc["type"] == "v128":
+        from wast_runner.values import lanes_to_v128, v128_to_lanes
+        bits = lanes_to_v128(enc["lane_type"], enc["value"])
+        out = [expectation({"type": lanes, "value": str(v)}, free_nan)["value"] for v in v128_to_lanes(bits, lanes)]
+        return {"type": "v128", "lane_type": lanes, "value": out}
     # A signalling NaN cannot have come out of an arithmetic instruction (their NaNs are quiet), so it came
     # through bit-exact paths only and must be matched exactly.
     if free_nan and enc["type"] in ("f32", "f64") and _is_nan(enc) and _is_quiet(enc):
