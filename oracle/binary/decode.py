@@ -72,7 +72,8 @@ MAX_LOCALS = 50_000
 
 def decode_module(data: bytes, features: Features = WASM_2_0) -> Module:
     """Decode ``data`` (spec ``binary/modules.rst``, "Modules"); raises ``Malformed``, or ``Exhaustion`` where a
-    well-formed module exceeds one of the oracle's implementation limits (``MAX_LOCALS``)."""
+    well-formed module exceeds one of the oracle's implementation limits (``MAX_LOCALS``): only once the whole
+    module has decoded, so a malformation anywhere in it is still reported as such."""
     return _ModuleDecoder(bytes(data), features).module()
 
 
@@ -462,6 +463,9 @@ class _ModuleDecoder:
         self.single, self.prefixed = _opcode_tables(features)
         self.expr_uses_data = False  # the last expression decoded holds memory.init or data.drop
         self.code_uses_data = False  # some function body does
+        #: a body beyond ``MAX_LOCALS``: reported only once the whole module has decoded (a later malformation
+        #: wins, as it would in an engine without the limit)
+        self.exhausted: str | None = None
 
     # -- instructions --------------------------------------------------------------------------------------------
 
@@ -595,6 +599,8 @@ class _ModuleDecoder:
             raise r.error("data count and data section have inconsistent lengths")
         if m.data_count is None and self.code_uses_data:
             raise r.error("data count section required")
+        if self.exhausted:
+            raise Exhaustion(self.exhausted)
         m.funcs = [Func(x, local_types, body) for x, (local_types, body) in zip(func_types, codes)]
         return m
 
@@ -706,8 +712,11 @@ class _ModuleDecoder:
         if total > 0xFFFF_FFFF:  # binary/modules.rst, "Code Section": fewer than 2^32 locals, else malformed
             raise r.error("too many locals", start)
         if total > MAX_LOCALS:
-            raise Exhaustion(f"too many locals: {total} exceeds the oracle's limit of {MAX_LOCALS}")
-        local_types = [t for n, t in decls for _ in range(n)]
+            # Not expanded (billions of types); the rest of the module is still decoded and checked.
+            self.exhausted = self.exhausted or f"too many locals: {total} exceeds the oracle's limit of {MAX_LOCALS}"
+            local_types = []
+        else:
+            local_types = [t for n, t in decls for _ in range(n)]
         body = self.expr()
         self.code_uses_data |= self.expr_uses_data
         if r.pos != start + size:
