@@ -197,11 +197,13 @@ def draw_v128(ch: Chooser) -> int:
 
 # --- the tree -------------------------------------------------------------------------------------------------
 #: Instructions after whose operands comes an expression (``kids[-1]``) whose value the node yields.
-SEQUENCED = {"local.set", "global.set", "memory.fill", "memory.copy"} | set(STORES) | {"v128.store"} | set(
-    simd.STORE_LANES)
+SEQUENCED = {"local.set", "global.set", "memory.fill", "memory.copy", "table.set", "table.fill",
+             "table.copy"} | set(STORES) | {"v128.store"} | set(simd.STORE_LANES)
 #: Nodes whose value is one of several value kids (which kids: a slice of ``kids``).
 CHOICE_KIDS = {"select": slice(0, 2), "if": slice(1, 3), "br_if": slice(0, 3, 2), "loop": slice(0, 1),
-               "br_table": slice(0, -1)}
+               "br_table": slice(0, -1), "try_table": slice(0, 2)}
+#: Reference stored by ``table.set``/``table.fill`` (``imm[0]``): ``None`` for ``ref.null func``, else the
+#: helper whose ``ref.func`` it is.
 #: Leaves that read state (a local or a global of the node's type).
 STATE_LEAVES = ("local.get", "global.get")
 
@@ -238,9 +240,9 @@ class Node:
             return any(k.nondet for k in self.kids[CHOICE_KIDS[self.op]])
         if self.op in SEQUENCED:
             return self.kids[-1].nondet
-        if self.op == "call":
+        if self.op in ("call", "return_call"):
             return self.imm[1].nondet
-        if self.op == "call_indirect":
+        if self.op in ("call_indirect", "return_call_indirect"):
             return any(b.nondet for b in self.imm[1])
         return False
 
@@ -259,7 +261,7 @@ class Node:
             # integer and bitwise lane instructions, extract_lane: arbitrary float bits
             return self.t in ("f32", "f64", "v128")
         if (self.op in RAW_FLOAT or self.op in LOADS or self.op in simd.LOADS or self.op in STATE_LEAVES
-                or self.op in ("call", "call_indirect")):
+                or self.op in ("call", "call_indirect", "return_call", "return_call_indirect")):
             return self.t in ("f32", "f64", "v128")   # conservatively (their sources are not followed)
         if self.op in BIT_OBSERVERS:
             return False if self.t in ("i32", "i64") else any(
@@ -294,6 +296,8 @@ class Case:
     globals: list = field(default_factory=list)
     table: bool = False
     features: frozenset = WASM_2_0_FEATURES
+    #: with exceptions: tag 0 carries an i32, tag 1 nothing
+    tags: bool = False
 
     def args(self, k: int) -> list[tuple[str, int]]:
         return list(zip(self.params, self.calls[k]))
@@ -415,7 +419,11 @@ def _numeric(ch: Chooser, t: str, params: list[str], sub: int, memory: bool) -> 
 def _control(ch: Chooser, t: str, params: list[str], sub: int, memory: bool) -> Node:
     """Control, calls and state: select, if, br_if, call, loop, br_table, locals, globals, call_indirect."""
     c = _ctx()
-    form = ch.integer(0, 9)
+    form = ch.integer(0, 13)
+    if form >= 10:
+        got = _refs_and_exceptions(ch, form, t, params, sub, memory)
+        if got is not None:
+            return got
     callees = [h for h, (_, body) in enumerate(c.helpers) if body.t == t]
     if form == 3 and callees:
         h = callees[ch.integer(0, len(callees) - 1)]
@@ -464,6 +472,52 @@ def _control(ch: Chooser, t: str, params: list[str], sub: int, memory: bool) -> 
                              gen_expr(ch, t, params, sub, memory)])
 
 
+def _slot(ch: Chooser, params: list[str], sub: int, memory: bool) -> Node:
+    """A table slot: a helper's, the null one after them, just out of range, far out, or computed."""
+    nh = len(_ctx().helpers)
+    r = ch.integer(0, 4)
+    if r <= 1:
+        return Node("const", "i32", imm=(ch.integer(0, nh),))
+    if r == 2:
+        return Node("const", "i32", imm=(nh + 1,))
+    if r == 3:
+        return Node("const", "i32", imm=([0xFFFFFFFF, 0x80000000, nh + 2][ch.integer(0, 2)],))
+    return gen_expr(ch, "i32", params, sub, memory)
+
+
+def _refs_and_exceptions(ch: Chooser, form: int, t: str, params: list[str], sub: int, memory: bool) -> Node | None:
+    """Reference types over the case's table (``ref.is_null (table.get)``, ``table.size``, ``table.set``,
+    ``table.fill``; ``table.copy`` with bulk memory) and exceptions (``throw``, ``try_table`` with ``catch`` /
+    ``catch_all``); ``None`` where the feature or the table is missing."""
+    c = _ctx()
+    refs = c.table and "reference-types" in c.features
+    if form == 10 and refs and t == "i32":
+        if ch.integer(0, 2) == 0:
+            return Node("table.size", "i32")
+        return Node("ref.is_null", "i32", [_slot(ch, params, sub, memory)])
+    if form == 11 and refs:
+        ref = None if ch.integer(0, 1) else ch.integer(0, len(c.helpers) - 1)
+        then = gen_expr(ch, t, params, sub, memory)
+        kind = ch.integer(0, 2)
+        n = Node("const", "i32", imm=([0, 1, 2, 3, 0xFFFFFFFF][ch.integer(0, 4)],))
+        if kind == 0:
+            return Node("table.set", t, [_slot(ch, params, sub, memory), then], imm=(ref,))
+        if kind == 1:
+            return Node("table.fill", t, [_slot(ch, params, sub, memory), n, then], imm=(ref,))
+        return Node("table.copy", t, [_slot(ch, params, sub, memory), _slot(ch, params, sub, memory), n, then])
+    if "exceptions" not in c.features:
+        return None
+    if form == 12:
+        # throw is stack-polymorphic: it stands for a value of any type; tag 0 carries an i32, tag 1 nothing
+        tag = ch.integer(0, 1)
+        return Node("throw", t, [gen_expr(ch, "i32", params, sub, memory)] if tag == 0 else [], imm=(tag,))
+    # try_table (catch 0 $h) / (catch_all $h): kids: body, handler value; with catch 0 the i32 payload is
+    # dropped before the handler (or is the value when t is i32 and imm[1])
+    catch = ch.integer(0, 1)
+    return Node("try_table", t, [gen_expr(ch, t, params, sub, memory), gen_expr(ch, t, params, sub, memory)],
+                imm=(catch, catch == 0 and t == "i32" and ch.integer(0, 1) == 1))
+
+
 def _address(ch: Chooser, params: list[str], depth: int, memory: bool) -> Node:
     # Mostly in bounds (interesting data), sometimes at the edge of the page or anywhere (traps).
     kind = ch.integer(0, 3)
@@ -493,12 +547,25 @@ def gen_case(ch: Chooser, max_depth: int = 6, memory: bool = True, features=None
                                               use_memory, root=True)))
         ctx.helpers, ctx.table = helpers, bool(helpers)
         body = gen_expr(ch, result, params, max_depth - ch.integer(0, max_depth - 1), use_memory, root=True)
+        callees = [h for h, (_, b) in enumerate(helpers) if b.t == result]
+        if "tail-call" in feats and callees and ch.integer(0, 3) == 0:
+            # f ends in a tail call (only the root: return_call returns from the function it is in)
+            h = callees[ch.integer(0, len(callees) - 1)]
+            hparams, hbody = helpers[h]
+            args = [gen_expr(ch, p, params, 2, use_memory) for p in hparams]
+            if ch.integer(0, 1):
+                body = Node("return_call", result, args, imm=(h, hbody))
+            else:
+                same = tuple(b for p, b in helpers if p == hparams and b.t == result)
+                body = Node("return_call_indirect", result, args + [_slot(ch, params, 1, use_memory)],
+                            imm=(h, same))
     finally:
         _CTX.pop()
     calls = [[draw_value(ch, p) for p in params] for _ in range(ch.integer(1, 5))]
     data = bytes(ch.integer(0, 255) for _ in range(ch.integer(0, 16))) if use_memory else b""
     globals_ = [(t, draw_value(ch, t)) for t in types]
-    return Case(params, body, calls, use_memory, data, helpers, globals_, bool(helpers), feats)
+    return Case(params, body, calls, use_memory, data, helpers, globals_, bool(helpers), feats,
+                "exceptions" in feats)
 
 
 # --- encoding --------------------------------------------------------------------------------------------------
@@ -612,6 +679,35 @@ class Encoder:
             return self.expr(k[0]) + b"".join(self.guard(x) for x in k[1:]) + simd.opcode(n.op) + _memarg(n.imm)
         if n.op == "v128.store" or n.op in simd.STORE_LANES:
             return (self.expr(k[0]) + self.guard(k[1]) + simd.opcode(n.op) + _memarg(n.imm) + self.value(k[2]))
+        if n.op == "ref.is_null":
+            return self.expr(k[0]) + b"\x25\x00\xd1"
+        if n.op == "table.size":
+            return b"\xfc\x10\x00"
+        if n.op in ("table.set", "table.fill", "table.copy"):
+            ref = b"" if n.op == "table.copy" else (b"\xd0\x70" if n.imm[0] is None else
+                                                   b"\xd2" + wasm.uleb(self.helper_base + n.imm[0]))
+            if n.op == "table.set":
+                return self.expr(k[0]) + ref + b"\x26\x00" + self.value(k[1])
+            if n.op == "table.fill":
+                return self.expr(k[0]) + ref + self.expr(k[1]) + b"\xfc\x11\x00" + self.value(k[2])
+            return b"".join(self.expr(x) for x in k[:3]) + b"\xfc\x0e\x00\x00" + self.value(k[3])
+        if n.op == "throw":
+            return b"".join(self.expr(x) for x in k) + b"\x08" + wasm.uleb(n.imm[0])
+        if n.op == "try_table":
+            # block $exit (result t) block $h ([i32]) try_table (result t) (catch 0 $h | catch_all $h) body end
+            # br $exit end [drop] handler end
+            catch, keep = n.imm
+            h = b"\x02\x7f" if catch == 0 else b"\x02\x40"
+            clause = b"\x00\x00\x00" if catch == 0 else b"\x02\x00"
+            after = (b"" if keep else b"\x1a" + self.value(k[1])) if catch == 0 else self.value(k[1])
+            return (b"\x02" + bt + h + b"\x1f" + bt + b"\x01" + clause + self.value(k[0]) + b"\x0b\x0c\x01\x0b"
+                    + after + b"\x0b")
+        if n.op == "return_call":
+            return b"".join(self.guard(x) for x in k) + b"\x12" + wasm.uleb(self.helper_base + n.imm[0])
+        if n.op == "return_call_indirect":
+            sig = (tuple(p.t for p in k[:-1]), n.t)
+            return (b"".join(self.guard(x) for x in k[:-1]) + self.expr(k[-1]) + b"\x13"
+                    + wasm.uleb(self.type_index[sig]) + b"\x00")
         if n.op == "call":
             # arguments guarded: a callee treats its parameters as exact values
             return b"".join(self.guard(x) for x in k) + b"\x10" + wasm.uleb(self.helper_base + n.imm[0])
@@ -658,7 +754,11 @@ def encode_case(case: Case, bodies: list[Node] | None = None) -> bytes:
             exports.append(("f" if k == 0 else f"p{k - 1}", k))
     globals_ = [(wasm.VALTYPE[t], _const(t, bits)) for t, bits in case.globals]
     table = list(range(len(nodes), len(nodes) + len(case.helpers))) if case.table else None
-    return wasm.module(types, funcs, exports, 1 if case.memory else None, case.data, globals_, table)
+    tags = None
+    if case.tags:
+        tags = [len(types), len(types) + 1]
+        types += [wasm.functype(["i32"], []), wasm.functype([], [])]
+    return wasm.module(types, funcs, exports, 1 if case.memory else None, case.data, globals_, table, tags)
 
 
 def pin(node: Node, values: list[int | None]) -> Node:
