@@ -189,3 +189,15 @@ def test_non_null_function_references_match_by_nullness_only():
 def test_repro_names_are_escaped():
     assert repro.invoke_text("\x00", []) == '(invoke "\\00")'
     assert repro.name_text('a"b\\é') == "a\\22b\\5c\\c3\\a9"
+
+
+def test_tail_calls_and_exceptions_only_with_their_features_and_valid():
+    names = sorted(WASM_2_0_FEATURES | {"tail-call", "exceptions"})
+    rng = random.Random(2)
+    seen = set()
+    for _ in range(300):
+        case = gen.gen_case(gen.RandomChooser(rng), 6, features=names)
+        nodes = [n for n in case.body.walk() if n.op not in ("const", "param")]
+        seen.update(n.op for n in nodes)
+        _valid(gen.encode_case(case, nodes[1:]), names)
+    assert {"throw", "try_table", "return_call", "return_call_indirect", "table.set"} <= seen, seen

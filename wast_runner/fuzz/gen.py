@@ -420,11 +420,15 @@ def _control(ch: Chooser, t: str, params: list[str], sub: int, memory: bool) -> 
     """Control, calls and state: select, if, br_if, call, loop, br_table, locals, globals, call_indirect."""
     c = _ctx()
     form = ch.integer(0, 13)
+    if form > 9 and ch.integer(0, 1):
+        form = 9     # a call as often as any one control form
     if form >= 10:
         got = _refs_and_exceptions(ch, form, t, params, sub, memory)
         if got is not None:
             return got
     callees = [h for h, (_, body) in enumerate(c.helpers) if body.t == t]
+    if form in (3, 9) and callees:
+        form = 9 if c.table and ch.integer(0, 1) else 3   # calls: direct or through the table, as often
     if form == 3 and callees:
         h = callees[ch.integer(0, len(callees) - 1)]
         hparams, hbody = c.helpers[h]
