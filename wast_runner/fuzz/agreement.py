@@ -45,11 +45,20 @@ def main(argv: list[str] | None = None) -> int:
         for n, (data, kind) in enumerate(mutants(args.seed, features=features)):
             if n >= args.count:
                 break
-            (o, _, _), _ = worker.run(Request(data, features, [], validate_only=True))
+            # wabt and the oracle side by side: wasm-validate runs while the worker decodes and validates
             path.write_bytes(data)
-            r = subprocess.run([args.validator, *WABT_2_0_FLAGS, str(path)], capture_output=True, text=True,
-                               timeout=30)
+            proc = subprocess.Popen([args.validator, *WABT_2_0_FLAGS, str(path)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True)
+            (o, _, _), _ = worker.run(Request(data, features, [], validate_only=True))
+            try:
+                _, err = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, err = proc.communicate()
+            r = subprocess.CompletedProcess(proc.args, proc.returncode, "", err)
             wabt_ok = r.returncode == 0
+            if n and n % 5000 == 0:
+                print(f"... {n} mutants, {n / (time.monotonic() - start):.1f}/s", file=sys.stderr, flush=True)
             if o[0] in ("hang", "crash", "error"):
                 tally[f"oracle-{o[0]}"] += 1
                 verdict = "oracle-" + o[0]

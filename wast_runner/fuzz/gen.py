@@ -572,6 +572,50 @@ def gen_case(ch: Chooser, max_depth: int = 6, memory: bool = True, features=None
                 "exceptions" in feats)
 
 
+def gen_focused(ch: Chooser, features=None) -> Case:
+    """One numeric instruction (any of ``OPS``, and of ``simd.OPS`` with ``simd``) over parameters, called with
+    8-24 argument tuples of edge values: a bug that shows only for particular operand values meets those values
+    many times per module. A ``v128`` operand is built from two ``i64`` parameters (``i64x2.splat`` then
+    ``replace_lane 1``) whose values are the halves of a ``draw_v128``; a shift or rotate count is, half the
+    time, any value from 0 to twice the (lane) width."""
+    feats = frozenset(features) if features is not None else WASM_2_0_FEATURES
+    names = list(OPS) + (list(simd.OPS) if "simd" in feats else [])
+    op = names[ch.integer(0, len(names) - 1)]
+    operands, result = (OPS[op][1], OPS[op][2]) if op in OPS else simd.OPS[op]
+    params: list[str] = []
+    kids = []
+    for p in operands:
+        if p == "v128":
+            lo = Node("param", "i64", imm=(len(params),))
+            hi = Node("param", "i64", imm=(len(params) + 1,))
+            params += ["i64", "i64"]
+            kids.append(Node("i64x2.replace_lane", "v128", [Node("i64x2.splat", "v128", [lo]), hi], imm=(1,)))
+        else:
+            kids.append(Node("param", p, imm=(len(params),)))
+            params.append(p)
+    imm: tuple = ()
+    if "_lane" in op:
+        imm = (ch.integer(0, simd.lane_count(op) - 1),)
+    elif op == "i8x16.shuffle":
+        imm = (tuple(ch.integer(0, 31) for _ in range(16)),)
+    body = Node(op, result, kids, imm)
+    shift = op.split(".")[1] in SHIFTS or op.endswith(("shl", "shr_s", "shr_u"))
+    width = WIDTH.get(op.split(".")[0]) or simd.LANE_BITS.get(op.split(".")[0], 32)
+    calls = []
+    for _ in range(ch.integer(8, 24)):
+        args: list[int] = []
+        for k, p in enumerate(operands):
+            if p == "v128":
+                v = draw_v128(ch)
+                args += [v & (1 << 64) - 1, v >> 64]
+            elif shift and k == 1 and ch.integer(0, 1):
+                args.append(ch.integer(0, 2 * width + 2))
+            else:
+                args.append(draw_value(ch, p))
+        calls.append(args)
+    return Case(params, body, calls, features=feats)
+
+
 # --- encoding --------------------------------------------------------------------------------------------------
 def _const(t: str, bits: int) -> bytes:
     if t == "i32":

@@ -64,10 +64,16 @@ def seeded_cases(max_depth: int = 7, memory: bool = True, features=None) -> st.S
                                                                memory, features))
 
 
+def focused_cases(features=None) -> st.SearchStrategy[gen.Case]:
+    """One instruction over parameters, called with many edge-valued argument tuples (``gen.gen_focused``)."""
+    return st.integers(0, 2 ** 63).map(lambda s: gen.gen_focused(gen.RandomChooser(random.Random(s)), features))
+
+
 def cases(max_depth: int = 6, memory: bool = True, features=None) -> st.SearchStrategy[gen.Case]:
-    """Structured cases (shrinkable tree by tree) one time in four, seeded dense ones otherwise (they find more
-    per second; a finding is cut down by attribution either way). ``features`` (names as ``--features`` takes
+    """Structured cases (shrinkable tree by tree) one time in four, focused ones (one instruction, many edge
+    operands) one in four, seeded dense ones otherwise (they find more per second; a finding is cut down by
+    attribution either way). ``features`` (names as ``--features`` takes
     them; default WebAssembly 2.0) gates what is generated: vectors need ``simd``, ``memory.fill``/``copy``
     ``bulk-memory``."""
     dense = seeded_cases(max_depth + 1, memory, features)
-    return st.one_of(structured_cases(max_depth, memory, features), dense, dense, dense)
+    return st.one_of(structured_cases(max_depth, memory, features), dense, dense, focused_cases(features))
