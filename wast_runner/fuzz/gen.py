@@ -227,6 +227,8 @@ class Node:
     t: str
     kids: list["Node"] = field(default_factory=list)
     imm: tuple = ()
+    #: the memory a memory instruction accesses (``memory.copy``: destination and source alike)
+    mem: int = 0
 
     @property
     def nondet(self) -> bool:
@@ -298,6 +300,9 @@ class Case:
     features: frozenset = WASM_2_0_FEATURES
     #: with exceptions: tag 0 carries an i32, tag 1 nothing
     tags: bool = False
+    #: with a memory: how many (``multi-memory``: 2), all 64-bit (``memory64``) or all 32-bit
+    memories: int = 1
+    mem64: bool = False
 
     def args(self, k: int) -> list[tuple[str, int]]:
         return list(zip(self.params, self.calls[k]))
@@ -311,6 +316,8 @@ class _Ctx:
     helpers: list = field(default_factory=list)
     globals: bool = False
     table: bool = False
+    memories: int = 1
+    mem64: bool = False
 
 
 _CTX: list[_Ctx] = []
@@ -350,7 +357,17 @@ def gen_expr(ch: Chooser, t: str, params: list[str], depth: int, memory: bool, r
         return _control(ch, t, params, sub, memory)
     if not memory:
         return _numeric(ch, t, params, sub, memory)
-    offset = [0, 1, 4, 65535, 65536, 0xFFFFFFF0][ch.integer(0, 5)]
+    mem = ch.integer(0, c.memories - 1) if c.memories > 1 else 0
+    node = _memory_access(ch, kind, t, params, sub, memory)
+    node.mem = mem
+    return node
+
+
+def _memory_access(ch: Chooser, kind: int, t: str, params: list[str], sub: int, memory: bool) -> Node:
+    """A load (``kind`` 8) or a store / ``memory.fill`` / ``memory.copy`` followed by an expression of ``t``."""
+    c = _ctx()
+    offsets = [0, 1, 4, 65535, 65536, 0xFFFFFFF0] + ([0x1_0000_0000, 0xFFFF_FFFF_FFFF_FFF0] if c.mem64 else [])
+    offset = offsets[ch.integer(0, len(offsets) - 1)]
     if kind == 8:
         if t == "v128":
             op = list(simd.LOADS)[ch.integer(0, len(simd.LOADS) - 1)]
@@ -379,8 +396,9 @@ def gen_expr(ch: Chooser, t: str, params: list[str], depth: int, memory: bool, r
         op = ["memory.fill", "memory.copy"][ch.integer(0, 1)]
         second = gen_expr(ch, "i32", params, sub, memory) if op == "memory.fill" else _address(ch, params, sub,
                                                                                                memory)
-        n = [0, 1, 2, 7, 8, 16, 17, 65536, 0xFFFFFFFF][ch.integer(0, 8)]
-        length = Node("const", "i32", imm=(n,)) if ch.integer(0, 2) else gen_expr(ch, "i32", params, sub, memory)
+        at = "i64" if c.mem64 else "i32"
+        n = [0, 1, 2, 7, 8, 16, 17, 65536, 0xFFFFFFFF, (1 << 64) - 1 if c.mem64 else 0x80000000][ch.integer(0, 9)]
+        length = Node("const", at, imm=(n,)) if ch.integer(0, 2) else gen_expr(ch, at, params, sub, memory)
         return Node(op, t, [_address(ch, params, sub, memory), second, length, gen_expr(ch, t, params, sub, memory)])
     names = [n for n, v in STORES.items() if v[1] == vt]
     op = names[ch.integer(0, len(names) - 1)]
@@ -523,13 +541,15 @@ def _refs_and_exceptions(ch: Chooser, form: int, t: str, params: list[str], sub:
 
 
 def _address(ch: Chooser, params: list[str], depth: int, memory: bool) -> Node:
-    # Mostly in bounds (interesting data), sometimes at the edge of the page or anywhere (traps).
+    # Mostly in bounds (interesting data), sometimes at the edge of the page or anywhere (traps); an i64 for a
+    # 64-bit memory.
+    at = "i64" if _ctx().mem64 else "i32"
     kind = ch.integer(0, 3)
     if kind == 0:
-        return Node("const", "i32", imm=(ch.integer(0, 64),))
+        return Node("const", at, imm=(ch.integer(0, 64),))
     if kind == 1:
-        return Node("const", "i32", imm=((65536 - ch.integer(0, 9)) & 0xFFFFFFFF,))
-    return gen_expr(ch, "i32", params, depth, memory)
+        return Node("const", at, imm=((65536 - ch.integer(0, 9)) & ((1 << WIDTH[at]) - 1),))
+    return gen_expr(ch, at, params, depth, memory)
 
 
 def gen_case(ch: Chooser, max_depth: int = 6, memory: bool = True, features=None) -> Case:
@@ -542,6 +562,10 @@ def gen_case(ch: Chooser, max_depth: int = 6, memory: bool = True, features=None
     params = [types[ch.integer(0, 3)] for _ in range(nparams)]
     result = types[ch.integer(0, len(types) - 1)]
     use_memory = memory and ch.integer(0, 1) == 1
+    if use_memory and "multi-memory" in feats and ch.integer(0, 2) == 0:
+        ctx.memories = 2
+    if use_memory and "memory64" in feats and ch.integer(0, 2) == 0:
+        ctx.mem64 = True
     helpers = []
     _CTX.append(ctx)
     try:
@@ -569,7 +593,7 @@ def gen_case(ch: Chooser, max_depth: int = 6, memory: bool = True, features=None
     data = bytes(ch.integer(0, 255) for _ in range(ch.integer(0, 16))) if use_memory else b""
     globals_ = [(t, draw_value(ch, t)) for t in types]
     return Case(params, body, calls, use_memory, data, helpers, globals_, bool(helpers), feats,
-                "exceptions" in feats)
+                "exceptions" in feats, ctx.memories, ctx.mem64)
 
 
 def gen_focused(ch: Chooser, features=None) -> Case:
@@ -633,8 +657,10 @@ def _canonical_v128(lane: str) -> int:
     return sum(F32_CANON << s for s in range(0, 128, 32)) if lane == "f32" else F64_CANON | F64_CANON << 64
 
 
-def _memarg(imm: tuple) -> bytes:
-    return wasm.uleb(imm[1]) + wasm.uleb(imm[0]) + (bytes([imm[2]]) if len(imm) > 2 else b"")
+def _memarg(imm: tuple, mem: int = 0) -> bytes:
+    """``memarg`` (binary/instructions.rst): alignment, with bit 6 set when a memory index follows, offset."""
+    align = wasm.uleb(imm[1] | 0x40) + wasm.uleb(mem) if mem else wasm.uleb(imm[1])
+    return align + wasm.uleb(imm[0]) + (bytes([imm[2]]) if len(imm) > 2 else b"")
 
 
 class Encoder:
@@ -714,19 +740,20 @@ class Encoder:
             code, idx = (b"\x21", self.user) if n.op == "local.set" else (b"\x24", self.global_index)
             return self.guard(k[0]) + code + wasm.uleb(idx[n.imm[0]]) + self.value(k[1])
         if n.op in ("memory.fill", "memory.copy"):
-            tail = b"\xfc\x0b\x00" if n.op == "memory.fill" else b"\xfc\x0a\x00\x00"
+            m = wasm.uleb(n.mem)
+            tail = b"\xfc\x0b" + m if n.op == "memory.fill" else b"\xfc\x0a" + m + m
             return b"".join(self.expr(x) for x in k[:3]) + tail + self.value(k[3])
         if n.op in LOADS:
-            off, align = n.imm
-            return self.expr(k[0]) + bytes([LOADS[n.op][0]]) + wasm.uleb(align) + wasm.uleb(off)
+            return self.expr(k[0]) + bytes([LOADS[n.op][0]]) + _memarg(n.imm, n.mem)
         if n.op in STORES:
-            off, align = n.imm
-            return (self.expr(k[0]) + self.guard(k[1]) + bytes([STORES[n.op][0]]) + wasm.uleb(align)
-                    + wasm.uleb(off) + self.value(k[2]))
+            return (self.expr(k[0]) + self.guard(k[1]) + bytes([STORES[n.op][0]]) + _memarg(n.imm, n.mem)
+                    + self.value(k[2]))
         if n.op in simd.LOADS:
-            return self.expr(k[0]) + b"".join(self.guard(x) for x in k[1:]) + simd.opcode(n.op) + _memarg(n.imm)
+            return (self.expr(k[0]) + b"".join(self.guard(x) for x in k[1:]) + simd.opcode(n.op)
+                    + _memarg(n.imm, n.mem))
         if n.op == "v128.store" or n.op in simd.STORE_LANES:
-            return (self.expr(k[0]) + self.guard(k[1]) + simd.opcode(n.op) + _memarg(n.imm) + self.value(k[2]))
+            return (self.expr(k[0]) + self.guard(k[1]) + simd.opcode(n.op) + _memarg(n.imm, n.mem)
+                    + self.value(k[2]))
         if n.op == "ref.is_null":
             return self.expr(k[0]) + b"\x25\x00\xd1"
         if n.op == "table.size":
@@ -806,10 +833,11 @@ def encode_case(case: Case, bodies: list[Node] | None = None) -> bytes:
     if case.tags:
         tags = [len(types), len(types) + 1]
         types += [wasm.functype(["i32"], []), wasm.functype([], [])]
-    return wasm.module(types, funcs, exports, 1 if case.memory else None, case.data, globals_, table, tags)
+    return wasm.module(types, funcs, exports, 1 if case.memory else None, case.data, globals_, table, tags,
+                       case.memories, case.mem64)
 
 
 def pin(node: Node, values: list[int | None]) -> Node:
     """``node`` with each operand whose value is known (``values[k]``) replaced by that constant."""
     kids = [Node("const", k.t, imm=(v,)) if v is not None else k for k, v in zip(node.kids, values)]
-    return Node(node.op, node.t, kids, node.imm)
+    return Node(node.op, node.t, kids, node.imm, node.mem)
