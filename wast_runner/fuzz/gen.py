@@ -598,10 +598,10 @@ def gen_case(ch: Chooser, max_depth: int = 6, memory: bool = True, features=None
 
 def gen_focused(ch: Chooser, features=None) -> Case:
     """One numeric instruction (any of ``OPS``, and of ``simd.OPS`` with ``simd``) over parameters, called with
-    8-24 argument tuples of edge values: a bug that shows only for particular operand values meets those values
+    16-40 argument tuples of edge values: a bug that shows only for particular operand values meets those values
     many times per module. A ``v128`` operand is built from two ``i64`` parameters (``i64x2.splat`` then
-    ``replace_lane 1``) whose values are the halves of a ``draw_v128``; a shift or rotate count is, half the
-    time, any value from 0 to twice the (lane) width."""
+    ``replace_lane 1``) whose values are the halves of a ``draw_v128``; a shift or rotate is called once with
+    every count from 0 to twice the (lane) width plus two."""
     feats = frozenset(features) if features is not None else WASM_2_0_FEATURES
     names = list(OPS) + (list(simd.OPS) if "simd" in feats else [])
     op = names[ch.integer(0, len(names) - 1)]
@@ -626,14 +626,15 @@ def gen_focused(ch: Chooser, features=None) -> Case:
     shift = op.split(".")[1] in SHIFTS or op.endswith(("shl", "shr_s", "shr_u"))
     width = WIDTH.get(op.split(".")[0]) or simd.LANE_BITS.get(op.split(".")[0], 32)
     calls = []
-    for _ in range(ch.integer(8, 24)):
+    # a shift or rotate: one tuple per count from 0 to twice the (lane) width plus two, each with its own value
+    for j in range(2 * width + 3 if shift else ch.integer(16, 40)):
         args: list[int] = []
         for k, p in enumerate(operands):
             if p == "v128":
                 v = draw_v128(ch)
                 args += [v & (1 << 64) - 1, v >> 64]
-            elif shift and k == 1 and ch.integer(0, 1):
-                args.append(ch.integer(0, 2 * width + 2))
+            elif shift and k == 1:
+                args.append(j)
             else:
                 args.append(draw_value(ch, p))
         calls.append(args)
