@@ -202,3 +202,24 @@ def test_tail_calls_and_exceptions_only_with_their_features_and_valid():
         seen.update(n.op for n in nodes)
         _valid(gen.encode_case(case, nodes[1:]), names)
     assert {"throw", "try_table", "return_call", "return_call_indirect", "table.set"} <= seen, seen
+
+
+@pytest.mark.skipif(shutil.which("spectest-interp") is None, reason="wabt not installed")
+def test_a_script_engine_is_fuzzed_through_scripts(tmp_path):
+    """spectest-interp runs whole scripts: a case is written as its repro and the engine's verdict per command is
+    its outcome -- a right expectation passes, a wrong one comes back as a mismatch (not an engine error)."""
+    from wast_runner.fuzz import scripted
+    from wast_runner.fuzz.campaign import Campaign
+    c = Campaign("spectest-interp", out=tmp_path / "o", cases=1)
+    try:
+        case = gen.Case(["i32", "i32"], gen.Node("i32.rotl", "i32", [gen.Node("param", "i32", imm=(0,)),
+                                                                    gen.Node("param", "i32", imm=(1,))]),
+                        [[1, 17], [3, 33]])
+        reason, nodes, calls, o, e, i = c.run_case(case)
+        assert reason is None and e[0] == ("loaded",) and e[1] == o[1], e
+        wrong = [("returned", [{"type": "i32", "value": "5"}])] * 2
+        _, got = scripted.engine_outcomes("spectest-interp", c.features, gen.encode_case(case), o[0], o[2], wrong,
+                                          [None, None], 60)
+        assert [g[0] for g in got] == ["mismatch", "mismatch"], got
+    finally:
+        c.worker.close()
