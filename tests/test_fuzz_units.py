@@ -223,3 +223,22 @@ def test_a_script_engine_is_fuzzed_through_scripts(tmp_path):
         assert [g[0] for g in got] == ["mismatch", "mismatch"], got
     finally:
         c.worker.close()
+
+
+def test_a_mutant_vector_result_with_nan_lanes_may_differ_in_those_lanes_only():
+    """fidelity.md verdict 11: a mutant that lost a guard returns f32x4 arithmetic's NaN lanes; their sign and
+    payload are the engine's choice, every other lane stays exact."""
+    from wast_runner.compare import value_matches
+    from wast_runner.fuzz.campaign import _mutant_expectation
+    from wast_runner.values import lanes_to_v128
+    enc = {"type": "v128", "lane_type": "i32", "value": ["2143289344", "2143289344", "65", "0"]}
+    exp = _mutant_expectation(enc, loose=False)
+    assert value_matches(exp, lanes_to_v128("i32", ["4290772992", "4290772992", "65", "0"]))
+    assert not value_matches(exp, lanes_to_v128("i32", ["4290772992", "4290772992", "66", "0"]))
+    assert not value_matches(exp, lanes_to_v128("i32", ["2143289345", "2143289344", "65", "0"]))  # not canonical
+    plain = {"type": "v128", "lane_type": "i32", "value": ["1", "2", "3", "4"]}
+    assert _mutant_expectation(plain, loose=True) == plain
+    got = {"type": "v128", "lane_type": "i32", "value": ["4290772992", "4290772992", "65", "0"]}
+    assert judge.compare_action(("returned", [got]), ("returned", [enc]), [exp]) is None
+    got["value"][2] = "66"
+    assert judge.compare_action(("returned", [got]), ("returned", [enc]), [exp])
