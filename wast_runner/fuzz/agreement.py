@@ -20,10 +20,11 @@ from .mutate import mutants
 from .worker import Request, Worker
 
 
-#: wasm-validate (wabt 1.0.42) enables tail calls by default, which Wasm 2.0 -- the mutants' feature set -- does not
-#: have: without this flag a mutant that gains a ``return_call`` is valid to wabt and malformed to the oracle
-#: (docs/fidelity.md, finding 8).
-WABT_2_0_FLAGS = ("--disable-tail-call",)
+#: wasm-validate (wabt 1.0.42) enables by default proposals that Wasm 2.0 -- the mutants' feature set -- does not
+#: have: without these flags a mutant that gains a ``return_call``, a ``try``/``throw_ref`` or a 64-bit table is
+#: valid to wabt and malformed to the oracle (docs/fidelity.md, findings 8 and 13).
+WABT_2_0_FLAGS = ("--disable-tail-call", "--disable-exceptions", "--disable-memory64", "--disable-multi-memory",
+                  "--disable-extended-const", "--disable-relaxed-simd")
 DISAGREE = "(disagreements)"
 
 
