@@ -76,7 +76,8 @@ MAX_LOCALS = 50_000
 
 def decode_module(data: bytes, features: Features = WASM_2_0) -> Module:
     """Decode ``data`` (spec ``binary/modules.rst``, "Modules"); raises ``Malformed``, or ``Exhaustion`` where a
-    well-formed module exceeds one of the oracle's implementation limits (``MAX_LOCALS``)."""
+    well-formed module exceeds one of the oracle's implementation limits (``MAX_LOCALS``): only once the whole
+    module has decoded, so a malformation anywhere in it is still reported as such."""
     return _ModuleDecoder(bytes(data), features).module()
 
 
@@ -508,6 +509,9 @@ class _ModuleDecoder:
         self.code_uses_data = False  # some function body does
         #: With branch hinting: every function body's instruction offsets (``custom_sections``).
         self.offsets: list[list[int]] | None = [] if "branch-hinting" in features else None
+        #: a body beyond ``MAX_LOCALS``: reported only once the whole module has decoded (a later malformation
+        #: wins, as it would in an engine without the limit)
+        self.exhausted: str | None = None
 
     # -- instructions --------------------------------------------------------------------------------------------
 
@@ -644,6 +648,8 @@ class _ModuleDecoder:
             raise r.error("data count and data section have inconsistent lengths")
         if m.data_count is None and self.code_uses_data:
             raise r.error("data count section required")
+        if self.exhausted:
+            raise Exhaustion(self.exhausted)
         m.funcs = [Func(x, local_types, body) for x, (local_types, body) in zip(func_types, codes)]
         if "annotations" in self.features or self.offsets is not None:
             read_custom_sections(m, self.offsets, self.features)
@@ -761,8 +767,11 @@ class _ModuleDecoder:
         if total > 0xFFFF_FFFF:  # binary/modules.rst, "Code Section": fewer than 2^32 locals, else malformed
             raise r.error("too many locals", start)
         if total > MAX_LOCALS:
-            raise Exhaustion(f"too many locals: {total} exceeds the oracle's limit of {MAX_LOCALS}")
-        local_types = [t for n, t in decls for _ in range(n)]
+            # Not expanded (billions of types); the rest of the module is still decoded and checked.
+            self.exhausted = self.exhausted or f"too many locals: {total} exceeds the oracle's limit of {MAX_LOCALS}"
+            local_types = []
+        else:
+            local_types = [t for n, t in decls for _ in range(n)]
         if self.offsets is None:
             body = self.expr()
         else:   # offsets from the start of the locals declaration (branch hinting overview, "Design")
