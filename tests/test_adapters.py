@@ -200,6 +200,15 @@ def test_spectest_interp_maps_its_reports_to_commands(tmp_path, capsys):
     assert status == 0 and out[-1].endswith("0 skipped")    # wabt parses text-form modules: nothing skipped
 
 
+def test_spectest_interp_against_the_oracle_gets_the_module_files(tmp_path, capsys):
+    """With ``--against``, the whole-script engine still reads the module files of a native (packed) conversion:
+    they were written only for a run of spectest-interp alone, so every module was 'error reading module'."""
+    status, rec, out = run_cli(tmp_path, capsys, "--engine", "spectest-interp", "--against", "oracle",
+                               "--cache", str(tmp_path / "cache"), str(DATA / "pass.wast"))
+    assert status == 0, [r["detail"] for r in rec.values() if r["outcome"] != "passed"][:3]
+    assert all(r["outcome"] == "passed" and r["converter"].startswith("oracle ") for r in rec.values())
+
+
 def test_spectest_interp_reads_the_wasm_tools_dialect(tmp_path):
     script = {"source_filename": "x.wast", "commands": [
         {"type": "module", "line": 1, "filename": "x.0.wasm", "module_type": "binary"},
