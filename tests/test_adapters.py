@@ -209,6 +209,22 @@ def test_spectest_interp_against_the_oracle_gets_the_module_files(tmp_path, caps
     assert all(r["outcome"] == "passed" and r["converter"].startswith("oracle ") for r in rec.values())
 
 
+def test_spectest_interp_gets_names_with_quotes_backslashes_and_non_ascii(tmp_path, capsys):
+    """wabt's JSON reader knows only ``\\uXXXX`` escapes: a script whose export names hold a quote, a backslash, a
+    line feed or non-ASCII characters (names.wast) must reach spectest-interp in that form, not as Python's
+    ``\\"`` / ``\\\\`` escapes (every command was an engine failure)."""
+    wast = tmp_path / "names.wast"
+    # As written in the .wast: a quote, a backslash, a line feed (escaped), then non-ASCII and "/" as themselves.
+    names = [r'a\"b', r'c\\d', r'e\nf', "\u00c5", "\U0001f600", "/"]
+    funcs = "".join(f'(func (export "{n}") (result i32) (i32.const {k}))' for k, n in enumerate(names))
+    asserts = "".join(f'(assert_return (invoke "{n}") (i32.const {k}))\n' for k, n in enumerate(names))
+    wast.write_text(f"(module {funcs})\n{asserts}", encoding="utf-8")
+    status, rec, _ = run_cli(tmp_path, capsys, "--engine", "spectest-interp", "--against", "oracle",
+                             "--cache", str(tmp_path / "cache"), str(wast))
+    assert status == 0, [r.get("engine_output") or r["detail"] for r in rec.values() if r["outcome"] != "passed"][:2]
+    assert len(rec) == 1 + len(names)
+
+
 def test_spectest_interp_reads_the_wasm_tools_dialect(tmp_path):
     script = {"source_filename": "x.wast", "commands": [
         {"type": "module", "line": 1, "filename": "x.0.wasm", "module_type": "binary"},

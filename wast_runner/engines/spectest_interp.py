@@ -110,17 +110,36 @@ _INT_BITS = {"i32": 32, "i64": 64, "f32": 32, "f64": 64}
 def wabt_dialect(json_path: Path) -> Path:
     """The converted script in the JSON dialect spectest-interp reads: wabt's parser wants wast2json's keys in
     wast2json's order, so a script converted by ``wasm-tools json-from-wast`` (a suite's fallback converter) is
-    rewritten next to the original (once; the cache entry is immutable otherwise)."""
-    data = json.loads(json_path.read_text(encoding="utf-8"))
+    rewritten next to the original (once; the cache entry is immutable otherwise). So is one whose strings use
+    JSON escapes other than ``\\uXXXX`` (Python's ``\\"``, ``\\\\``, ``\\n``): wabt's reader knows no others
+    ("expected escape: \\uxxxx", e.g. names.wast's field names)."""
+    text = json_path.read_text(encoding="utf-8")
+    data = json.loads(text)
     commands = [_wabt_command(c) for c in data.get("commands", [])]
-    if commands == data.get("commands", []) and all(list(a) == list(b) for a, b in zip(commands, data["commands"])):
+    if (_OTHER_ESCAPE.search(text) is None and commands == data.get("commands", [])
+            and all(list(a) == list(b) for a, b in zip(commands, data["commands"]))):
         return json_path
     target = json_path.with_name(WABT_SCRIPT_NAME)
     if not target.exists():
         tmp = target.with_name(f".{WABT_SCRIPT_NAME}.{os.getpid()}")
-        tmp.write_text(json.dumps({"source_filename": data.get("source_filename", ""), "commands": commands}))
+        body = json.dumps({"source_filename": data.get("source_filename", ""), "commands": commands},
+                          ensure_ascii=False)
+        tmp.write_text(_u_escapes_only(body), encoding="utf-8")
         os.replace(tmp, target)
     return target
+
+
+#: A JSON escape other than ``\\uXXXX`` (every backslash in JSON text starts an escape).
+_OTHER_ESCAPE = re.compile(r'\\[^u]')
+_ESCAPE = re.compile(r'\\(u[0-9a-fA-F]{4}|.)')
+_SHORT_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _u_escapes_only(text: str) -> str:
+    """JSON text with every short escape written as ``\\uXXXX`` and non-ASCII characters as themselves (UTF-8),
+    as wast2json writes them."""
+    return _ESCAPE.sub(lambda m: m.group(0) if m.group(1)[0] == "u" and len(m.group(1)) == 5
+                       else f"\\u{ord(_SHORT_ESCAPES[m.group(1)]):04x}", text)
 
 
 def _wabt_value(v: dict) -> dict:
