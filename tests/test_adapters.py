@@ -377,3 +377,20 @@ def test_wasmtime_cannot_express_spectest_table64_and_says_so():
     engine.reset(WASM_3_0)
     out = engine.load(data)
     assert isinstance(out, Unsupported) and "table64" in out.message
+
+
+def test_spectest_interp_dialect_spells_patterns_and_definitions_as_wast2json(tmp_path):
+    """What the native reader writes and wabt's strict reader refuses ("unknown type: refnull", "expected ,",
+    "expected filename"): the untyped null pattern, ``(ref.func)`` without an index, a module definition."""
+    script = {"source_filename": "x.wast", "commands": [
+        {"type": "module", "line": 1, "definition": "true", "name": "$M", "filename": "x.0.wasm",
+         "module_type": "binary"},
+        {"type": "assert_return", "line": 2, "action": {"type": "invoke", "field": "f", "args": []},
+         "expected": [{"type": "refnull"}, {"type": "funcref"}]},
+    ]}
+    path = tmp_path / "script.json"
+    path.write_text(json.dumps(script))
+    cmds = json.loads(wabt_dialect(path).read_text())["commands"]
+    assert list(cmds[0].items()) == [("type", "module"), ("definition", "true"), ("line", 1), ("name", "$M"),
+                                     ("filename", "x.0.wasm")]
+    assert cmds[1]["expected"] == [{"type": "funcref", "value": "null"}, {"type": "funcref", "value": "0"}]

@@ -143,7 +143,12 @@ def _u_escapes_only(text: str) -> str:
 
 
 def _wabt_value(v: dict) -> dict:
+    """One value or result pattern as wast2json writes it (its reader is strict about types and keys)."""
     t = v.get("type")
+    if t == "refnull":   # the untyped null pattern (ref.null): wast2json writes a null funcref
+        return {"type": "funcref", "value": "null"}
+    if t == "funcref" and "value" not in v:   # (ref.func), any function reference: wast2json writes index 0
+        return {"type": t, "value": "0"}
     if t == "v128" and isinstance(v.get("value"), list):
         width = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}.get(v.get("lane_type", ""), 32)
         lanes = [_unsigned(x, width) for x in v["value"]]
@@ -162,10 +167,12 @@ def _wabt_command(c: dict) -> dict:
     out: dict = {"type": c["type"], "line": c.get("line", 0)}
     kind = c["type"]
     if kind == "module":
+        if "definition" in c:   # wast2json: type, definition, line, name, filename
+            out = {"type": kind, "definition": c["definition"], "line": c.get("line", 0)}
         if "name" in c:
             out["name"] = c["name"]
         out["filename"] = c.get("filename")
-        return out if "definition" not in c else dict(c)
+        return out
     if kind == "register":
         if "name" in c:
             out["name"] = c["name"]
