@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ..errors import Invalid, Malformed
 from ..syntax.module import Custom
 from .reader import LENGTH_OUT_OF_BOUNDS, UNEXPECTED_END, Reader
+from .writer import name, u32
 
 NAME_SECTION = "name"
 BRANCH_HINT_SECTION = "metadata.code.branch_hint"
@@ -55,45 +56,26 @@ class BranchHints:
     funcs: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
-# -- LEB128 and names, as binary/values.rst writes them -----------------------------------------------------------
-
-def _u32(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _name(s: str) -> bytes:
-    raw = s.encode("utf-8")
-    return _u32(len(raw)) + raw
-
-
 # -- the name section ---------------------------------------------------------------------------------------------
 
 def _name_map(m: dict[int, str]) -> bytes:
-    return _u32(len(m)) + b"".join(_u32(x) + _name(m[x]) for x in sorted(m))
+    return u32(len(m)) + b"".join(u32(x) + name(m[x]) for x in sorted(m))
 
 
 def _indirect_name_map(m: dict[int, dict[int, str]]) -> bytes:
-    return _u32(len(m)) + b"".join(_u32(x) + _name_map(m[x]) for x in sorted(m))
+    return u32(len(m)) + b"".join(u32(x) + _name_map(m[x]) for x in sorted(m))
 
 
 def encode_names(ns: NameSection) -> bytes:
     """The name section's payload: each non-empty subsection, in increasing id order (appendix/custom.rst,
     "Subsections")."""
-    subsections = [(MODULE_NAMES, _name(ns.module) if ns.module is not None else None),
+    subsections = [(MODULE_NAMES, name(ns.module) if ns.module is not None else None),
                    (FUNC_NAMES, _name_map(ns.funcs) if ns.funcs else None),
                    (LOCAL_NAMES, _indirect_name_map(ns.locals) if ns.locals else None),
                    (TYPE_NAMES, _name_map(ns.types) if ns.types else None),
                    (FIELD_NAMES, _indirect_name_map(ns.fields) if ns.fields else None),
                    (TAG_NAMES, _name_map(ns.tags) if ns.tags else None)]
-    return b"".join(bytes((sid,)) + _u32(len(c)) + c for sid, c in subsections if c is not None)
+    return b"".join(bytes((sid,)) + u32(len(c)) + c for sid, c in subsections if c is not None)
 
 
 def name_section(ns: NameSection):
@@ -204,12 +186,12 @@ def encode_branch_hints(funcs: dict[int, list[tuple[int, int]]]) -> bytes:
     """The section's payload (branch hinting overview, "Design"): per function, in increasing function index
     order, its index and its hints, each ``offset 1 hint`` with ``offset`` the hinted instruction's byte offset
     from the start of the function's locals declaration, in increasing offset order."""
-    out = bytearray(_u32(len(funcs)))
+    out = bytearray(u32(len(funcs)))
     for x in sorted(funcs):
         hints = sorted(funcs[x])
-        out += _u32(x) + _u32(len(hints))
+        out += u32(x) + u32(len(hints))
         for offset, hint in hints:
-            out += _u32(offset) + _u32(1) + _u32(hint)
+            out += u32(offset) + u32(1) + u32(hint)
     return bytes(out)
 
 

@@ -21,6 +21,7 @@ from ..syntax.instructions import INSTRUCTIONS, InstrInfo
 from ..syntax.module import Data, Elem, Expr, Import, Instr, MemArg, Module
 from ..syntax.types import (DEFAULT_PAGE_SIZE, FUNCREF, I8, I16, I64, ArrayType, CompType, FieldType, FuncType,
                             GlobalType, Limits, MemType, RecType, RefType, StructType, SubType, TableType, Exact)
+from .writer import name as _name, s, u32
 from .decode import (CODE, CUSTOM, DATA, DATA_COUNT, ELEMENT, EXPORT, FUNCTION, GLOBAL, IMPORT, MAGIC, MEMORY,
                      SECTION_ORDER, START, TABLE, TAG, TYPE, VERSION)
 from .types import (ABSTRACT_HEAP_CODES, ARRAY_FORM, DESCRIBES_FORM, DESCRIPTOR_FORM, EXACT_FUNC_IMPORT, EXACT_HEAP,
@@ -36,32 +37,7 @@ _KIND_CODES = {"func": 0x00, "table": 0x01, "mem": 0x02, "global": 0x03, "tag": 
 _CATCH_CODES = {"catch": 0x00, "catch_ref": 0x01, "catch_all": 0x02, "catch_all_ref": 0x03}
 
 
-# -- values (binary/values.rst) ----------------------------------------------------------------------------------
-
-def u32(n: int) -> bytes:
-    """Unsigned LEB128, minimal length (any width: ``u32``, ``u64``)."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def s(n: int) -> bytes:
-    """Signed LEB128, minimal length (``s32``, ``s33``, ``s64``)."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
-
+# -- values (binary/values.rst): the LEB128 and name writers are in ``writer.py`` -----------------------------
 
 def _signed(v: int, bits: int) -> int:
     """The signed reading of an unsigned ``bits``-wide pattern (``iN`` immediates are encoded as ``sN``)."""
@@ -71,11 +47,6 @@ def _signed(v: int, bits: int) -> int:
 
 def _vec(items: list, enc: Callable) -> bytes:
     return u32(len(items)) + b"".join(enc(x) for x in items)
-
-
-def _name(text: str) -> bytes:
-    raw = text.encode("utf-8", "surrogatepass")
-    return u32(len(raw)) + raw
 
 
 # -- types (binary/types.rst) ------------------------------------------------------------------------------------

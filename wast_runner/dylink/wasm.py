@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from oracle.binary.encode import s as sleb, u32 as uleb  # the one LEB128 encoder (binary/values.rst)
+from oracle.binary.writer import s as sleb, u32 as uleb  # the one LEB128 encoder (binary/values.rst)
 from oracle.syntax.types import EXTERNREF, FUNCREF, FuncType, GlobalType, Limits, MemType, RefType, TableType
 
 VALTYPE_CODES = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7B, FUNCREF: 0x70, EXTERNREF: 0x6F}

@@ -1,7 +1,7 @@
 """Just enough of the binary format (spec ``binary/``) to write the modules the generators build."""
 from __future__ import annotations
 
-from oracle.binary.encode import s as sleb, u32 as uleb  # the one LEB128 encoder (binary/values.rst)
+from oracle.binary.writer import s as sleb, u32 as uleb  # the one LEB128 encoder (binary/values.rst)
 
 VALTYPE = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7B}
 
