@@ -40,7 +40,8 @@ _COMPILED = [(s, re.compile(p), f) for s, p, f in FILE_RULES]
 
 
 def feature_of(suite: str | None, file: str) -> str:
-    """The feature group of ``file`` of ``suite`` (the suite's name for suites without rules)."""
+    """The feature group of ``file`` of ``suite`` (the suite's name for suites without rules: a new proposal's suite
+    is a row of its own in the matrix without being named here)."""
     if suite in SUITE_FEATURES:
         return SUITE_FEATURES[suite]
     name = file.rsplit("/", 1)[-1]

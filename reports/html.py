@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol, Sequence
 import jinja2
 from markupsafe import Markup, escape
 
+from .model import anchor, failures_href
+
 if TYPE_CHECKING:
     from .model import Counts
 
@@ -31,6 +33,8 @@ class Renderable(Protocol):
     def infos(self) -> list[dict[str, Any]]: ...
 
     def pages(self) -> list[Any]: ...
+
+    def failure_lists(self) -> list[Any]: ...
 
 #: Colours of outcomes (bars, badges) and of pass rates (cell backgrounds, from red at 0 to green at 1).
 COLOURS = {"passed": "#3a9d4a", "failed": "#d0433a", "error": "#8b1e3f", "skipped": "#b8bcc2"}
@@ -100,12 +104,14 @@ def _environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(pct=pct, rate_colour=rate_colour, bar=bar, opcode_grid=opcode_grid)
     env.globals["COLOURS"] = COLOURS
+    env.globals["anchor"] = anchor
+    env.globals["failures_href"] = failures_href
     return env
 
 
 def write_html(report: Renderable, folder: Path) -> Path:
-    """Write ``index.html``, ``files/*.html`` (one per file with failures) and ``coverage.html``; returns the
-    index."""
+    """Write ``index.html``, ``files/*.html`` (one per file with failures), ``failures/*.html`` (the failing
+    commands behind each matrix cell) and ``coverage.html``; returns the index."""
     env = _environment()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "files").mkdir(exist_ok=True)
@@ -117,6 +123,11 @@ def write_html(report: Renderable, folder: Path) -> Path:
     for page in pages:
         (folder / "files" / f"{page.row.slug}.html").write_text(
             file_tpl.render(**common, root="../", page=page), encoding="utf-8")
+    (folder / "failures").mkdir(exist_ok=True)
+    failures_tpl = env.get_template("failures.html.j2")
+    lists = report.failure_lists()
+    for fl in lists:
+        (folder / fl.href).write_text(failures_tpl.render(**common, root="../", fl=fl), encoding="utf-8")
     if report.coverage:
         (folder / "coverage.html").write_text(
             env.get_template("coverage.html.j2").render(**common, root=""), encoding="utf-8")

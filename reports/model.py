@@ -7,7 +7,7 @@ passed / (commands - skipped), since a skipped command was not judged.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -26,6 +26,8 @@ class Counts:
     error: int = 0
     skipped: int = 0
     known: int = 0          # failures a fail list names (``listed``)
+    #: Why commands were skipped: the records' ``detail`` (the first command's of a run of the same reason).
+    skip_details: Counter = field(default_factory=Counter)
 
     def add(self, rec: dict) -> None:
         o = rec.get("outcome")
@@ -37,6 +39,7 @@ class Counts:
             self.error += 1
         else:
             self.skipped += 1
+            self.skip_details[rec.get("detail") or rec.get("skip_reason") or "skipped"] += 1
         if rec.get("listed") and o in FAILING:
             self.known += 1
 
@@ -46,6 +49,7 @@ class Counts:
         self.error += other.error
         self.skipped += other.skipped
         self.known += other.known
+        self.skip_details.update(other.skip_details)
         return self
 
     @property
@@ -64,10 +68,19 @@ class Counts:
     def rate(self) -> float | None:
         return self.passed / self.judged if self.judged else None
 
+    @property
+    def not_run_reason(self) -> str | None:
+        """Why nothing was judged, when every command was skipped (an engine lacking the suite's feature): the
+        most common skip detail; ``None`` when something was judged."""
+        if self.judged or not self.skipped:
+            return None
+        return self.skip_details.most_common(1)[0][0]
+
     def to_json(self) -> dict:
         return {"passed": self.passed, "failed": self.failed, "error": self.error, "skipped": self.skipped,
                 "known": self.known, "total": self.total,
-                "pass_rate": round(self.rate, 6) if self.rate is not None else None}
+                "pass_rate": round(self.rate, 6) if self.rate is not None else None,
+                **({"not_run": self.not_run_reason} if self.not_run_reason else {})}
 
 
 def _sum(counts: Sequence[Counts | None]) -> Counts | None:
@@ -124,6 +137,52 @@ class FeatureRow:
     feature: str
     suites: list[str]
     counts: list[Counts | None]
+
+
+def failures_href(run: int, group: str, name: str) -> str:
+    """The page listing the failing commands of run ``run`` in a matrix row (``group`` "suite" or "feature")."""
+    return f"failures/{run}-{group}-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}.html"
+
+
+@dataclass
+class FailureList:
+    """The failing commands of one run in one matrix row (a suite or a feature), by file: what a matrix cell
+    links to."""
+
+    run: int
+    group: str                                 # "suite" or "feature"
+    name: str
+    files: list[tuple[FileRow, list[tuple[Key, dict]]]]
+
+    @property
+    def href(self) -> str:
+        return failures_href(self.run, self.group, self.name)
+
+    @property
+    def total(self) -> int:
+        return sum(len(cmds) for _, cmds in self.files)
+
+
+def failure_lists(runs: Sequence[Run], rows: Sequence["SuiteRow"], features: Sequence["FeatureRow"]) \
+        -> list[FailureList]:
+    """A failure list for every matrix cell (run x suite, run x feature) with failing commands."""
+    out = []
+    for k, run in enumerate(runs):
+        per_file: dict[tuple[str, str], list[tuple[Key, dict]]] = defaultdict(list)
+        for key, rec in run.by_key.items():
+            if rec.get("outcome") in FAILING:
+                per_file[(key[0], key[1])].append((key, rec))
+        for s in rows:
+            files = [(f, per_file[(suite_key(f.suite), f.file)]) for f in s.files
+                     if per_file.get((suite_key(f.suite), f.file))]
+            if files:
+                out.append(FailureList(k, "suite", s.name, files))
+        for feat in features:
+            files = [(f, per_file[(suite_key(f.suite), f.file)]) for s in rows for f in s.files
+                     if f.feature == feat.feature and per_file.get((suite_key(f.suite), f.file))]
+            if files:
+                out.append(FailureList(k, "feature", feat.feature, files))
+    return out
 
 
 def matrix(runs: Sequence[Run]) -> list[SuiteRow]:

@@ -10,8 +10,8 @@ from typing import Any, Mapping, Sequence
 
 from .coverage import SuiteCoverage, summarise
 from .load import Run, load_coverage, load_runs
-from .model import (Comparison, FeatureRow, FilePage, SuiteRow, comparisons, feature_rollup, file_page, matrix,
-                    run_info)
+from .model import (Comparison, FailureList, FeatureRow, FilePage, SuiteRow, comparisons, failure_lists,
+                    feature_rollup, file_page, matrix, run_info)
 from .sources import Sources
 
 
@@ -36,6 +36,10 @@ class Report:
     def pages(self) -> list[FilePage]:
         """A drill-down page for every file with a failing command in some run."""
         return [file_page(self.runs, f, self.sources) for s in self.suites for f in s.files if f.has_failures]
+
+    def failure_lists(self) -> list[FailureList]:
+        """The failing commands behind each matrix cell (run x suite, run x feature) that has some."""
+        return failure_lists(self.runs, self.suites, self.features)
 
     # -- output ---------------------------------------------------------------------------------------------------
 
@@ -91,10 +95,13 @@ class Report:
 
 def build_report(results: Sequence[str | Path], labels: Sequence[str] = (), coverage: Sequence[str | Path] = (),
                  sources: Mapping[str | None, str | Path] | None = None,
-                 title: str = "WebAssembly conformance") -> Report:
+                 title: str = "WebAssembly conformance", by_engine: bool = False) -> Report:
     """The report of results files (given oldest first when they are one engine over time) and coverage files;
-    ``sources`` maps suite names (None: files outside suites) to the folders holding their ``.wast`` files."""
-    runs = load_runs(results, labels)
+    ``sources`` maps suite names (None: files outside suites) to the folders holding their ``.wast`` files.
+    ``by_engine``: one column per engine, joining its results files (one per suite, as ``reports.conformance``
+    runs them); nothing is compared over time then."""
+    runs = load_runs(results, labels, by_engine=by_engine)
     rows = matrix(runs)
     cov = [s for path in coverage for s in summarise(load_coverage(path))]
-    return Report(title, runs, rows, feature_rollup(rows, len(runs)), comparisons(runs), cov, Sources(sources))
+    return Report(title, runs, rows, feature_rollup(rows, len(runs)), [] if by_engine else comparisons(runs), cov,
+                  Sources(sources))

@@ -200,6 +200,15 @@ def test_spectest_interp_maps_its_reports_to_commands(tmp_path, capsys):
     assert status == 0 and out[-1].endswith("0 skipped")    # wabt parses text-form modules: nothing skipped
 
 
+def test_spectest_interp_against_the_oracle_gets_the_module_files(tmp_path, capsys):
+    """With ``--against``, the whole-script engine still reads the module files of a native (packed) conversion:
+    they were written only for a run of spectest-interp alone, so every module was 'error reading module'."""
+    status, rec, out = run_cli(tmp_path, capsys, "--engine", "spectest-interp", "--against", "oracle",
+                               "--cache", str(tmp_path / "cache"), str(DATA / "pass.wast"))
+    assert status == 0, [r["detail"] for r in rec.values() if r["outcome"] != "passed"][:3]
+    assert all(r["outcome"] == "passed" and r["converter"].startswith("oracle ") for r in rec.values())
+
+
 def test_spectest_interp_reads_the_wasm_tools_dialect(tmp_path):
     script = {"source_filename": "x.wast", "commands": [
         {"type": "module", "line": 1, "filename": "x.0.wasm", "module_type": "binary"},
@@ -230,6 +239,18 @@ def test_spectest_interp_crash_leaves_unreported_commands_as_errors():
     verdicts = judge(cmds, reports, {}, "spectest-interp was killed by signal 11", "boom")
     assert [v.outcome for v in verdicts] == ["passed", "passed", "error"]
     assert verdicts[2].extra["engine_output"] == "boom"
+
+
+def test_spectest_interp_assert_exception_passes_without_a_message():
+    """wabt prints ``assert_exception passed`` with no colon after it: that is a pass, not an adapter exception
+    (which made all 28 commands of throw.wast and throw_ref.wast errors on wasm-3.0)."""
+    cmds = [parse_command({"type": "assert_exception", "line": 2, "action": {"type": "invoke", "field": "f"}}),
+            parse_command({"type": "assert_invalid", "line": 3, "filename": "m.1.wasm", "text": "type mismatch"})]
+    reports = parse_reports("x.wast:2: assert_exception passed\nx.wast:3: assert_invalid passed:\n"
+                            "  m.1.wasm:0000018: error: type mismatch in throw_ref\n", "x.wast")
+    verdicts = judge(cmds, reports, {}, "", "")
+    assert [v.outcome for v in verdicts] == ["passed", "passed"]
+    assert verdicts[1].extra["actual"] == {"failure": "invalid", "message": "type mismatch in throw_ref"}
 
 
 # -- shared pieces ------------------------------------------------------------------------------------------

@@ -58,3 +58,14 @@ def test_a_missing_package_is_a_one_line_error(monkeypatch, capsys):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pywasm" else real(name, *a))
     assert main(["run", "--engine", "pywasm", DATA, "-q"]) == 2
     assert "needs the pywasm package" in capsys.readouterr().err
+
+
+@needs("wasm3", "pywasm3")
+def test_wasm3_import_type_the_adapter_cannot_resolve_is_unsupported():
+    """binary-leb128.wast:658: wasm3 decodes a function import whose type index has unused bits set; the adapter's
+    reader cannot resolve that index, which must be a skip with the reason, not an assertion in the adapter."""
+    from wast_runner.engines.pyserver import Unsupported, Wasm3Backend
+    data = (b"\0asm\1\0\0\0" + bytes.fromhex("0105016001" "7f00" "021a01") + b"\x08spectest\x09print_i32"
+            + bytes.fromhex("00" "8080808010"))
+    with pytest.raises(Unsupported, match="cannot read the type of the import spectest.print_i32"):
+        Wasm3Backend().load(data)

@@ -58,6 +58,44 @@ def test_suite_lowered_on_the_oracle_as_a_core_engine():
     assert Counter(r["outcome"] for r in records)["passed"] >= 130
 
 
+def test_suite_lowered_on_a_whole_script_engine_is_skipped_with_the_reason():
+    """spectest-interp runs whole converted scripts, so the lowered modules cannot be handed to it one by one: every
+    command is skipped with that reason (it was a Python traceback: no ``supported_features``)."""
+    from wast_runner.engines.base import WHOLE_SCRIPT, ScriptEngine
+
+    class WholeScript(ScriptEngine):
+        name = "whole"
+        capabilities = frozenset({WHOLE_SCRIPT})
+
+        def version(self):
+            return "0"
+
+        def run_script(self, json_path, commands, features):
+            raise AssertionError("never called")
+
+    records = run_all("lowered", WholeScript())   # type: ignore[arg-type]
+    assert records and {r["outcome"] for r in records} == {"skipped"}
+    assert all("runs whole converted scripts only" in r["detail"] for r in records)
+
+
+def test_suite_lowered_on_an_engine_that_cannot_load_a_module_is_skipped():
+    """pywasm3 links functions only, so its adapter answers ``Unsupported`` for modules importing memories: the
+    program is skipped with that reason (it was an ``AttributeError`` on ``Unsupported.stage``, 19 error records)."""
+    from wast_runner.engines.base import Unsupported
+
+    class NoImports(OracleEngine):
+        name = "no-imports"
+
+        def load(self, data, name=None):
+            return Unsupported("this engine links functions only")
+
+    records = run_all("lowered", NoImports())
+    assert failures(records) == []
+    skipped = [r for r in records if r["outcome"] == "skipped"]
+    assert len(skipped) >= 100 and all("links functions only" in r["detail"] for r in skipped)
+    # (the programs whose expected load error the link planner finds pass: they never reach the engine)
+
+
 class RecordingEngine(OracleEngine):
     """The oracle as a plain core engine that notes every Engine call the lowering makes."""
 

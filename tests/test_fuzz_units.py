@@ -10,21 +10,66 @@ import struct
 import pytest
 
 from oracle import embedding
-from oracle.features import Features
-from wast_runner.fuzz import gen, judge, mutate, repro
+from oracle.features import WASM_2_0_FEATURES, Features
+from wast_runner.fuzz import gen, judge, mutate, repro, simd
 
 
-def _valid(data: bytes) -> None:
-    features = Features.from_names(["sign-extension", "saturating-float-to-int", "multi-value"])
+MVP_PLUS = ["sign-extension", "saturating-float-to-int", "multi-value"]
+
+
+def _valid(data: bytes, names=None) -> None:
+    features = Features.from_names(names or sorted(WASM_2_0_FEATURES))
     embedding.module_validate(embedding.module_decode(data, features), features)
 
 
 def test_generated_modules_and_their_probes_validate():
     rng = random.Random(5)
+    seen = set()
     for _ in range(200):
         case = gen.gen_case(gen.RandomChooser(rng), 6)
         nodes = [n for n in case.body.walk() if n.op not in ("const", "param")]
+        seen.update(n.op for n in nodes)
         _valid(gen.encode_case(case, nodes))
+    # the 2.0 generator reaches control, state, tables, bulk memory and vectors
+    for op in ("loop", "br_table", "local.tee", "local.set", "global.set", "call_indirect", "memory.fill",
+               "memory.copy", "i8x16.shuffle"):
+        assert op in seen, op
+    assert seen & set(simd.LOADS) and seen & (set(simd.STORE_LANES) | {"v128.store"})
+
+
+def test_features_gate_what_is_generated():
+    """Without ``simd`` and ``bulk-memory`` no vector or bulk instruction is generated (an engine without a
+    feature is not fed it), and the module validates with only the features given."""
+    rng = random.Random(9)
+    for _ in range(150):
+        case = gen.gen_case(gen.RandomChooser(rng), 6, features=MVP_PLUS)
+        ops = case.body.opcodes() + [o for _, b in case.helpers for o in b.opcodes()]
+        assert not any(o.startswith(("v128", "i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2", "memory."))
+                       for o in ops), ops
+        _valid(gen.encode_case(case), MVP_PLUS)
+
+
+def test_vector_nan_lanes_are_free_only_from_float_lane_arithmetic():
+    c = gen.Node("const", "v128", imm=(0x7FC00000,))
+    assert gen.Node("f32x4.add", "v128", [c, c]).nondet
+    assert not gen.Node("f32x4.add", "v128", [c, c]).may_be_noncanonical([])
+    # an integer lane op can make any float bits: downstream arithmetic may then return any arithmetic NaN
+    sub = gen.Node("i32x4.sub", "v128", [c, c])
+    assert not sub.nondet and gen.Node("f32x4.floor", "v128", [sub]).may_be_noncanonical([])
+    # per-lane patterns, in the shape of the instruction; the other lanes stay exact
+    enc = {"type": "v128", "lane_type": "i32", "value": [str(0x7FC00000), "1", str(0xFFC00000), str(0x7FA00000)]}
+    assert judge.expectation(enc, "nan:canonical", "f32")["value"] == ["nan:canonical", "1", "nan:canonical",
+                                                                     str(0x7FA00000)]
+
+
+def test_shift_counts_cover_every_value_up_to_twice_the_width():
+    rng = random.Random(3)
+    counts = set()
+    for _ in range(20000):
+        n = gen._numeric(gen.RandomChooser(rng), "i32", [], 1, False)
+        if n.op.endswith(("rotl", "rotr", "shl", "shr_s", "shr_u")) and n.kids[1].op == "const":
+            counts.add(n.kids[1].imm[0])
+    assert set(range(0, 65)) <= counts
 
 
 @pytest.mark.skipif(shutil.which("wasm-validate") is None, reason="wabt not installed")
@@ -145,3 +190,55 @@ def test_non_null_function_references_match_by_nullness_only():
 def test_repro_names_are_escaped():
     assert repro.invoke_text("\x00", []) == '(invoke "\\00")'
     assert repro.name_text('a"b\\é') == "a\\22b\\5c\\c3\\a9"
+
+
+def test_tail_calls_and_exceptions_only_with_their_features_and_valid():
+    names = sorted(WASM_2_0_FEATURES | {"tail-call", "exceptions"})
+    rng = random.Random(2)
+    seen = set()
+    for _ in range(300):
+        case = gen.gen_case(gen.RandomChooser(rng), 6, features=names)
+        nodes = [n for n in case.body.walk() if n.op not in ("const", "param")]
+        seen.update(n.op for n in nodes)
+        _valid(gen.encode_case(case, nodes[1:]), names)
+    assert {"throw", "try_table", "return_call", "return_call_indirect", "table.set"} <= seen, seen
+
+
+@pytest.mark.skipif(shutil.which("spectest-interp") is None, reason="wabt not installed")
+def test_a_script_engine_is_fuzzed_through_scripts(tmp_path):
+    """spectest-interp runs whole scripts: a case is written as its repro and the engine's verdict per command is
+    its outcome -- a right expectation passes, a wrong one comes back as a mismatch (not an engine error)."""
+    from wast_runner.fuzz import scripted
+    from wast_runner.fuzz.campaign import Campaign
+    c = Campaign("spectest-interp", out=tmp_path / "o", cases=1)
+    try:
+        case = gen.Case(["i32", "i32"], gen.Node("i32.rotl", "i32", [gen.Node("param", "i32", imm=(0,)),
+                                                                    gen.Node("param", "i32", imm=(1,))]),
+                        [[1, 17], [3, 33]])
+        reason, nodes, calls, o, e, i = c.run_case(case)
+        assert reason is None and e[0] == ("loaded",) and e[1] == o[1], e
+        wrong = [("returned", [{"type": "i32", "value": "5"}])] * 2
+        _, got = scripted.engine_outcomes("spectest-interp", c.features, gen.encode_case(case), o[0], o[2], wrong,
+                                          [None, None], 60)
+        assert [g[0] for g in got] == ["mismatch", "mismatch"], got
+    finally:
+        c.worker.close()
+
+
+def test_a_mutant_vector_result_with_nan_lanes_may_differ_in_those_lanes_only():
+    """fidelity.md verdict 11: a mutant that lost a guard returns f32x4 arithmetic's NaN lanes; their sign and
+    payload are the engine's choice, every other lane stays exact."""
+    from wast_runner.compare import value_matches
+    from wast_runner.fuzz.campaign import _mutant_expectation
+    from wast_runner.values import lanes_to_v128
+    enc = {"type": "v128", "lane_type": "i32", "value": ["2143289344", "2143289344", "65", "0"]}
+    exp = _mutant_expectation(enc, loose=False)
+    assert value_matches(exp, lanes_to_v128("i32", ["4290772992", "4290772992", "65", "0"]))
+    assert not value_matches(exp, lanes_to_v128("i32", ["4290772992", "4290772992", "66", "0"]))
+    assert not value_matches(exp, lanes_to_v128("i32", ["2143289345", "2143289344", "65", "0"]))  # not canonical
+    plain = {"type": "v128", "lane_type": "i32", "value": ["1", "2", "3", "4"]}
+    assert _mutant_expectation(plain, loose=True) == plain
+    got = {"type": "v128", "lane_type": "i32", "value": ["4290772992", "4290772992", "65", "0"]}
+    assert judge.compare_action(("returned", [got]), ("returned", [enc]), [exp]) is None
+    got["value"][2] = "66"
+    assert judge.compare_action(("returned", [got]), ("returned", [enc]), [exp])

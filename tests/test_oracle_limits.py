@@ -77,6 +77,33 @@ def test_well_formed_locals_beyond_the_oracle_limit_are_exhaustion(decls):
         embedding.module_decode(one_function(decls), WASM_3_0)
 
 
+def _huge_locals_then(body: bytes = b"\x0b", after: bytes = b"", funcs: int = 1) -> bytes:
+    """One function with 2^32 - 1 locals (beyond the oracle's limit, well-formed) and ``body``; then ``after``."""
+    code = b"\x01" + leb(2**32 - 1) + b"\x7f" + body
+    return (HEADER + section(1, b"\x01\x60\x00\x00") + section(3, leb(funcs) + b"\x00" * funcs)
+            + section(10, b"\x01" + leb(len(code)) + code) + after)
+
+
+# The limit is reported only for a module that is otherwise well-formed: a malformation after the huge declaration
+# (in the same body, in a later section, or between sections) is still found, so an engine that reports it is
+# checked rather than excused.
+@pytest.mark.parametrize("data,message", [
+    (_huge_locals_then(body=b"\x41\x00\xff\x0b"), "illegal opcode"),          # an unknown opcode in the body
+    (_huge_locals_then(body=b"\x41\x00"), "unexpected end"),                      # a body without its end
+    (_huge_locals_then(after=section(11, b"\x01\x07")), "malformed data segment kind"),
+    (_huge_locals_then(after=b"\x0b\x05\x01"), "length out of bounds"),         # a truncated section
+    (_huge_locals_then(funcs=2), "inconsistent lengths"),
+])
+def test_huge_locals_do_not_hide_a_later_malformation(data, message):
+    with pytest.raises(Malformed, match=message):
+        embedding.module_decode(data, WASM_3_0)
+
+
+def test_huge_locals_in_an_otherwise_well_formed_module_are_exhaustion():
+    with pytest.raises(Exhaustion, match="too many locals"):
+        embedding.module_decode(_huge_locals_then(after=section(0, b"\x01x")), WASM_3_0)
+
+
 def test_2_to_the_32_locals_are_malformed():
     with pytest.raises(Malformed, match="too many locals"):
         embedding.module_decode(one_function([(2**31, 0x7F), (2**31, 0x7E)]), WASM_3_0)

@@ -105,6 +105,11 @@ def test_features():
     assert feature_of("wasm-3.0", "return_call_ref.wast") == "tail calls"
     assert feature_of("wasm-3.0", "i32.wast") == "3.0 core"
     assert feature_of(None, "mine.wast") == "files outside suites"
+    # Proposals are rows of their own (issue 16), named or not.
+    assert feature_of("custom-page-sizes", "memory_max.wast") == "custom page sizes"
+    assert feature_of("wide-arithmetic", "wide-arithmetic.wast") == "wide arithmetic"
+    assert feature_of("custom-descriptors", "binary.wast") == "custom descriptors"
+    assert feature_of("some-new-proposal", "x.wast") == "some-new-proposal"
 
 
 def test_values_render():
@@ -181,3 +186,68 @@ def test_against_runs_show_the_reference_side(tmp_path):
     rep.write_html(tmp_path / "h")
     html = (tmp_path / "h" / "files" / f"{page.row.slug}.html").read_text()
     assert "(reference, --against)" in html and "diff: engine" in html
+
+
+def per_suite_files(tmp_path: Path) -> list[str]:
+    """Two engines, each with one results file per suite (as ``reports.conformance`` runs them); the second engine
+    cannot run the wide-arithmetic suite (every command skipped with the adapter's reason)."""
+    why = "the engine adapter cannot load this module: the module needs wide-arithmetic, which eng cannot do"
+    files = []
+    for engine in ("oracle", "eng"):
+        a = [rec("i32.wast", n, "failed" if engine == "eng" and n == 2 else "passed", engine, "1")
+             for n in range(1, 4)]
+        b = [rec("wide-arithmetic.wast", n, "skipped" if engine == "eng" else "passed", engine, "1",
+                 suite="wide-arithmetic", **({"skip_reason": "engine-limitation"} if engine == "eng" else {}))
+             for n in range(1, 3)]
+        if engine == "eng":
+            for r in b:
+                r["detail"] = why
+        files += [write(tmp_path / f"{engine}-2.0.jsonl", a), write(tmp_path / f"{engine}-wide.jsonl", b)]
+    return files
+
+
+def test_by_engine_joins_each_engines_files_into_one_column(tmp_path):
+    files = per_suite_files(tmp_path)
+    rep = build_report(files, by_engine=True)
+    assert [r.label for r in rep.runs] == ["oracle 1", "eng 1"]
+    assert rep.comparisons == []
+    rows = {s.name: s for s in rep.suites}
+    assert rows["wasm-2.0"].counts[1].failed == 1 and rows["wasm-2.0"].counts[0].passed == 3
+    wide = rows["wide-arithmetic"].counts
+    assert wide[0].not_run_reason is None and wide[1].not_run_reason.endswith("which eng cannot do")
+    # Without --by-engine the same files are four columns, and the same engine's files are compared.
+    assert len(build_report(files).runs) == 4
+    # Labels name the engines in order.
+    assert [r.label for r in build_report(files, labels=["O", "E"], by_engine=True).runs] == ["O", "E"]
+
+
+def test_by_engine_refuses_overlapping_files(tmp_path):
+    files = per_suite_files(tmp_path)
+    with pytest.raises(ReportError, match="both hold wasm-2.0 i32.wast of engine eng"):
+        build_report(files + [write(tmp_path / "again.jsonl", [rec("i32.wast", 1, "passed", "eng", "2")])],
+                     by_engine=True)
+
+
+def test_matrix_cells_link_to_their_failing_commands(tmp_path):
+    rep = build_report(per_suite_files(tmp_path), by_engine=True)
+    lists = rep.failure_lists()
+    assert [(fl.run, fl.group, fl.name, fl.total) for fl in lists] == [(1, "suite", "wasm-2.0", 1),
+                                                                       (1, "feature", "2.0 core", 1)]
+    index = rep.write_html(tmp_path / "h").read_text()
+    assert f'href="{lists[0].href}"' in index and f'href="{lists[1].href}"' in index
+    assert "cannot run: all 2 skipped" in index and "needs wide-arithmetic" in index
+    page = (tmp_path / "h" / lists[0].href).read_text()
+    assert 'data-total="1"' in page
+    assert f'href="../files/{slug("wasm-2.0", "i32.wast")}.html#L2-assert_return"' in page
+    data = rep.to_json()
+    wide = next(s for s in data["suites"] if s["suite"] == "wide-arithmetic")
+    assert wide["counts"][1]["not_run"].endswith("which eng cannot do") and "not_run" not in wide["counts"][0]
+
+
+def test_report_command_by_engine(tmp_path, capsys):
+    files = per_suite_files(tmp_path)
+    assert main(["report", *files, "--by-engine", "--json", str(tmp_path / "r.json")]) == 0
+    assert [r["label"] for r in json.loads((tmp_path / "r.json").read_text())["runs"]] == ["oracle 1", "eng 1"]
+    files.append(write(tmp_path / "again.jsonl", [rec("i32.wast", 1, "passed", "eng", "2")]))
+    assert main(["report", *files, "--by-engine", "--json", "-"]) == 2       # one line, no traceback
+    assert "both hold wasm-2.0 i32.wast" in capsys.readouterr().err

@@ -3,7 +3,8 @@ the results files, and a drill-down link opens its command.
 
 Built from real oracle results of a few ``wasm-2.0`` files (with coverage) plus two runs of a made-up engine (its
 results derived from the oracle's with some commands failing), so the report has a matrix of two engines, a
-comparison over time and drill-down pages. Skipped without chromium (``.ci/run`` installs it) or the suite.
+comparison over time and drill-down pages; and a report of three engines side by side (``--by-engine``, each
+made-up engine's results in two files), whose matrix cells link to their failing commands. Skipped without chromium (``.ci/run`` installs it) or the suite.
 """
 from __future__ import annotations
 
@@ -165,3 +166,53 @@ def test_coverage_page_and_screenshot(report):
     shot = tmp / "index.png"
     browser(tmp, (html / "index.html").as_uri(), "--window-size=1200,900", f"--screenshot={shot}")
     assert shot.stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def engines_report(report):
+    """Three engines side by side, as the conformance matrix has them: the oracle, and two made-up engines whose
+    results each come as two files (one per pair of suite files, joined by ``--by-engine``)."""
+    tmp, _, (oracle, _, _) = report
+    files = [str(oracle)]
+    for name, every in (("alpha", 4), ("beta", 6)):
+        whole = tmp / f"{name}.jsonl"
+        fake_engine(oracle, whole, "2.0", every)
+        lines = [json.loads(x) for x in whole.read_text().splitlines()]
+        for part, names in (("a", FILES[:2]), ("b", FILES[2:])):
+            path = tmp / f"{name}-{part}.jsonl"
+            path.write_text("".join(json.dumps({**r, "engine": name}) + "\n" for r in lines if r["file"] in names))
+            files.append(str(path))
+    html = tmp / "engines-html"
+    assert main(["report", *files, "--by-engine", "--html", str(html)]) == 0
+    return tmp, html
+
+
+def test_several_engines_side_by_side(engines_report):
+    tmp, html = engines_report
+    dom = Elements(browser(tmp, (html / "index.html").as_uri(), "--dump-dom"))
+    [matrix] = dom.find("table", class_="matrix")
+    start = dom.elements.index(matrix)
+    heads = [" ".join(e["text"].split()) for e in dom.elements[start:start + 12] if e["tag"] == "th"]
+    assert heads[:4] == ["suite", "oracle 0.1.0", "alpha 2.0", "beta 2.0"]
+    [row] = dom.find("tr", class_="suite-row", data_suite="wasm-2.0")
+    i = dom.elements.index(row)
+    cells = [e for e in dom.elements[i:i + 60] if e["tag"] == "td" and "cell" in e["attrs"].get("class", "")][:3]
+    assert [c["attrs"]["data-run"] for c in cells] == ["0", "1", "2"]
+    assert int(cells[0]["attrs"]["data-failed"]) == 0 and int(cells[1]["attrs"]["data-failed"]) > 0
+    # alpha fails every 4th assert_return of i32.wast, beta every 6th: alpha fails more
+    assert int(cells[1]["attrs"]["data-failed"]) > int(cells[2]["attrs"]["data-failed"])
+    # The alpha cell links to its failing commands; that page links each to the drill-down, which shows every
+    # engine's result side by side.
+    link = next(e for e in dom.elements[i:i + 80] if e["tag"] == "a" and "failures" in e["attrs"].get("class", "")
+                and e["attrs"]["href"].startswith("failures/1-suite-"))
+    failures = Elements(browser(tmp, (html / link["attrs"]["href"]).as_uri(), "--dump-dom"))
+    [h1] = failures.find("h1", class_="failure-list")
+    assert int(h1["attrs"]["data-total"]) == int(cells[1]["attrs"]["data-failed"]) + int(cells[1]["attrs"]["data-error"])
+    href = next(e["attrs"]["href"] for e in failures.find("a") if "#L" in e["attrs"].get("href", ""))
+    page, anchor = href.split("#")
+    target = (html / "failures" / page).resolve()
+    dom = Elements(browser(tmp, target.as_uri() + "#" + anchor, "--dump-dom"))
+    [cmd] = dom.find("details", id=anchor)
+    assert "open" in cmd["attrs"]
+    text = " ".join(cmd["text"].split())
+    assert "oracle 0.1.0" in text and "alpha 2.0: failed" in text and "beta 2.0" in text

@@ -84,6 +84,24 @@ def test_suite_with_xdist(project):
     assert "FAILED wasm-2.0/fail.wast::fail.wast" in r.stdout
 
 
+def test_suite_with_xdist_dist_loadfile(project):
+    """``--dist loadfile`` groups items by their file: each .wast file is an item of its own file, so the scheduler
+    can still spread them over the workers, and the fail list works as without xdist."""
+    make_suite(project)
+    r = pytest_run(project, "--wast-suite", "wasm-2.0", "-n", "2", "--dist", "loadfile", "-v")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "1 failed, 1 passed" in r.stdout
+    assert "PASSED wasm-2.0/pass.wast::pass.wast" in r.stdout and "FAILED wasm-2.0/fail.wast::fail.wast" in r.stdout
+    assert "fail.wast: 12 of 13 commands failed" in r.stdout
+    ids = [f"fail.wast:{line}:assert_return" for line in range(10, 18)] + [
+        "fail.wast:18:assert_trap", "fail.wast:19:assert_trap", "fail.wast:20:assert_invalid",
+        "fail.wast:21:assert_return"]
+    (project / "fails.txt").write_text("\n".join(ids) + "\n")
+    r = pytest_run(project, "--wast-suite", "wasm-2.0", "-n", "2", "--dist", "loadfile", "--wast-fail-list",
+                   str(project / "fails.txt"), "-q")
+    assert r.returncode == 0 and "2 passed" in r.stdout, r.stdout + r.stderr
+
+
 def test_fail_list(project):
     make_suite(project)
     ids = [f"fail.wast:{line}:assert_return" for line in range(10, 18)] + [

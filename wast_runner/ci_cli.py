@@ -4,7 +4,7 @@
     wast-runner baseline RESULTS -o FILE [--fresh]
     wast-runner gate RESULTS --baseline FILE [--strict] [--junit FILE]
     wast-runner junit RESULTS... -o FILE [--baseline FILE]
-    wast-runner report RESULTS... [--html DIR] [--json FILE] [--coverage FILE ...] [--label NAME ...]
+    wast-runner report RESULTS... [--html DIR] [--json FILE] [--coverage FILE ...] [--label NAME ...] [--by-engine]
     wast-runner merge RESULTS... -o FILE
 
 Everything works on results files (JSON Lines, ``docs/results-format.md``), so any run of any engine can be gated,
@@ -66,6 +66,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--label", action="append", default=[], metavar="NAME",
                    help="name of each results file in the report, in order (default: engine and version)")
     p.add_argument("--title", default="WebAssembly conformance", help="title of the report")
+    p.add_argument("--by-engine", action="store_true",
+                   help="one column per engine: join each engine's results files (e.g. one per suite) into one; "
+                        "--label then names the engines in order (the conformance matrix, docs/conformance.md)")
     p.add_argument("--source-root", metavar="DIR",
                    help="folder of .wast files outside the known suites (for showing their source lines)")
 
@@ -149,7 +152,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         roots[None] = Path(args.source_root)
     try:
         report = build_report(args.results, labels=args.label, coverage=args.coverage, sources=roots,
-                              title=args.title)
+                              title=args.title, by_engine=args.by_engine)
     except ReportError as e:
         raise SuiteError(str(e)) from None
     if args.json:

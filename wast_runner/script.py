@@ -97,6 +97,10 @@ class ScriptRun:
         self.named_files: dict[str, str] = {}  # ... and of each named module
         self.definitions: dict[str | None, Any] = {}   # ``module definition``s: name -> module file or Broken
         self.unregistered: set[str] = set()   # names the engine adapter could not register (Unsupported)
+        self.registered: dict[str, Any] = {}  # name -> the module handle registered under it
+        #: Modules whose state a module the adapter could not load would have changed (it imports from them):
+        #: id(handle) -> that module's line. Their later results cannot be judged.
+        self.tainted: dict[int, int] = {}
         self.multi_agent_from: int | None = None   # line of the first ``thread``/``wait`` command
         #: Why the engine could not start this script (the extra keys of every command's ``error`` record).
         self.failure: dict | None = None
@@ -222,6 +226,7 @@ class ScriptRun:
             handle = Broken(line, out.message, unsupported=True)
             result = ("skipped", f"the engine adapter cannot load this module: {out.message}",
                       {"skip_reason": ENGINE_LIMITATION_REASON})
+            self._taint_sources(data, line)
         else:
             handle = Broken(line, f"{out.stage}: {out.message}")
             result = ("failed", f"{what} did not load ({out.stage}): {out.message}",
@@ -283,6 +288,8 @@ class ScriptRun:
         data = self.module_bytes(cmd.filename)
         out = self.engine.load(data, None)
         if isinstance(out, Unsupported):
+            if stage == "uninstantiable":   # a trap while instantiating leaves the writes made before it
+                self._taint_sources(data, cmd.line)
             return ("skipped", f"the engine adapter cannot judge this module: {out.message}",
                     {"expected": expected, "skip_reason": ENGINE_LIMITATION_REASON})
         if isinstance(out, LoadFailed):
@@ -300,6 +307,12 @@ class ScriptRun:
             return ("failed", f"wrong outcome: expected {stage} ({cmd.text!r}), got {out.stage}{guess} "
                     f"({out.message!r})", {"expected": expected, "actual": actual})
         return self._check_message(cmd.text or "", out.message, {"expected": expected, "actual": actual})
+
+    def _taint_sources(self, data: bytes, line: int) -> None:
+        """A module the adapter could not load: its element and data segments (and its code, later) would have
+        written into the registered modules it imports from, so their later results cannot be judged."""
+        for source in import_module_names(data) & set(self.registered):
+            self.tainted.setdefault(id(self.registered[source]), line)
 
     def _skip_if_unregistered_import(self, data: bytes, out: LoadFailed, expected: dict | None = None) -> None:
         """A module importing from a name whose ``register`` the adapter could not perform cannot be judged."""
@@ -329,13 +342,18 @@ class ScriptRun:
     do_assert_invalid_custom = _module_assertion
 
     def do_register(self, cmd: Command):
-        handle = self._module(cmd.name)
         assert cmd.as_name is not None
+        given = self.named.get(cmd.name) if cmd.name else self.current
+        if isinstance(given, Broken) and given.unsupported:
+            # The adapter could not load it: modules importing from the name cannot be judged either.
+            self.unregistered.add(cmd.as_name)
+        handle = self._module(cmd.name)
         out = self.engine.register(handle, cmd.as_name)
         if isinstance(out, Unsupported):
             self.unregistered.add(cmd.as_name)
             return ("skipped", f"the engine adapter cannot register modules: {out.message}",
                     {"skip_reason": ENGINE_LIMITATION_REASON})
+        self.registered[cmd.as_name] = handle
         return "passed", "", {}
 
     def _module(self, name: str | None) -> Any:
@@ -350,6 +368,10 @@ class ScriptRun:
                 raise Verdict("skipped", f"module from line {handle.line} could not be loaded by the engine "
                               f"adapter ({handle.why})", skip_reason=ENGINE_LIMITATION_REASON)
             raise Verdict("failed", f"module from line {handle.line} did not load ({handle.why})")
+        if id(handle) in self.tainted:
+            raise Verdict("skipped", f"the module from line {self.tainted[id(handle)]}, which the engine adapter "
+                          "could not load, imports from this one: its state cannot be judged",
+                          skip_reason=ENGINE_LIMITATION_REASON)
         return handle
 
     # -- actions -----------------------------------------------------------------------------------------------

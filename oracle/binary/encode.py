@@ -21,11 +21,11 @@ from ..syntax.instructions import INSTRUCTIONS, InstrInfo
 from ..syntax.module import Data, Elem, Expr, Import, Instr, MemArg, Module
 from ..syntax.types import (DEFAULT_PAGE_SIZE, FUNCREF, I8, I16, I64, ArrayType, CompType, FieldType, FuncType,
                             GlobalType, Limits, MemType, RecType, RefType, StructType, SubType, TableType, Exact)
-from .decode import (ABSTRACT_HEAP_CODES, ARRAY_FORM, CODE, CUSTOM, DATA, DATA_COUNT, ELEMENT, EXPORT,
-                     DESCRIBES_FORM, DESCRIPTOR_FORM, EXACT_FUNC_IMPORT, EXACT_HEAP,
-                     FUNCTION, FUNCTYPE_FORM, GLOBAL, IMPORT, MAGIC, MEMORY, NUMVEC_TYPES, REC_FORM, REF, REF_NULL,
-                     SECTION_ORDER, START, STRUCT_FORM, SUB_FINAL_FORM, SUB_FORM, TABLE, TAG, TYPE, VERSION,
-                     FUNC_NONNULL)
+from .decode import (CODE, CUSTOM, DATA, DATA_COUNT, ELEMENT, EXPORT, FUNCTION, GLOBAL, IMPORT, MAGIC, MEMORY,
+                     SECTION_ORDER, START, TABLE, TAG, TYPE, VERSION)
+from .types import (ABSTRACT_HEAP_CODES, ARRAY_FORM, DESCRIBES_FORM, DESCRIPTOR_FORM, EXACT_FUNC_IMPORT, EXACT_HEAP,
+                    FUNC_NONNULL, FUNCTYPE_FORM, NUMVEC_TYPES, REC_FORM, REF, REF_NULL, STRUCT_FORM, SUB_FINAL_FORM,
+                    SUB_FORM)
 
 __all__ = ["encode_module", "u32", "s", "encode_instr", "encode_expr"]
 

@@ -13,7 +13,7 @@ from oracle.features import Features
 from ..command_hash import HashStamper
 from ..convert import SCRIPT_NAME, convert
 from ..dylink.suite import run_file as run_scenario_file
-from ..judge.execution import Execution, WholeScript
+from ..judge.execution import Execution
 from ..model import FileContext, Job, JobStats
 from ..results import make_record
 from ..wasi.suite import run_job as run_wasi_program
@@ -49,7 +49,7 @@ def run_wast(job: Job, execution: Execution, engine_version: str, emit: Emit, ca
         # Each record gets its command's stable hash (baselines match commands by it; wast_runner.baseline).
         stamp = HashStamper(commands, conv.module_bytes).stamp
         assert conv.folder is not None
-        if isinstance(execution, WholeScript):
+        if execution.reads_script_files():
             conv.write_module_files()   # the engine reads the converted files itself
         execution.run_script(ctx, conv.folder / SCRIPT_NAME, conv.module_bytes, commands,
                              Features.from_names(job.features), lambda r: emit(stamp(r)))

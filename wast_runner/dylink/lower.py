@@ -36,7 +36,7 @@ from oracle.syntax.types import FUNCREF, FuncType, GlobalType, Limits, TableType
 
 from .wasm import (BLOCKTYPE_EMPTY, CALL_INDIRECT, I32_EQ, I64_EQ, IF, LOCAL_GET, MEMORY_GROW, REF_NULL,
                           TABLE_GROW, TABLE_GROW_PREFIX, UNREACHABLE, ModuleBuilder, const, uleb)
-from ..engines.base import Arg, Engine, Loaded, Returned, Trapped
+from ..engines.base import Arg, Engine, Loaded, Returned, Trapped, Unsupported
 
 SHARED = "dylink:shared"
 STUB_TABLE = "__dylink_stubs"
@@ -82,6 +82,11 @@ def lower(engine: Engine, plan: LinkPlan) -> LoweredProgram:
     return _Lowering(engine, plan).run()
 
 
+class EngineCannot(Exception):
+    """The engine's adapter cannot load one of the program's modules (``Unsupported``): the program cannot be judged
+    on that engine."""
+
+
 class _Lowering:
     def __init__(self, engine: Engine, plan: LinkPlan):
         self.engine = engine
@@ -96,6 +101,8 @@ class _Lowering:
     def _load(self, data: bytes, what: str) -> Any:
         out = self.engine.load(data, what)
         self.program.loaded_modules += 1
+        if isinstance(out, Unsupported):
+            raise EngineCannot(f"{what}: the engine adapter cannot load it: {out.message}")
         if not isinstance(out, Loaded):
             raise DylinkError("instantiation", f"{what}: the engine did not load it ({out.stage}): {out.message}")
         return out.handle

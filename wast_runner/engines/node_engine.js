@@ -239,6 +239,7 @@ function spectest() {
     global_f64: new WebAssembly.Global({ value: 'f64' }, 666.6),
     table: new WebAssembly.Table({ element: 'anyfunc', initial: 10, maximum: 20 }),
     memory: new WebAssembly.Memory({ initial: 1, maximum: 2 }),
+    shared_memory: new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true }),   // the threads tests
   };
 }
 

@@ -31,6 +31,34 @@ MAX_FAILED_RESTARTS = 2
 OUTPUT_WAIT_SECONDS = 5.0
 
 
+def kill_with_engines(pid: int) -> None:
+    """Kill process ``pid`` together with the engine processes it started. An engine runs in a process group of
+    its own (``PipeSession``), so killing its owner (a fuzz or runner worker that hung) does not reach it; the
+    groups of ``pid``'s children are found in ``/proc`` (Linux) before ``pid`` goes, else only ``pid`` is killed."""
+    groups = set()
+    try:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as f:
+                        fields = f.read().rsplit(b")", 1)[1].split()
+                except OSError:
+                    continue   # gone meanwhile
+                if int(fields[1]) == pid:           # ppid, then pgrp (proc(5))
+                    groups.add(int(fields[2]))
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 9)
+    except OSError:
+        pass
+    for group in groups - {os.getpgrp()}:   # never our own group (a child that did not start one of its own)
+        try:
+            os.killpg(group, 9)
+        except OSError:
+            pass
+
+
 class PipeSession:
     """A child process spoken to over stdin/stdout. stderr is collected (the last part) by a thread, or merged
     into stdout (``merge_stderr``, for line protocols that print answers on both)."""

@@ -104,7 +104,9 @@ class Wasm3Backend:
                 # An unlinked global reads 0 in wasm3: such a module cannot be run honestly.
                 raise Unsupported(f"pywasm3 can only link functions; the module imports {kind} {mod}.{name} "
                                   "(wasm3 decoded it without complaint)")
-            assert sig is not None
+            if sig is None:   # a type index the adapter's reader cannot resolve (wasm3 decoded it all the same)
+                raise Unsupported(f"the adapter cannot read the type of the import {mod}.{name} (the engine accepted "
+                                  "the module)")
             if any(t not in self.SIG for t in (*sig.params, *sig.results)) or len(sig.results) > 1:
                 raise Unsupported(f"pywasm3 cannot link the import {mod}.{name} of type {sig}")
             links.append((mod, name, sig, self._import(mod, name, sig)))

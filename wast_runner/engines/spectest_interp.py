@@ -229,7 +229,8 @@ def judge(commands: Sequence[Command], reports: dict[int, list[str]], errors: di
             continue
         extra: dict = {}
         if passes:
-            message = passes[0].split("passed:", 1)[1].strip()
+            # "assert_invalid passed:" is followed by the message; "assert_exception passed" has none.
+            message = passes[0].split("passed", 1)[1].removeprefix(":").strip()
             if cmd.kind in _ACTION_FAILURE:
                 extra["actual"] = {"failure": _ACTION_FAILURE[cmd.kind], "message": message}
             elif cmd.kind in _MODULE_FAILURE:

@@ -35,6 +35,7 @@ from .base import (DEFAULT_TIMEOUT, ActionOutcome, Arg, Engine, EngineFailure, E
                    LoadFailed, LoadOutcome, NotFound, OpaqueRef, Returned, Thrown, Trapped, Unsupported)
 from .binary_types import BinaryTypeError, ModuleTypes, Ref, module_imports, module_types
 from .classify import rejection_stage
+from .feature_gate import feature_mismatch, unsupported_reason
 
 # wasmtime_val_t kinds (wasmtime/val.h).
 I32, I64, F32, F64, V128, FUNCREF, EXTERNREF, ANYREF, EXNREF = range(9)
@@ -53,6 +54,10 @@ FEATURE_SWITCHES = {
     "wide-arithmetic": "wasm_wide_arithmetic", "custom-page-sizes": "wasm_custom_page_sizes",
     "threads": "wasm_threads",
 }
+
+#: Features wasmtime has whatever the script says: those without a switch, and reference types (see ``reset``).
+ALWAYS_ON = frozenset({"sign-extension", "saturating-float-to-int", "mutable-globals", "extended-const",
+                       "reference-types"})
 
 _SPECTEST_PRINTS = {
     "print": (), "print_i32": ("i32",), "print_i64": ("i64",), "print_f32": ("f32",), "print_f64": ("f64",),
@@ -81,6 +86,9 @@ def engine_message(error: BaseException) -> str:
     line = re.sub(r"^Invalid input WebAssembly code at offset \d+: ", "", line)
     return re.sub(r"\s+", " ", line)
 
+
+#: Engines wasmtime refused to make (null), kept so that their finaliser never runs.
+_NULL_ENGINES: list = []
 
 #: How wasmtime words an uncaught WebAssembly exception reaching the host (a trap without a trap code).
 _THROWN = "thrown Wasm exception"
@@ -120,6 +128,15 @@ class _Watchdog:
                 self._deadline = None
 
 
+class _SharedMemory(wasmtime.SharedMemory):
+    """wasmtime-py 51's ``SharedMemory`` builds its extern from a pointer to its pointer (a ``TypeError`` when a
+    linker defines it); this one from the pointer."""
+
+    def _as_extern(self) -> Any:
+        union = ffi.wasmtime_extern_union(sharedmemory=self.ptr())
+        return ffi.wasmtime_extern_t(ffi.WASMTIME_EXTERN_SHAREDMEMORY, union)
+
+
 class _Instance:
     """A loaded module: the wasmtime instance, its exports by name, and its binary's function types."""
 
@@ -150,8 +167,7 @@ class WasmtimeEngine(Engine):
         return f"wasmtime-py {version('wasmtime')}"
 
     def supported_features(self) -> frozenset[str] | None:
-        return frozenset(FEATURE_SWITCHES) | frozenset({"sign-extension", "saturating-float-to-int",
-                                                        "mutable-globals", "extended-const"})
+        return frozenset(FEATURE_SWITCHES) | ALWAYS_ON
 
     # -- store -------------------------------------------------------------------------------------------------
 
@@ -162,8 +178,16 @@ class WasmtimeEngine(Engine):
             config.epoch_interruption = True
             for feature, switch in FEATURE_SWITCHES.items():
                 setattr(config, switch, feature in features)
+            # wasmtime 51 cannot switch reference types off (its engine is then not made, and wasmtime-py hands back
+            # a null engine that crashes the process when used): a script without them (the threads suite) runs
+            # with them on, so a module only they would make valid loads.
+            config.wasm_reference_types = True
             config.shared_memory = "threads" in features   # shared memories need both switches
-            self._engines[key] = wasmtime.Engine(config)
+            engine = wasmtime.Engine(config)
+            if not engine.ptr():
+                _NULL_ENGINES.append(engine)   # never collected: deleting a null engine crashes the process
+                raise EngineFailure(f"wasmtime refused the configuration for features {sorted(features.enabled)}")
+            self._engines[key] = engine
         return self._engines[key]
 
     def reset(self, features: Features = WASM_2_0) -> None:
@@ -187,6 +211,8 @@ class WasmtimeEngine(Engine):
             items[f"global_{t}"] = wasmtime.Global(self.store, wasmtime.GlobalType(types[t], False), val)
         items["table"] = wasmtime.Table(self.store, wasmtime.TableType(vt.funcref(), wasmtime.Limits(10, 20)), None)
         items["memory"] = wasmtime.Memory(self.store, wasmtime.MemoryType(wasmtime.Limits(1, 2)))
+        if "threads" in self.features:   # the threads tests import it (a shared memory needs the switch on)
+            items["shared_memory"] = _SharedMemory(self.engine, wasmtime.MemoryType(wasmtime.Limits(1, 2), shared=True))
         return items
 
     def _guarded(self, fn: Any) -> Any:
@@ -213,11 +239,22 @@ class WasmtimeEngine(Engine):
             return LoadFailed(rejection_stage(message), message, inferred=True)
         return wasmtime.Module._from_ptr(ptr)
 
-    def check(self, data: bytes) -> LoadFailed | None:
+    def _lacking(self, data: bytes) -> Unsupported | None:
+        # Claimed, not probed: wasmtime's switches are set per script from FEATURE_SWITCHES.
+        why = feature_mismatch(data, self.features, self.supported_features(), ALWAYS_ON)
+        return Unsupported(unsupported_reason(self.version(), why)) if why else None
+
+    def check(self, data: bytes) -> LoadFailed | Unsupported | None:  # type: ignore[override]
+        lacking = self._lacking(data)
+        if lacking:
+            return lacking
         module = self._compile(data)
         return module if isinstance(module, LoadFailed) else None
 
     def load(self, data: bytes, name: str | None = None) -> LoadOutcome:
+        lacking = self._lacking(data)
+        if lacking:
+            return lacking
         module = self._compile(data)
         if isinstance(module, LoadFailed):
             return module

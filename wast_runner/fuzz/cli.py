@@ -65,10 +65,14 @@ def main(args: argparse.Namespace) -> int:
             return 2
     if args.cases is None and args.time_budget is None:
         args.cases = 1000
-    c = Campaign(args.engine, args.against, args.generator, features, args.seed, args.cases, args.time_budget,
-                 Path(args.out), args.database, progress=not args.quiet, case_timeout=args.case_timeout,
-                 memory_limit=args.memory_limit << 20,
-                 log=lambda s: print(s, file=sys.stderr), max_findings=args.max_findings)
+    try:
+        c = Campaign(args.engine, args.against, args.generator, features, args.seed, args.cases, args.time_budget,
+                     Path(args.out), args.database, progress=not args.quiet, case_timeout=args.case_timeout,
+                     memory_limit=args.memory_limit << 20,
+                     log=lambda s: print(s, file=sys.stderr), max_findings=args.max_findings)
+    except ValueError as e:
+        print(f"wast-runner: error: {e}", file=sys.stderr)
+        return 2
     stats = c.run()
     print(c.summary())
     return 1 if stats.findings or stats.known_hits else 0

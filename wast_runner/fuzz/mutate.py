@@ -161,7 +161,7 @@ def seed_modules(rng: random.Random, smith: bool = True, features: list[str] | N
             if m is not None:
                 yield m
                 continue
-        case = gen.gen_case(gen.RandomChooser(rng))
+        case = gen.gen_case(gen.RandomChooser(rng), features=features)
         yield gen.encode_case(case)
 
 

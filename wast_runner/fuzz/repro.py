@@ -39,6 +39,8 @@ _NULL_HEAP = {"funcref": "func", "externref": "extern", "anyref": "any", "exnref
 
 def value_text(enc: dict) -> str:
     t, v = enc["type"], enc.get("value")
+    if t == "either":
+        return "(either " + " ".join(value_text(alt) for alt in enc["values"]) + ")"
     if t == "v128":
         lane = enc.get("lane_type", "i32")
         shape = {"i8": "i8x16", "i16": "i16x8", "i32": "i32x4", "i64": "i64x2", "f32": "f32x4", "f64": "f64x2"}[lane]

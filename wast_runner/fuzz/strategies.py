@@ -49,23 +49,32 @@ def expressions(draw, t: str, params: tuple[str, ...] = (), max_depth: int = 5, 
 
 
 @st.composite
-def structured_cases(draw, max_depth: int = 6, memory: bool = True) -> gen.Case:
+def structured_cases(draw, max_depth: int = 6, memory: bool = True, features=None) -> gen.Case:
     """A function ``f`` (0-3 parameters, one result) with 1-4 argument tuples; with ``memory``, sometimes a
     memory of one page with a data segment, loads and stores at edge addresses and offsets. Every choice is a
     hypothesis draw, so hypothesis shrinks the tree itself."""
-    return gen.gen_case(HypothesisChooser(draw), max_depth, memory)
+    return gen.gen_case(HypothesisChooser(draw), max_depth, memory, features)
 
 
-def seeded_cases(max_depth: int = 7, memory: bool = True) -> st.SearchStrategy[gen.Case]:
+def seeded_cases(max_depth: int = 7, memory: bool = True, features=None) -> st.SearchStrategy[gen.Case]:
     """The same generator driven by a ``random.Random`` seeded from one hypothesis integer: hypothesis keeps
     its trees small, uniform draws give several times more instructions per case (the fuzzer's attribution
     then cuts a failing tree down to one instruction, ``campaign.Campaign.attribute``)."""
     return st.integers(0, 2 ** 63).map(lambda s: gen.gen_case(gen.RandomChooser(random.Random(s)), max_depth,
-                                                               memory))
+                                                               memory, features))
 
 
-def cases(max_depth: int = 6, memory: bool = True) -> st.SearchStrategy[gen.Case]:
-    """Structured cases (shrinkable tree by tree) one time in four, seeded dense ones otherwise (they find more
-    per second; a finding is cut down by attribution either way)."""
-    dense = seeded_cases(max_depth + 1, memory)
-    return st.one_of(structured_cases(max_depth, memory), dense, dense, dense)
+def focused_cases(features=None) -> st.SearchStrategy[gen.Case]:
+    """One instruction over parameters, called with many edge-valued argument tuples (``gen.gen_focused``)."""
+    return st.integers(0, 2 ** 63).map(lambda s: gen.gen_focused(gen.RandomChooser(random.Random(s)), features))
+
+
+def cases(max_depth: int = 6, memory: bool = True, features=None) -> st.SearchStrategy[gen.Case]:
+    """Structured cases (shrinkable tree by tree) one time in four, seeded dense ones half the time (they find more
+    per second; a finding is cut down by attribution either way), focused ones (one instruction, many edge
+    operands) one time in four -- as asked of ``one_of``; hypothesis favours the alternatives with more choices,
+    so in practice structured ones come out more often (``wast-runner fuzz`` adds focused cases of its own). ``features`` (names as ``--features`` takes
+    them; default WebAssembly 2.0) gates what is generated: vectors need ``simd``, ``memory.fill``/``copy``
+    ``bulk-memory``."""
+    dense = seeded_cases(max_depth + 1, memory, features)
+    return st.one_of(structured_cases(max_depth, memory, features), dense, dense, focused_cases(features))

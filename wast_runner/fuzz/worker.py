@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import resource
-import traceback
 from dataclasses import dataclass
 from typing import Any
 
+from ..engines.process import kill_with_engines
 from . import judge
 
 DEFAULT_MEMORY_LIMIT = 2 << 30
@@ -136,7 +136,7 @@ class Worker:
     def _kill(self) -> tuple:
         """Stop a worker that hung or died; the outcome names which."""
         alive = self.proc.is_alive()
-        self.proc.kill()
+        kill_with_engines(self.proc.pid)   # and the engine it runs: a hung engine process must not outlive it
         self.proc.join()
         self.proc = None
         self.restarts += 1
@@ -150,6 +150,6 @@ class Worker:
                 pass
             self.proc.join(2)
             if self.proc.is_alive():
-                self.proc.kill()
+                kill_with_engines(self.proc.pid)
                 self.proc.join()
         self.proc = None

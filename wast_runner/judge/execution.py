@@ -37,6 +37,11 @@ class Execution(ABC):
     def version(self) -> str:
         return self.engine.version()
 
+    def reads_script_files(self) -> bool:
+        """Whether an engine of this run reads the converted script and its module files itself (one declaring
+        ``WHOLE_SCRIPT``), so the module files must exist on disk, not only in a conversion's pack."""
+        return has(self.engine, WHOLE_SCRIPT)
+
     @abstractmethod
     def run_script(self, ctx: FileContext, json_path: Path, module_bytes: Callable[[str], bytes],
                    commands: list[Command], features: Features, emit: Emit) -> None:
@@ -93,6 +98,9 @@ class Against(Execution):
         ref_ctx = FileContext(ctx.suite, ctx.file, self.reference.name, self.reference_version(), ctx.converter)
         run_pair(self.engine, self.reference, ref_ctx, ctx, json_path, module_bytes, commands, features, emit,
                  self.strict_stages)
+
+    def reads_script_files(self) -> bool:
+        return has(self.engine, WHOLE_SCRIPT) or has(self.reference, WHOLE_SCRIPT)
 
     def take_coverage(self) -> dict | None:
         return None   # coverage is refused with --against (make_execution)

@@ -1,0 +1,243 @@
+"""The conformance page (``docs/conformance.md``) written from the results of ``reports.conformance``: the matrix
+of engines (columns) by suite and by feature or proposal (rows), the three-way diff's classes, the crashes and
+hangs, and each run's completeness and times. The page's hand-written section (between ``HAND_BEGIN`` and
+``HAND_END``: the leading causes of failure, judged against the spec by a person) is carried over unchanged.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from .load import Key, read_records, suite_key
+from .model import Counts
+from .report import Report, build_report
+
+
+@dataclass
+class Suite:
+    name: str
+    commit: str
+    files: str
+    where: str          # the folder found here, or "" when the suite is not here
+
+
+@dataclass
+class Pair:
+    """One engine on one suite: where its results and log are, and how the run ended."""
+
+    engine: str
+    suite: str
+    results: Path
+    log: Path
+    exit: int | None = None       # None: not run (yet)
+    wall: float | None = None
+    cpu: float | None = None
+    why_not: str = ""             # why the pair has no records (the run's last line), when it has none
+
+    @property
+    def ran(self) -> bool:
+        return self.results.is_file() and self.results.stat().st_size > 0
+
+
+HAND_BEGIN = "<!-- hand-written: begin (kept as it is by python3 -m reports.conformance) -->"
+HAND_END = "<!-- hand-written: end -->"
+DIFF_CLASSES = ("agree", "allowed", "message", "stage", "engine", "oracle", "script", "all-differ", "unjudged")
+
+
+def _n(x: int) -> str:
+    return f"{x:,}"
+
+
+def _pct(c: Counts) -> str:
+    rate = c.rate
+    if rate is None:
+        return "-"
+    if rate < 1 and rate > 0.999:
+        return ">99.9%"
+    return f"{100 * rate:.1f}%"
+
+
+def cell(c: Counts | None, why_not: str = "") -> str:
+    """A matrix cell: pass rate, passed of judged, failing, skipped; or why the pair did not run."""
+    if c is None:
+        return f"not run: {why_not}" if why_not else "not run"
+    if c.not_run_reason:
+        return f"cannot run (all {_n(c.skipped)} skipped): {c.not_run_reason}".replace("|", "\\|")
+    text = f"**{_pct(c)}** {_n(c.passed)}/{_n(c.judged)}"
+    if c.failing:
+        text += f", {_n(c.failing)} failing" + (f" ({_n(c.error)} errors)" if c.error else "")
+    if c.skipped:
+        text += f", {_n(c.skipped)} skipped"
+    return text
+
+
+def _keys(path: Path) -> tuple[set[Key], Counter, Counter, Counter]:
+    """A results file's command keys, diff classes, error details (kinds) and skip reasons."""
+    keys: set[Key] = set()
+    seen: Counter = Counter()
+    diffs: Counter = Counter()
+    errors: Counter = Counter()
+    skips: Counter = Counter()
+    for r in read_records(path):
+        base = (suite_key(r.get("suite")), r["file"], int(r.get("line", 0)), r.get("kind", ""))
+        keys.add(base + (seen[base],))
+        seen[base] += 1
+        if r.get("diff"):
+            diffs[r["diff"]] += 1
+        if r.get("outcome") == "error":
+            errors[error_kind(r.get("detail", ""))] += 1
+        elif r.get("outcome") == "skipped":
+            skips[r.get("skip_reason") or "?"] += 1
+    return keys, diffs, errors, skips
+
+
+def error_kind(detail: str) -> str:
+    """What an ``error`` record says happened: a crash, a hang, or an exception in the engine or its adapter."""
+    if "killed by signal" in detail or "exited with status" in detail or "stopped (status" in detail:
+        return "crash"
+    if "no answer within" in detail or "did not finish within" in detail or "hung" in detail:
+        return "hang"
+    return "exception"
+
+
+def _hand_written(doc: Path) -> str:
+    text = doc.read_text(encoding="utf-8") if doc.is_file() else ""
+    if HAND_BEGIN in text and HAND_END in text:
+        return text[text.index(HAND_BEGIN):text.index(HAND_END) + len(HAND_END)]
+    return f"{HAND_BEGIN}\n## Leading causes of failure\n\n(to be written from the runs)\n{HAND_END}"
+
+
+def write_doc(doc: Path, pairs: Sequence[Pair], suites: Sequence[Suite], jobs: int, timeout: float,
+              html: str | None = None) -> Path:
+    ran = [p for p in pairs if p.ran]
+    engines = list(dict.fromkeys(p.engine for p in pairs))
+    report: Report = build_report([str(p.results) for p in ran], title="Conformance of the engines CI has",
+                                  by_engine=True, sources=None)
+    if html:
+        report.write_html(html)
+    column = {run.engine: k for k, run in enumerate(report.runs)}
+    by_pair = {(p.engine, p.suite): p for p in pairs}
+    stats = {(p.engine, p.suite): _keys(p.results) for p in ran}
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(max(p.results.stat().st_mtime for p in ran)))
+    out: list[str] = []
+    w = out.append
+    w("# Conformance of the engines CI has\n")
+    w("<!-- Generated by `make conformance` (python3 -m reports.conformance) from real runs: edit only the hand-"
+      "written section, between its markers; everything else is rewritten. -->\n")
+    w(f"Measured {when} on {platform.system()} {platform.machine()} ({os.cpu_count()} cores, shared), Python "
+      f"{platform.python_version()}: every engine on every suite, each run `wast-runner run --suite S --engine E "
+      f"--against oracle -j {jobs} --timeout {timeout:g}` (the three-way diff, [results-format.md]"
+      "(results-format.md)). The HTML report of the same runs (`--html DIR`) shows the engines side by side, "
+      "each matrix cell linking to its failing commands.\n")
+    w("## Engines\n")
+    w("| engine | version | converters |")
+    w("|---|---|---|")
+    infos = {i["engine"]: i for i in report.infos}
+    for e in engines:
+        i = infos.get(e)
+        w(f"| `{e}` | {i['engine_version'] if i else '-'} | {', '.join(i['converters']) if i else '-'} |")
+    w("\n## Suites\n")
+    w("| suite | testsuite commit | files | found here |")
+    w("|---|---|---|---|")
+    for s in suites:
+        w(f"| {s.name} | {s.commit[:7] or '(ours)'} | {s.files} | {'yes' if s.where else 'no'} |")
+    w("\n## The matrix: by suite\n")
+    w("Pass rate = passed / judged (judged = commands - skipped); errors count as failing. \"cannot run\": every "
+      "command was skipped, with the reason the adapter gave.\n")
+    w("| suite | " + " | ".join(f"`{e}`" for e in engines) + " |")
+    w("|---|" + "---|" * len(engines))
+    rows = {s.name: s for s in report.suites}
+    for s in suites:
+        row = rows.get(s.name)
+        cells = []
+        for e in engines:
+            k = column.get(e)
+            c = row.counts[k] if row is not None and k is not None else None
+            cells.append(cell(c, by_pair[(e, s.name)].why_not if (e, s.name) in by_pair else ""))
+        w(f"| {s.name} | " + " | ".join(cells) + " |")
+    w("\n## The matrix: by feature and proposal\n")
+    w("The suites' files grouped by what they test (`reports/features.py`: a proposal's suite is its feature; the "
+      "core suites' files by name).\n")
+    w("| feature | suites | " + " | ".join(f"`{e}`" for e in engines) + " |")
+    w("|---|---|" + "---|" * len(engines))
+    for f in report.features:
+        cells = [cell(f.counts[column[e]]) if e in column else "not run" for e in engines]
+        w(f"| {f.feature} | {', '.join(f.suites)} | " + " | ".join(cells) + " |")
+    _diffs_and_errors(w, engines, suites, stats)
+    _completeness(w, engines, suites, by_pair, stats)
+    w("")
+    w(_hand_written(doc))
+    w("\n## Regenerate\n")
+    w("```sh\nexport WAST_TESTSUITE_PATH=../shared/testsuite\nmake conformance          # python3 -m reports."
+      "conformance --reuse --results build/conformance --html build/conformance/html\n```\n")
+    w("Each pair's records and log (what it printed, its exit status and times) are in "
+      "`build/conformance/ENGINE/SUITE.*`; `--reuse` keeps the pairs that finished, `make conformance-clean` forgets "
+      "them. `CONFORMANCE_ARGS=\"--engines ... --suites ... -j 2\"` narrows or widens it; new suites are picked up "
+      "from `wast-runner suites list`. The report alone: `wast-runner report build/conformance/*/*.jsonl "
+      "--by-engine --html report/`.")
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return doc
+
+
+def _diffs_and_errors(w, engines: Sequence[str], suites: Sequence[Suite], stats: dict) -> None:
+    w("\n## Diff classes (`--against oracle`), all suites\n")
+    w("`message`: the right failure with another message (not checked for engines other than the oracle); `stage`: "
+      "rejected at the other stage (malformed vs invalid), which passes for them (the stage rule); `unjudged`: "
+      "skipped, or the engine broke.\n")
+    w("| engine | " + " | ".join(DIFF_CLASSES) + " |")
+    w("|---|" + "---|" * len(DIFF_CLASSES))
+    for e in engines:
+        total: Counter = Counter()
+        for s in suites:
+            if (e, s.name) in stats:
+                total.update(stats[(e, s.name)][1])
+        if total:
+            w(f"| `{e}` | " + " | ".join(_n(total[c]) for c in DIFF_CLASSES) + " |")
+    w("\n## Crashes, hangs and exceptions (`error` records)\n")
+    w("A crash or hang costs one command: the runner records it, restarts the engine's process, replays the script "
+      "so far and goes on.\n")
+    w("| engine | suite | crash | hang | exception |")
+    w("|---|---|---|---|---|")
+    any_error = False
+    for e in engines:
+        for s in suites:
+            errors = stats.get((e, s.name), (None, None, Counter()))[2]
+            if errors:
+                any_error = True
+                w(f"| `{e}` | {s.name} | {_n(errors['crash'])} | {_n(errors['hang'])} | {_n(errors['exception'])} |")
+    if not any_error:
+        w("| (none) | | | | |")
+
+
+def _completeness(w, engines: Sequence[str], suites: Sequence[Suite], by_pair: dict, stats: dict) -> None:
+    w("\n## The runs\n")
+    w("`records`: the run's records, checked against the oracle's run of the suite (the same commands: every command "
+      "of every file has its record). Times of the whole run (runner, engine and reference processes).\n")
+    w("| engine | suite | records | every command recorded | exit | wall s | CPU s |")
+    w("|---|---|---|---|---|---|---|")
+    for e in engines:
+        for s in suites:
+            p = by_pair.get((e, s.name))
+            if p is None:
+                continue
+            if (e, s.name) not in stats:
+                w(f"| `{e}` | {s.name} | - | not run: {p.why_not or 'no results'} | {p.exit if p.exit is not None else '-'}"
+                  " | - | - |")
+                continue
+            keys = stats[(e, s.name)][0]
+            ref = stats.get(("oracle", s.name), (None,))[0]
+            if ref is None:
+                complete = "(no oracle run to check against)"
+            elif keys == ref:
+                complete = "yes"
+            else:
+                complete = f"no: {len(ref - keys)} missing, {len(keys - ref)} extra"
+            wall = f"{p.wall:.0f}" if p.wall is not None else "-"
+            cpu = f"{p.cpu:.0f}" if p.cpu is not None else "-"
+            w(f"| `{e}` | {s.name} | {_n(len(keys))} | {complete} | {p.exit} | {wall} | {cpu} |")
