@@ -79,21 +79,31 @@ def native_options(flags: Sequence[str]) -> dict[str, str]:
 
 
 def convert_native(wast: Path, out: Path, json_name: str, features: Sequence[str],
-                   text_messages: str = DEFAULT_VERSION) -> None:
+                   text_messages: str = DEFAULT_VERSION) -> list[dict]:
     """Read ``wast`` and write ``out/json_name`` plus one file per module (``.wasm``; ``.wat`` for a module the
     reader rejects, holding its source so the command's hash stays stable); a rejected module's message is that
-    of the reference interpreter ``text_messages``."""
+    of the reference interpreter ``text_messages``. Returns the commands as written to the JSON (the runner
+    takes them from here rather than reading the file it just wrote)."""
     src = wast.read_bytes()
     with _no_cycle_collection():
-        try:
-            commands = parse_script(src, wast.name)
-        except Malformed as e:
-            raise TextConversionError(str(e)) from None
-        writer = _Writer(out, wast.stem, Features.from_names(features), src, text_messages)
-        json_commands = [writer.command(c) for c in commands]
+        writer, json_commands = _convert(src, wast.name, wast.stem, out, features, text_messages)
     (out / PACK_NAME).write_bytes(bytes(writer.pack))
-    (out / PACK_INDEX).write_text(json.dumps(writer.index))
-    (out / json_name).write_text(json.dumps({"source_filename": wast.name, "commands": json_commands}))
+    (out / PACK_INDEX).write_text(json.dumps(writer.index, separators=(",", ":")))
+    (out / json_name).write_text(json.dumps({"source_filename": wast.name, "commands": json_commands},
+                                            separators=(",", ":")))
+    return json_commands
+
+
+def _convert(src: bytes, name: str, stem: str, out: Path, features: Sequence[str],
+             text_messages: str) -> tuple[_Writer, list[dict]]:
+    """The script's commands in JSON form. A function of its own so the script's syntax (millions of objects)
+    is freed when it returns, before the cycle collector resumes: else its first collection walks them all."""
+    try:
+        commands = parse_script(src, name)
+    except Malformed as e:
+        raise TextConversionError(str(e)) from None
+    writer = _Writer(out, stem, Features.from_names(features), src, text_messages)
+    return writer, [writer.command(c) for c in commands]
 
 
 @contextlib.contextmanager
