@@ -106,9 +106,12 @@ def _head(items: list) -> str | None:
 
 
 class SExpr(list):
-    """A parenthesised list of tokens and nested ``SExpr``; ``open`` is its ``(`` token, ``close`` its ``)``."""
+    """A parenthesised list of tokens and nested ``SExpr``; ``open`` is its ``(`` token, ``close`` its ``)``
+    (without one, at the ``(``). The reader keeps only their positions and makes the tokens when asked (for an
+    error or a line number): a suite has hundreds of thousands of lists, and making two tokens for each was a
+    sixth of the reading."""
 
-    __slots__ = ("open", "close", "head", "annotated")
+    __slots__ = ("file", "open_line", "open_column", "close_line", "close_column", "head", "annotated")
 
     def __init__(self, open_: Token, items=(), close: Token | None = None):
         super().__init__(items)
@@ -117,6 +120,22 @@ class SExpr(list):
         #: The keyword right after ``(``, if any (kept: the parser asks for it over a million times per suite;
         #: ``parse_sexprs`` sets it when the list is complete).
         self.head: str | None = _head(self)
+
+    @property
+    def open(self) -> Token:
+        return Token("(", "(", self.file, self.open_line, self.open_column)
+
+    @open.setter
+    def open(self, tok: Token) -> None:
+        self.file, self.open_line, self.open_column = tok.file, tok.line, tok.column
+
+    @property
+    def close(self) -> Token:
+        return Token(")", ")", self.file, self.close_line, self.close_column)
+
+    @close.setter
+    def close(self, tok: Token) -> None:
+        self.close_line, self.close_column = tok.line, tok.column
 
     def error(self, message: str) -> TextError:
         return self.open.error(message)
@@ -235,11 +254,10 @@ class _Lexer:
                     line += feeds.count("\n")
                     line_start = m.start(1) + feeds.rindex("\n") + 1
                 elif kind == _CLOSE:
-                    close = _new_token(Token, (")", ")", file, line, m.start(4) - line_start + 1))
                     if len(stack) == 1:
-                        raise self.unmatched(close)
+                        raise self.unmatched(Token(")", ")", file, line, m.start(4) - line_start + 1))
                     done = stack.pop()
-                    done.close = close
+                    done.close_line, done.close_column = line, m.start(4) - line_start + 1
                     first = done[0] if done else None
                     head = first[1] if first.__class__ is Token and first[0] == "keyword" else None  # type: ignore
                     done.head = head
@@ -250,7 +268,7 @@ class _Lexer:
                     append = top.append
                 elif kind <= _OPEN_KEYWORD:        # "(", perhaps with its keyword
                     top = _new_list(SExpr)
-                    top.open = _new_token(Token, ("(", "(", file, line, m.start(2) - line_start + 1))
+                    top.file, top.open_line, top.open_column = file, line, m.start(2) - line_start + 1
                     stack.append(top)
                     append = top.append
                     if kind == _OPEN_KEYWORD:

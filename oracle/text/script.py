@@ -153,7 +153,7 @@ def parse_script(src: bytes | str, file: str = "<script>") -> list[Command]:
     if items and isinstance(items[0], SExpr) and items[0].head in _MODULE_FIELDS:
         # A script that starts with a module field is one module given by its fields (the reference
         # interpreter's inline modules).
-        return [ScriptModule(items[0].open.line, "text", items=items, file=file)]
+        return [ScriptModule(items[0].open_line, "text", items=items, file=file)]
     return [_command(it, file) for it in items]
 
 
@@ -165,7 +165,7 @@ def _id(cur: Cursor) -> str | None:
 
 def _module(node: SExpr, file: str) -> Union[ScriptModule, ModuleInstance]:
     cur = sub(node)
-    line = node.open.line
+    line = node.open_line
     if cur.peek_keyword("instance"):
         cur.next()
         name = _id(cur)
@@ -195,14 +195,14 @@ def _action(node, file: str) -> Action:
         args = [value(it, result=False) for it in node[cur.pos:]]
     else:
         cur.end()
-    return Action(node.open.line, node.head, module, name, args)
+    return Action(node.open_line, node.head, module, name, args)
 
 
 def _command(node, file: str) -> Command:
     if not isinstance(node, SExpr):
         raise node.error("unexpected token")
     head = node.head
-    line = node.open.line
+    line = node.open_line
     if head == "module":
         return _module(node, file)
     if head == "register":
