@@ -250,22 +250,27 @@ def _lane(tok: Token, kind: str, bits: int, result: bool):
     return float_bits(tok, bits)
 
 
+#: The scalar constants' instructions: their value type and its width.
+_SCALARS = {"i32.const": ("i32", 32), "i64.const": ("i64", 64), "f32.const": ("f32", 32), "f64.const": ("f64", 64)}
+
+
 def value(node, result: bool) -> Union[Value, Either]:
     """A constant (an argument) or, with ``result``, a result pattern."""
     if not isinstance(node, SExpr) or node.head is None:
         raise node.error("unexpected token")
     head = node.head
-    if len(node) == 2 and isinstance(node[1], Token):
+    scalar = _SCALARS.get(head)    # type: ignore[arg-type]
+    if scalar is not None and len(node) == 2 and node[1].__class__ is Token:
         # The common scalar constants, without a cursor (the suites hold hundreds of thousands); the same
         # readings as below.
         t = node[1]
-        if head in ("i32.const", "i64.const"):
-            return Value(head[:3], parse_i(t, int(head[1:3])))
-        if head in ("f32.const", "f64.const"):
-            if result and t.kind == "keyword" and t.value in NAN_PATTERNS:
-                return Value(head[:3], t.value)
-            enc = float_bits(t, int(head[1:3]))
-            return Value(head[:3], f32_from_bits(enc) if head[1:3] == "32" else f64_from_bits(enc))
+        t_type, bits = scalar
+        if t_type[0] == "i":
+            return Value(t_type, parse_i(t, bits))
+        if result and t.kind == "keyword" and t.value in NAN_PATTERNS:
+            return Value(t_type, t.value)
+        enc = float_bits(t, bits)
+        return Value(t_type, f32_from_bits(enc) if bits == 32 else f64_from_bits(enc))
     cur = sub(node)
     if result and head == "either":
         alts = []
