@@ -14,6 +14,7 @@ decoded and validated with the script's features (``failure`` None when all of t
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -123,7 +124,7 @@ def _no_cycle_collection() -> Iterator[None]:
 class _Writer:
     def __init__(self, out: Path, stem: str, features: Features, src: bytes, text_messages: str):
         self.out, self.stem, self.features, self.text_messages = out, stem, features, text_messages
-        self.lines = src.split(b"\n")
+        self.src = src
         self.count = 0
         self.pack = bytearray()
         self.index: dict[str, tuple[int, int]] = {}
@@ -167,6 +168,11 @@ class _Writer:
             return {"filename": self._file("wasm", mod.data), "module_type": "binary", "text_verdict": verdict}
         source = mod.data if mod.form == "quote" else self._source_of(mod)
         return {"filename": self._file("wat", source), "module_type": "text", "text_verdict": verdict}
+
+    @functools.cached_property
+    def lines(self) -> list[bytes]:
+        """The script's lines (split only for a script with a rejected text module)."""
+        return self.src.split(b"\n")
 
     def _source_of(self, mod: ScriptModule) -> bytes:
         """The script's lines holding a text module (for its ``.wat`` file: what the command's hash reads)."""
