@@ -18,6 +18,7 @@ import functools
 import gc
 import hashlib
 import json
+import struct
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -42,6 +43,9 @@ PACK_INDEX = "modules.json"
 
 #: ``judged_by`` of records whose verdict is the text reader's (no binary exists for an engine to judge).
 TEXT_JUDGE = "oracle-text-parser"
+
+#: A v128 as its four i32 lanes, lane 0 the least significant (``exec/numerics.rst``, ``lanes``).
+_I32X4 = struct.Struct("<4I")
 
 #: The JSON type names of the script's result patterns ``(ref.struct)`` etc. (any non-null reference of it).
 _REF_PATTERNS = {"ref.func": "funcref", "ref.extern": "externref", "ref.struct": "structref",
@@ -260,8 +264,8 @@ def _value(v: Value | Either, result: bool) -> dict:
             width = int(shape[1:3])
             return {"type": "v128", "lane_type": shape[:3], "value": [_float_bits(x, width) for x in lanes]}
         assert isinstance(v.value, int)
-        return {"type": "v128", "lane_type": "i32",
-                "value": [str((v.value >> (32 * k)) & 0xFFFF_FFFF) for k in range(4)]}
+        lanes = _I32X4.unpack(v.value.to_bytes(16, "little"))
+        return {"type": "v128", "lane_type": "i32", "value": [str(x) for x in lanes]}
     if t == "ref.null":
         if v.value is None or not isinstance(v.value, str):
             # ``(ref.null)`` (any null) or a null of a defined type: wasm-tools' ``refnull`` (results only).
