@@ -81,6 +81,9 @@ def test_native_conversion_is_cached_and_packed(tmp_path: Path, runner_cache: Pa
     assert not list(first.folder.glob("*.wasm"))        # one pack, not a file per module
     cmds = second.commands()
     assert [c.kind for c in cmds][:2] == ["module", "assert_return"]
+    # The converting run takes its commands from the converter, not back from script.json: the same commands.
+    assert first.written is not None and second.written is None
+    assert first.commands() == cmds
     assert second.module_bytes(cmds[0].filename or "")[:4] == b"\0asm"
     # Engines that read the JSON themselves (spectest-interp) get the files on demand.
     second.write_module_files()

@@ -20,12 +20,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from .cachedir import cache_root
-from .commands import Command, load_script
+from .commands import Command, load_script, parse_command
 from .native import PACK_INDEX, PACK_NAME, TextConversionError, convert_native, native_options, source_version
 
 #: Bump when the layout of a cache entry changes, so old entries are not misread.
@@ -105,9 +105,14 @@ class Conversion:
     folder: Path | None                 # holds script.json and the module files; None on failure
     cached: bool                        # True when nothing had to be converted
     error: str | None = None
+    #: The commands as written to script.json, when this process has just written it (the ``oracle``
+    #: converter): read from here, not back from the file.
+    written: list[dict] | None = field(default=None, repr=False, compare=False)
 
     def commands(self) -> list[Command]:
         assert self.folder is not None
+        if self.written is not None:
+            return [parse_command(c) for c in self.written]
         return load_script(self.folder / SCRIPT_NAME)
 
     def module_bytes(self, filename: str) -> bytes:
@@ -188,9 +193,10 @@ def _convert_one(wast: Path, data: bytes, conv: Converter, flags: list[str], roo
         return hit
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key[:8]}-", dir=entry.parent))
+    written = None
     try:
         if conv.in_process:
-            ok, message = _convert_native(wast, tmp, flags)
+            ok, message, written = _convert_native(wast, tmp, flags)
         else:
             proc = subprocess.run(conv.command(wast, tmp / SCRIPT_NAME, flags), capture_output=True, text=True,
                                   check=False, cwd=tmp)
@@ -202,7 +208,7 @@ def _convert_one(wast: Path, data: bytes, conv: Converter, flags: list[str], roo
             # failure reads the same wherever the file was found.
             message = "\n".join(line.rstrip() for line in message.replace(str(wast), wast.name).splitlines())
             meta["error"] = message
-        (tmp / "meta.json").write_text(json.dumps(meta))
+        (tmp / "meta.json").write_text(json.dumps(meta, separators=(",", ":")))
         if entry.exists() and not (entry / "meta.json").exists():
             shutil.rmtree(entry, ignore_errors=True)  # a broken entry (an interrupted copy?): replace it
         try:
@@ -213,18 +219,18 @@ def _convert_one(wast: Path, data: bytes, conv: Converter, flags: list[str], roo
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Conversion(conv.id, entry if ok else None, False, None if ok else meta["error"])
+    return Conversion(conv.id, entry if ok else None, False, None if ok else meta["error"], written)
 
 
-def _convert_native(wast: Path, out: Path, flags: Sequence[str]) -> tuple[bool, str]:
-    """The ``oracle`` converter: ``(ok, error message)``; ``flags`` are feature names and ``--name=value``
-    options."""
+def _convert_native(wast: Path, out: Path, flags: Sequence[str]) -> tuple[bool, str, list[dict] | None]:
+    """The ``oracle`` converter: ``(ok, error message, the commands written)``; ``flags`` are feature names
+    and ``--name=value`` options."""
     try:
-        convert_native(wast, out, SCRIPT_NAME, [f for f in flags if not f.startswith("--")],
-                       **native_options([f for f in flags if f.startswith("--")]))
+        written = convert_native(wast, out, SCRIPT_NAME, [f for f in flags if not f.startswith("--")],
+                                 **native_options([f for f in flags if f.startswith("--")]))
     except TextConversionError as e:
-        return False, str(e)
-    return True, ""
+        return False, str(e), None
+    return True, "", written
 
 
 def _read_entry(entry: Path, conv: Converter) -> Conversion | None:

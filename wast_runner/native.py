@@ -14,9 +14,11 @@ decoded and validated with the script's features (``failure`` None when all of t
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
+import struct
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -41,6 +43,9 @@ PACK_INDEX = "modules.json"
 
 #: ``judged_by`` of records whose verdict is the text reader's (no binary exists for an engine to judge).
 TEXT_JUDGE = "oracle-text-parser"
+
+#: A v128 as its four i32 lanes, lane 0 the least significant (``exec/numerics.rst``, ``lanes``).
+_I32X4 = struct.Struct("<4I")
 
 #: The JSON type names of the script's result patterns ``(ref.struct)`` etc. (any non-null reference of it).
 _REF_PATTERNS = {"ref.func": "funcref", "ref.extern": "externref", "ref.struct": "structref",
@@ -79,21 +84,31 @@ def native_options(flags: Sequence[str]) -> dict[str, str]:
 
 
 def convert_native(wast: Path, out: Path, json_name: str, features: Sequence[str],
-                   text_messages: str = DEFAULT_VERSION) -> None:
+                   text_messages: str = DEFAULT_VERSION) -> list[dict]:
     """Read ``wast`` and write ``out/json_name`` plus one file per module (``.wasm``; ``.wat`` for a module the
     reader rejects, holding its source so the command's hash stays stable); a rejected module's message is that
-    of the reference interpreter ``text_messages``."""
+    of the reference interpreter ``text_messages``. Returns the commands as written to the JSON (the runner
+    takes them from here rather than reading the file it just wrote)."""
     src = wast.read_bytes()
     with _no_cycle_collection():
-        try:
-            commands = parse_script(src, wast.name)
-        except Malformed as e:
-            raise TextConversionError(str(e)) from None
-        writer = _Writer(out, wast.stem, Features.from_names(features), src, text_messages)
-        json_commands = [writer.command(c) for c in commands]
+        writer, json_commands = _convert(src, wast.name, wast.stem, out, features, text_messages)
     (out / PACK_NAME).write_bytes(bytes(writer.pack))
-    (out / PACK_INDEX).write_text(json.dumps(writer.index))
-    (out / json_name).write_text(json.dumps({"source_filename": wast.name, "commands": json_commands}))
+    (out / PACK_INDEX).write_text(json.dumps(writer.index, separators=(",", ":")))
+    (out / json_name).write_text(json.dumps({"source_filename": wast.name, "commands": json_commands},
+                                            separators=(",", ":")))
+    return json_commands
+
+
+def _convert(src: bytes, name: str, stem: str, out: Path, features: Sequence[str],
+             text_messages: str) -> tuple[_Writer, list[dict]]:
+    """The script's commands in JSON form. A function of its own so the script's syntax (millions of objects)
+    is freed when it returns, before the cycle collector resumes: else its first collection walks them all."""
+    try:
+        commands = parse_script(src, name)
+    except Malformed as e:
+        raise TextConversionError(str(e)) from None
+    writer = _Writer(out, stem, Features.from_names(features), src, text_messages)
+    return writer, [writer.command(c) for c in commands]
 
 
 @contextlib.contextmanager
@@ -113,7 +128,7 @@ def _no_cycle_collection() -> Iterator[None]:
 class _Writer:
     def __init__(self, out: Path, stem: str, features: Features, src: bytes, text_messages: str):
         self.out, self.stem, self.features, self.text_messages = out, stem, features, text_messages
-        self.lines = src.split(b"\n")
+        self.src = src
         self.count = 0
         self.pack = bytearray()
         self.index: dict[str, tuple[int, int]] = {}
@@ -157,6 +172,11 @@ class _Writer:
             return {"filename": self._file("wasm", mod.data), "module_type": "binary", "text_verdict": verdict}
         source = mod.data if mod.form == "quote" else self._source_of(mod)
         return {"filename": self._file("wat", source), "module_type": "text", "text_verdict": verdict}
+
+    @functools.cached_property
+    def lines(self) -> list[bytes]:
+        """The script's lines (split only for a script with a rejected text module)."""
+        return self.src.split(b"\n")
 
     def _source_of(self, mod: ScriptModule) -> bytes:
         """The script's lines holding a text module (for its ``.wat`` file: what the command's hash reads)."""
@@ -244,8 +264,8 @@ def _value(v: Value | Either, result: bool) -> dict:
             width = int(shape[1:3])
             return {"type": "v128", "lane_type": shape[:3], "value": [_float_bits(x, width) for x in lanes]}
         assert isinstance(v.value, int)
-        return {"type": "v128", "lane_type": "i32",
-                "value": [str((v.value >> (32 * k)) & 0xFFFF_FFFF) for k in range(4)]}
+        lanes = _I32X4.unpack(v.value.to_bytes(16, "little"))
+        return {"type": "v128", "lane_type": "i32", "value": [str(x) for x in lanes]}
     if t == "ref.null":
         if v.value is None or not isinstance(v.value, str):
             # ``(ref.null)`` (any null) or a null of a defined type: wasm-tools' ``refnull`` (results only).

@@ -7,7 +7,7 @@ placed by ``place``::
             | datacount
 
 The lexer keeps ``(@custom ...)`` (and ``@name`` and ``@metadata.code.branch_hint``, ``oracle.text.annot_pass``;
-other annotations it drops) and ``parse_sexprs`` rejects one that is not a module field (``misplaced @custom
+other annotations it drops) and ``read_sexprs`` rejects one that is not a module field (``misplaced @custom
 annotation``); messages are those of ``custom/custom_annot.wast``.
 """
 from __future__ import annotations

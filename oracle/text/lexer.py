@@ -1,11 +1,11 @@
 """Lexical format of the text format (spec ``text/lexical.rst``; grammar ``6.0-text.lexical.spectec``).
 
-``tokenize`` turns source bytes into ``Token``s, each with file, line and column (1-based, columns counted in
-bytes). Source text must be UTF-8 (``malformed UTF-8 encoding``); white space is space, tab, line feed and carriage
+``read_sexprs`` turns source bytes into ``Token``s, each with file, line and column (1-based, columns counted in
+bytes), grouped by parentheses into nested ``SExpr`` lists in the same pass (the shape every later stage reads).
+Source text must be UTF-8 (``malformed UTF-8 encoding``); white space is space, tab, line feed and carriage
 return; comments (``;;`` to the end of the line, ``(; ... ;)`` nested) and annotations ``(@id ...)``
 (``text/lexical.rst``, "Annotations") are skipped, but ``@custom``, ``@name`` and ``@metadata.code.branch_hint``,
-kept as lists (``oracle.text.annotations``, ``oracle.text.annot_pass``). ``parse_sexprs`` groups the tokens into
-nested ``SExpr`` lists, the shape every later stage reads.
+kept as lists (``oracle.text.annotations``, ``oracle.text.annot_pass``).
 
 Token kinds:
 
@@ -106,9 +106,12 @@ def _head(items: list) -> str | None:
 
 
 class SExpr(list):
-    """A parenthesised list of tokens and nested ``SExpr``; ``open`` is its ``(`` token, ``close`` its ``)``."""
+    """A parenthesised list of tokens and nested ``SExpr``; ``open`` is its ``(`` token, ``close`` its ``)``
+    (without one, at the ``(``). The reader keeps only their positions and makes the tokens when asked (for an
+    error or a line number): a suite has hundreds of thousands of lists, and making two tokens for each was a
+    sixth of the reading."""
 
-    __slots__ = ("open", "close", "head", "annotated")
+    __slots__ = ("file", "open_line", "open_column", "close_line", "close_column", "head", "annotated")
 
     def __init__(self, open_: Token, items=(), close: Token | None = None):
         super().__init__(items)
@@ -118,34 +121,59 @@ class SExpr(list):
         #: ``parse_sexprs`` sets it when the list is complete).
         self.head: str | None = _head(self)
 
+    @property
+    def open(self) -> Token:
+        return Token("(", "(", self.file, self.open_line, self.open_column)
+
+    @open.setter
+    def open(self, tok: Token) -> None:
+        self.file, self.open_line, self.open_column = tok.file, tok.line, tok.column
+
+    @property
+    def close(self) -> Token:
+        return Token(")", ")", self.file, self.close_line, self.close_column)
+
+    @close.setter
+    def close(self, tok: Token) -> None:
+        self.close_line, self.close_column = tok.line, tok.column
+
     def error(self, message: str) -> TextError:
         return self.open.error(message)
 
 
-#: The lexer's fast path (``_Lexer.tokens``, over the text decoded as Latin-1): white space other than line
-#: feeds, then one of: line feeds and the white space after them (group 1: the line count), a parenthesis that
-#: opens no comment or annotation (2), an identifier (3, without its ``$``), a keyword (4), a number (5) or a
-#: reserved word (6), each an idchar sequence, a string of plain printable ASCII (7), each ending where a token may
-#: end (white space, a parenthesis, ``;`` or the end), or a line comment of ASCII (8: nothing to check for UTF-8).
-#: Anything else goes the long way.
+#: The lexer's fast path (``_Lexer.read``, over the text decoded as Latin-1): white space other than line feeds,
+#: then one of: line feeds and the white space after them (group 1), a ``(`` that opens no comment or annotation
+#: (2), with the keyword after it on the same line if there is one (3: most lists have a keyword head, and one
+#: match for both saves a step), a ``)`` (4), an identifier (5, without its ``$``), a keyword (6), a number (7) or
+#: a reserved word (8), each an idchar sequence, a string of plain printable ASCII (9), each ending where a token
+#: may end (white space, a parenthesis, ``;`` or the end), or a line comment of ASCII (10: nothing to check for
+#: UTF-8). Anything else goes the long way. The quantifiers are possessive: they never give back characters, so
+#: the expression never backtracks into them (a third faster).
 _IDCHAR = r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]"
-_END = r"(?=[ \t\n\r();]|\Z)"
+_END = r"(?![^ \t\n\r();])"
 _FAST = re.compile(
-    r"[ \t\r]*(?:(\n[ \t\n\r]*)|(\((?![;@])|\))"
-    rf"|\$({_IDCHAR}+){_END}|([a-z]{_IDCHAR}*){_END}|([0-9+\-]{_IDCHAR}*){_END}|((?![$a-z0-9+\-]){_IDCHAR}+){_END}"
-    r'|"([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?=[ \t\n\r();]|\Z)'
-    r"|(;;[^\n\r\x80-\xff]*)(?=[\n\r]|\Z))")
-#: Token kinds by group of ``_FAST`` (None: the token's own text, a parenthesis).
-_FAST_KINDS = (None, None, None, "id", "keyword", "num", "reserved")
-#: A token's column from its group's start: the identifier group starts after its ``$``.
-_COLUMN_SHIFT = (1, 1, 1, 0, 1, 1, 1)
+    r"[ \t\r]*+(?:(\n[ \t\n\r]*+)"
+    rf"|(\()(?![;@])(?:[ \t]*+([a-z]{_IDCHAR}*+){_END})?|(\))"
+    rf"|\$({_IDCHAR}++){_END}|([a-z]{_IDCHAR}*+){_END}|([0-9+\-]{_IDCHAR}*+){_END}"
+    rf"|((?![$a-z0-9+\-]){_IDCHAR}++){_END}"
+    rf'|"([\x20\x21\x23-\x5b\x5d-\x7e]*+)"{_END}'
+    r"|(;;[^\n\r\x80-\xff]*+)(?![^\n\r]))")
+_LINE_FEEDS, _OPEN, _OPEN_KEYWORD, _CLOSE, _STRING = 1, 2, 3, 4, 9
+#: Token kinds of the word groups of ``_FAST`` (5 to 8), and their column from the group's start (the identifier
+#: group starts after its ``$``).
+_WORD_KINDS = (None, None, None, None, None, "id", "keyword", "num", "reserved")
+_COLUMN_SHIFT = (0, 0, 0, 0, 0, 0, 1, 1, 1)
 #: Makes a ``Token`` without the Python-level ``__new__`` of named tuples (the lexer makes millions).
 _new_token = tuple.__new__
+#: Makes an ``SExpr`` without its constructor (one per ``(``: the constructor would double the cost); the reader
+#: sets its attributes.
+_new_list = list.__new__
 
 
 #: The annotations the reader keeps (``oracle.text.annotations``, ``oracle.text.annot_pass``): ``(@custom``,
 #: ``(@name``, ``(@metadata.code.branch_hint``, then a token boundary; others are dropped here.
 _CUSTOM = re.compile(rb"\(@(custom|name|metadata\.code\.branch_hint)(?=[ \t\n\r();\"]|\Z)")
+KEPT_ANNOTATIONS = frozenset({"@custom", "@name", "@metadata.code.branch_hint"})
 
 
 def _line_end(src: bytes, pos: int) -> int:
@@ -156,12 +184,18 @@ def _line_end(src: bytes, pos: int) -> int:
 
 
 class _Lexer:
+    """Reads tokens and groups them into ``SExpr`` lists in the same pass: ``stack`` holds the lists still open,
+    the outermost (``stack[0]``) the top-level items."""
+
     def __init__(self, src: bytes, file: str, line: int = 1):
         self.src = src
         self.file = file
         self.pos = 0
         self.line = line
         self.line_start = 0
+        root = _new_list(SExpr)
+        root.open = root.close = Token("(", "(", file, 1, 1)
+        self.stack: list[SExpr] = [root]
 
     def error(self, message: str, pos: int | None = None) -> TextError:
         pos = self.pos if pos is None else pos
@@ -190,62 +224,97 @@ class _Lexer:
             self.check_utf8(pos, end)
         return self.error("illegal character", pos)
 
-    def tokens(self) -> list[Token]:
+    def unmatched(self, tok: Token) -> TextError:
+        """A ``)`` closing nothing: the complete items before it are kept for the module reader (``messages.py``)."""
+        err = tok.error("unexpected token")
+        err.items_before = list(self.stack[0])
+        return err
+
+    def read(self) -> list[Item]:
+        """The top-level items of the source: ``unexpected token`` for a ``)`` without ``(``, ``unexpected end``
+        for a ``(`` never closed (the reference interpreter's messages)."""
         src = self.src
         n = len(src)
-        out: list[Token] = []
-        append = out.append
         file = self.file
         text = src.decode("latin-1")   # one character per byte: the fast path reads str, positions unchanged
+        stack = self.stack
         while self.pos < n:
             # The common shapes (white space before a parenthesis, a plain word or string, an ASCII line comment)
             # by one regular expression over the text; at anything else (escapes, non-ASCII, glued tokens,
             # errors) one step of the rules below, then the expression again.
             pos, line, line_start = self.pos, self.line, self.line_start
+            top = stack[-1]
+            append = top.append
             # ``scanner().match`` continues where the last match ended and stops at the first place it fails.
             m = None
             for m in iter(_FAST.scanner(text, pos).match, None):
                 kind = m.lastindex
-                if kind == 1:                     # line feeds
+                if kind == _LINE_FEEDS:
                     feeds = m.group(1)
                     line += feeds.count("\n")
                     line_start = m.start(1) + feeds.rindex("\n") + 1
-                elif kind < 7:                    # a parenthesis or a word: value as written
-                    value = m.group(kind)
-                    append(_new_token(Token, (_FAST_KINDS[kind] or value, value, file, line,
+                elif kind == _CLOSE:
+                    if len(stack) == 1:
+                        raise self.unmatched(Token(")", ")", file, line, m.start(4) - line_start + 1))
+                    done = stack.pop()
+                    done.close_line, done.close_column = line, m.start(4) - line_start + 1
+                    first = done[0] if done else None
+                    head = first[1] if first.__class__ is Token and first[0] == "keyword" else None  # type: ignore
+                    done.head = head
+                    top = stack[-1]
+                    if head in KEPT_ANNOTATIONS:
+                        _kept_annotation(done, stack)
+                    top.append(done)
+                    append = top.append
+                elif kind <= _OPEN_KEYWORD:        # "(", perhaps with its keyword
+                    top = _new_list(SExpr)
+                    top.file, top.open_line, top.open_column = file, line, m.start(2) - line_start + 1
+                    stack.append(top)
+                    append = top.append
+                    if kind == _OPEN_KEYWORD:
+                        append(_new_token(Token, ("keyword", m.group(3), file, line, m.start(3) - line_start + 1)))
+                elif kind < _STRING:               # a word: value as written
+                    append(_new_token(Token, (_WORD_KINDS[kind], m.group(kind), file, line,
                                               m.start(kind) - line_start + _COLUMN_SHIFT[kind])))
-                elif kind == 7:                   # a string without escapes (the group starts after its quote)
-                    append(_new_token(Token, ("string", m.group(7).encode("ascii"), file, line,
-                                              m.start(7) - line_start)))
+                elif kind == _STRING:              # a string without escapes (the group starts after its quote)
+                    append(_new_token(Token, ("string", m.group(9).encode("ascii"), file, line,
+                                              m.start(9) - line_start)))
             if m is not None:
                 pos = m.end()
             self.pos, self.line, self.line_start = pos, line, line_start
             if pos >= n:
                 break
-            c = src[self.pos]
-            if c in _SPACE:
-                if c == 0x0A:
-                    self.newline(self.pos)
-                self.pos += 1
-            elif c == 0x3B and src[self.pos + 1:self.pos + 2] == b";":     # ;; line comment
-                end = _line_end(src, self.pos)
-                self.check_utf8(self.pos, end)
-                self.pos = end
-            elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b";":     # (; block comment ;)
-                self.block_comment()
-            elif c == 0x28 and (kept := _CUSTOM.match(src, self.pos)):        # (@custom ...) etc.: kept
-                out.append(self.token("(", "(", self.pos, self.line, self.line_start))
-                out.append(self.token("keyword", "@" + kept.group(1).decode(), self.pos + 1, self.line,
-                                      self.line_start))
-                self.pos = kept.end()
-            elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b"@":     # (@annotation ...)
-                self.annotation()
-            elif c == 0x28 or c == 0x29:
-                out.append(self.token(chr(c), chr(c), self.pos, self.line, self.line_start))
-                self.pos += 1
-            else:
-                out.append(self.word())
-        return out
+            self.slow_step()
+        if len(stack) > 1:
+            last = _last_token(stack[-1])
+            raise TextError("unexpected end of input", last.file, last.line, last.column)
+        return list(stack[0])
+
+    def slow_step(self) -> None:
+        """One step of the lexical rules at ``pos``, where the fast path stopped."""
+        src = self.src
+        c = src[self.pos]
+        if c in _SPACE:
+            if c == 0x0A:
+                self.newline(self.pos)
+            self.pos += 1
+        elif c == 0x3B and src[self.pos + 1:self.pos + 2] == b";":     # ;; line comment
+            end = _line_end(src, self.pos)
+            self.check_utf8(self.pos, end)
+            self.pos = end
+        elif c == 0x28 and src[self.pos + 1:self.pos + 2] == b";":     # (; block comment ;)
+            self.block_comment()
+        elif c == 0x28 and (kept := _CUSTOM.match(src, self.pos)):        # (@custom ...) etc.: kept, as a list
+            top = _new_list(SExpr)
+            top.open = self.token("(", "(", self.pos, self.line, self.line_start)
+            top.append(self.token("keyword", "@" + kept.group(1).decode(), self.pos + 1, self.line,
+                                  self.line_start))
+            self.stack.append(top)
+            self.pos = kept.end()
+        elif c == 0x28:                                                   # (@annotation ...)
+            self.annotation()
+        else:   # (the fast path reads every other parenthesis)
+            self.stack[-1].append(self.word())
 
     def block_comment(self) -> None:
         src = self.src
@@ -431,19 +500,24 @@ class _Lexer:
             raise self.error("unknown operator", start)
 
 
-def tokenize(src: bytes | str, file: str = "<text>", line: int = 1) -> list[Token]:
-    """The tokens of ``src`` (bytes, or a ``str`` encoded as UTF-8); ``line`` numbers its first line."""
+def read_sexprs(src: bytes | str, file: str = "<text>", line: int = 1) -> list[Item]:
+    """The top-level items of ``src`` (bytes, or a ``str`` encoded as UTF-8), tokens grouped into nested ``SExpr``
+    lists by parentheses; ``line`` numbers its first line."""
     if isinstance(src, str):
         src = src.encode("utf-8", "surrogateescape")
-    return _Lexer(src, file, line).tokens()
+    return _Lexer(src, file, line).read()
 
 
 Item = Union[Token, SExpr]
-_new_list = list.__new__
 
 
-#: The annotation ids the lexer keeps (``_CUSTOM``).
-KEPT_ANNOTATIONS = frozenset({"@custom", "@name", "@metadata.code.branch_hint"})
+def _last_token(innermost: SExpr) -> Token:
+    """The last token read, when the source ends inside ``innermost``: its last item's (a list's ``)``), or its
+    ``(``."""
+    if not innermost:
+        return innermost.open
+    last = innermost[-1]
+    return last.close if isinstance(last, SExpr) else last
 
 
 def _kept_annotation(done: SExpr, stack: list[SExpr]) -> None:
@@ -456,40 +530,3 @@ def _kept_annotation(done: SExpr, stack: list[SExpr]) -> None:
         return
     for s in stack:
         s.annotated = True  # type: ignore[attr-defined]
-
-
-def parse_sexprs(tokens: list[Token], file: str = "<text>") -> list[Item]:
-    """Group tokens by parentheses: ``unexpected token`` for a ``)`` without ``(``, ``unexpected end`` for a
-    ``(`` never closed (the reference interpreter's messages)."""
-    root = SExpr(Token("(", "(", file, 1, 1))
-    stack: list[SExpr] = [root]
-    top = root
-    push, pop = stack.append, stack.pop
-    for tok in tokens:
-        kind = tok[0]
-        if kind == "(":
-            # The list's attributes are set here, ``head`` when it is complete (one list per ``(``: the
-            # constructor would double the cost of the grouping).
-            top = _new_list(SExpr)
-            top.open = tok
-            push(top)
-        elif kind == ")":
-            if top is root:
-                err = tok.error("unexpected token")
-                err.items_before = list(root)
-                raise err
-            done = pop()
-            done.close = tok
-            first = done[0] if done else None
-            done.head = head = (first[1] if first.__class__ is Token and first[0] == "keyword"  # type: ignore[index]
-                                else None)
-            top = stack[-1]
-            if head in KEPT_ANNOTATIONS:
-                _kept_annotation(done, stack)
-            top.append(done)
-        else:
-            top.append(tok)
-    if len(stack) > 1:
-        last = tokens[-1]
-        raise TextError("unexpected end of input", last.file, last.line, last.column)
-    return list(root)

@@ -30,7 +30,7 @@ from .annot_pass import HINT, NAME, Annotations
 from .annotations import custom_section, present_sections, settle
 from .hint_annotations import HintedBody, branch_hint_section
 from .instructions import FuncBody, out_of_order
-from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
+from .lexer import SExpr, TextError, Token, read_sexprs
 from .types import (Cursor, IdContext, unexpected, addrtype, decls, is_reftype, limits, reftype, sub, subtype,
                     valtype)
 from .values import parse_name, parse_u
@@ -58,7 +58,7 @@ def parse_module(src: bytes | str | list, features: Features = WASM_3_0, file: s
     if isinstance(src, list):
         return _module_of_items(src, features)
     try:
-        items = parse_sexprs(tokenize(src, file), file)
+        items = read_sexprs(src, file)
     except TextError as e:
         if e.items_before:
             # A ``)`` closing nothing: record the error of the complete fields before it, if any (the 2.0

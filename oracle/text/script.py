@@ -40,6 +40,7 @@ Data classes (all have ``line``, the 1-based line of the command's ``(``):
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -47,12 +48,16 @@ from ..binary.decode import decode_module
 from ..features import WASM_3_0, Features
 from ..runtime.values import f32_from_bits, f64_from_bits
 from ..syntax.module import Module
-from .lexer import SExpr, TextError, Token, parse_sexprs, tokenize
+from .lexer import SExpr, TextError, Token, read_sexprs
 from .modules import datastring, parse_module
 from .types import Cursor, IdContext, heaptype, sub
 from .values import float_bits, parse_i, parse_name, parse_u
 
 NAN_PATTERNS = ("nan:canonical", "nan:arithmetic")
+_NAN_PATTERN_SET = frozenset(NAN_PATTERNS)
+_TOKENS_ONLY = {Token}
+#: ``struct`` formats of a vector's lanes by width (unsigned, the bit patterns).
+_LANE_FORMATS = {8: "B", 16: "H", 32: "I", 64: "Q"}
 _SHAPES = {"i8x16": ("i", 16, 8), "i16x8": ("i", 8, 16), "i32x4": ("i", 4, 32), "i64x2": ("i", 2, 64),
            "f32x4": ("f", 4, 32), "f64x2": ("f", 2, 64)}
 
@@ -144,11 +149,11 @@ _MODULE_ASSERTS = ("assert_malformed", "assert_invalid", "assert_unlinkable", "a
 
 def parse_script(src: bytes | str, file: str = "<script>") -> list[Command]:
     """The commands of a ``.wast`` script. Text modules are grouped, not parsed (``ScriptModule.module``)."""
-    items = parse_sexprs(tokenize(src, file), file)
+    items = read_sexprs(src, file)
     if items and isinstance(items[0], SExpr) and items[0].head in _MODULE_FIELDS:
         # A script that starts with a module field is one module given by its fields (the reference
         # interpreter's inline modules).
-        return [ScriptModule(items[0].open.line, "text", items=items, file=file)]
+        return [ScriptModule(items[0].open_line, "text", items=items, file=file)]
     return [_command(it, file) for it in items]
 
 
@@ -160,7 +165,7 @@ def _id(cur: Cursor) -> str | None:
 
 def _module(node: SExpr, file: str) -> Union[ScriptModule, ModuleInstance]:
     cur = sub(node)
-    line = node.open.line
+    line = node.open_line
     if cur.peek_keyword("instance"):
         cur.next()
         name = _id(cur)
@@ -190,14 +195,14 @@ def _action(node, file: str) -> Action:
         args = [value(it, result=False) for it in node[cur.pos:]]
     else:
         cur.end()
-    return Action(node.open.line, node.head, module, name, args)
+    return Action(node.open_line, node.head, module, name, args)
 
 
 def _command(node, file: str) -> Command:
     if not isinstance(node, SExpr):
         raise node.error("unexpected token")
     head = node.head
-    line = node.open.line
+    line = node.open_line
     if head == "module":
         return _module(node, file)
     if head == "register":
@@ -245,22 +250,27 @@ def _lane(tok: Token, kind: str, bits: int, result: bool):
     return float_bits(tok, bits)
 
 
+#: The scalar constants' instructions: their value type and its width.
+_SCALARS = {"i32.const": ("i32", 32), "i64.const": ("i64", 64), "f32.const": ("f32", 32), "f64.const": ("f64", 64)}
+
+
 def value(node, result: bool) -> Union[Value, Either]:
     """A constant (an argument) or, with ``result``, a result pattern."""
     if not isinstance(node, SExpr) or node.head is None:
         raise node.error("unexpected token")
     head = node.head
-    if len(node) == 2 and isinstance(node[1], Token):
+    scalar = _SCALARS.get(head)    # type: ignore[arg-type]
+    if scalar is not None and len(node) == 2 and node[1].__class__ is Token:
         # The common scalar constants, without a cursor (the suites hold hundreds of thousands); the same
         # readings as below.
         t = node[1]
-        if head in ("i32.const", "i64.const"):
-            return Value(head[:3], parse_i(t, int(head[1:3])))
-        if head in ("f32.const", "f64.const"):
-            if result and t.kind == "keyword" and t.value in NAN_PATTERNS:
-                return Value(head[:3], t.value)
-            enc = float_bits(t, int(head[1:3]))
-            return Value(head[:3], f32_from_bits(enc) if head[1:3] == "32" else f64_from_bits(enc))
+        t_type, bits = scalar
+        if t_type[0] == "i":
+            return Value(t_type, parse_i(t, bits))
+        if result and t.kind == "keyword" and t.value in NAN_PATTERNS:
+            return Value(t_type, t.value)
+        enc = float_bits(t, bits)
+        return Value(t_type, f32_from_bits(enc) if bits == 32 else f64_from_bits(enc))
     cur = sub(node)
     if result and head == "either":
         alts = []
@@ -283,19 +293,18 @@ def value(node, result: bool) -> Union[Value, Either]:
             raise shape.error("unexpected token")
         kind, n, bits = _SHAPES[shape.value]  # type: ignore[index]
         toks = node[cur.pos:cur.pos + n]
-        if len(toks) == n and all(t.__class__ is Token for t in toks):
+        if len(toks) == n and set(map(type, toks)) == _TOKENS_ONLY:
             cur.pos += n
         else:
             toks = [cur.next_token() for _ in range(n)]     # raises at the first missing or misplaced lane
-        if kind == "i" and not result:
-            lanes = [parse_i(t, bits) for t in toks]
-        else:
-            lanes = [_lane(t, kind, bits, result) for t in toks]
-        if any(isinstance(x, str) for x in lanes):
+        if result and not _NAN_PATTERN_SET.isdisjoint([t[1] for t in toks]):
             conv = f32_from_bits if bits == 32 else f64_from_bits
+            lanes = [_lane(t, kind, bits, result) for t in toks]
             v = Value("v128", None, (shape.value, tuple(x if isinstance(x, str) else conv(x) for x in lanes)))
         else:
-            v = Value("v128", sum(x << (k * bits) for k, x in enumerate(lanes)))  # type: ignore[operator]
+            # The lanes' bit patterns, packed little-endian: the 128-bit value (``text/values.rst``, "Vectors").
+            lanes = [(parse_i if kind == "i" else float_bits)(t, bits) for t in toks]
+            v = Value("v128", int.from_bytes(struct.pack(_LANE_FORMATS[bits] * n, *lanes), "little"))
     elif head == "ref.null":
         if cur.at_end():
             if not result:
