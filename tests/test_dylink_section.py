@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers.wasm_binary import HEADER, module, uleb
+from oracle.binary.reader import Reader
 from oracle.dylink.errors import DylinkError
 from oracle.dylink.section import (WASM_SYM_BINDING_WEAK, WASM_SYM_TLS, WASM_SYM_UNDEFINED, DylinkInfo, flag_names,
                                    read_dylink, scan_sections)
@@ -250,14 +251,7 @@ def expected_objdump_lines(info: DylinkInfo, data: bytes) -> list[str]:
 
 
 def _count_at(data: bytes, pos: int) -> int:
-    n = shift = 0
-    while True:
-        b = data[pos]
-        pos += 1
-        n |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return n
+    return Reader(data, pos).u32()
 
 
 needs_objdump = pytest.mark.skipif(shutil.which("wasm-objdump") is None, reason="wasm-objdump (wabt) not installed")

@@ -2,6 +2,8 @@
 and patching a converter's binary where it leaves out what the text module means."""
 from __future__ import annotations
 
+from oracle.binary.reader import Reader
+
 HEADER = b"\x00asm\x01\x00\x00\x00"
 
 
@@ -58,14 +60,9 @@ def code(body: bytes, locals_: bytes = b"\x00") -> bytes:
 
 
 def _read_leb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return result, pos
+    """(value, position after it): the oracle's own LEB128 reader."""
+    r = Reader(data, pos)
+    return r.u32(), r.pos
 
 
 def add_data_count_section(data: bytes) -> bytes:

@@ -155,7 +155,8 @@ class PipeSession:
         self._terminate()
         return EngineFailure(message, self.output_tail())
 
-    def _terminate(self) -> None:
+    def _kill_and_reap(self) -> None:
+        """Kill the process and its group (the engine's own children with it), and wait for it."""
         if self.alive():
             try:
                 os.killpg(self.proc.pid, 9)
@@ -165,6 +166,9 @@ class PipeSession:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+
+    def _terminate(self) -> None:
+        self._kill_and_reap()
         if self._stderr_thread is not None:
             self._stderr_thread.join(timeout=OUTPUT_WAIT_SECONDS)
         self._drain_stdout()
@@ -199,15 +203,7 @@ class PipeSession:
                 self.proc.wait(timeout=1)
             except (EngineFailure, subprocess.TimeoutExpired):
                 pass
-        if self.alive():
-            try:
-                os.killpg(self.proc.pid, 9)
-            except OSError:
-                self.proc.kill()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        self._kill_and_reap()
         for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
                 if f is not None:
