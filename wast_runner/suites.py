@@ -223,6 +223,7 @@ def glob_match(rel: str, pattern: str) -> bool:
     return re.fullmatch(_glob_regex(pattern), rel) is not None
 
 
+@functools.lru_cache(maxsize=256)   # a run matches every file against every --exclude
 def _glob_regex(pattern: str) -> str:
     parts = []
     for seg in PurePosixPath(pattern).parts:
