@@ -258,12 +258,13 @@ class _Lexer:
                         raise self.unmatched(Token(")", ")", file, line, m.start(4) - line_start + 1))
                     done = stack.pop()
                     done.close_line, done.close_column = line, m.start(4) - line_start + 1
-                    first = done[0] if done else None
-                    head = first[1] if first.__class__ is Token and first[0] == "keyword" else None  # type: ignore
-                    done.head = head
+                    if done.head is None and done:      # no keyword right after its "(" (see below)
+                        first = done[0]
+                        head = first[1] if first.__class__ is Token and first[0] == "keyword" else None  # type: ignore
+                        done.head = head
+                        if head in KEPT_ANNOTATIONS:
+                            _kept_annotation(done, stack)
                     top = stack[-1]
-                    if head in KEPT_ANNOTATIONS:
-                        _kept_annotation(done, stack)
                     top.append(done)
                     append = top.append
                 elif kind <= _OPEN_KEYWORD:        # "(", perhaps with its keyword
@@ -271,8 +272,13 @@ class _Lexer:
                     top.file, top.open_line, top.open_column = file, line, m.start(2) - line_start + 1
                     stack.append(top)
                     append = top.append
+                    # The head is known here when the keyword follows on the same line (most lists); else it is
+                    # found when the list closes.
                     if kind == _OPEN_KEYWORD:
-                        append(_new_token(Token, ("keyword", m.group(3), file, line, m.start(3) - line_start + 1)))
+                        top.head = head = m.group(3)
+                        append(_new_token(Token, ("keyword", head, file, line, m.start(3) - line_start + 1)))
+                    else:
+                        top.head = None
                 elif kind < _STRING:               # a word: value as written
                     append(_new_token(Token, (_WORD_KINDS[kind], m.group(kind), file, line,
                                               m.start(kind) - line_start + _COLUMN_SHIFT[kind])))
@@ -307,6 +313,7 @@ class _Lexer:
         elif c == 0x28 and (kept := _CUSTOM.match(src, self.pos)):        # (@custom ...) etc.: kept, as a list
             top = _new_list(SExpr)
             top.open = self.token("(", "(", self.pos, self.line, self.line_start)
+            top.head = None     # set when it closes
             top.append(self.token("keyword", "@" + kept.group(1).decode(), self.pos + 1, self.line,
                                   self.line_start))
             self.stack.append(top)
