@@ -20,7 +20,7 @@ Token kinds:
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Union
+from typing import Callable, NamedTuple, Union
 
 from ..errors import Malformed
 
@@ -187,8 +187,9 @@ class _Lexer:
     """Reads tokens and groups them into ``SExpr`` lists in the same pass: ``stack`` holds the lists still open,
     the outermost (``stack[0]``) the top-level items."""
 
-    def __init__(self, src: bytes, file: str, line: int = 1):
+    def __init__(self, src: bytes, file: str, line: int = 1, claim: Claim | None = None):
         self.src = src
+        self.claim = claim
         self.file = file
         self.pos = 0
         self.line = line
@@ -238,6 +239,7 @@ class _Lexer:
         file = self.file
         text = src.decode("latin-1")   # one character per byte: the fast path reads str, positions unchanged
         stack = self.stack
+        claim = self.claim
         while self.pos < n:
             # The common shapes (white space before a parenthesis, a plain word or string, an ASCII line comment)
             # by one regular expression over the text; at anything else (escapes, non-ASCII, glued tokens,
@@ -247,6 +249,7 @@ class _Lexer:
             append = top.append
             # ``scanner().match`` continues where the last match ended and stops at the first place it fails.
             m = None
+            claimed = None
             for m in iter(_FAST.scanner(text, pos).match, None):
                 kind = m.lastindex
                 if kind == _LINE_FEEDS:
@@ -268,6 +271,10 @@ class _Lexer:
                     top.append(done)
                     append = top.append
                 elif kind <= _OPEN_KEYWORD:        # "(", perhaps with its keyword
+                    if claim is not None and len(stack) == 1 and kind == _OPEN_KEYWORD:
+                        claimed = claim(text, m.start(2), m.group(3), file, line)
+                        if claimed is not None:
+                            break
                     top = _new_list(SExpr)
                     top.file, top.open_line, top.open_column = file, line, m.start(2) - line_start + 1
                     stack.append(top)
@@ -285,6 +292,15 @@ class _Lexer:
                 elif kind == _STRING:              # a string without escapes (the group starts after its quote)
                     append(_new_token(Token, ("string", m.group(9).encode("ascii"), file, line,
                                               m.start(9) - line_start)))
+            if claimed is not None:            # a whole item read by ``claim``: on after it
+                item, pos = claimed
+                stack[0].append(item)
+                start = m.start(2)  # type: ignore[union-attr]
+                if (feeds := text.count("\n", start, pos)):
+                    line += feeds
+                    line_start = text.rindex("\n", start, pos) + 1
+                self.pos, self.line, self.line_start = pos, line, line_start
+                continue
             if m is not None:
                 pos = m.end()
             self.pos, self.line, self.line_start = pos, line, line_start
@@ -507,15 +523,22 @@ class _Lexer:
             raise self.error("unknown operator", start)
 
 
-def read_sexprs(src: bytes | str, file: str = "<text>", line: int = 1) -> list[Item]:
+def read_sexprs(src: bytes | str, file: str = "<text>", line: int = 1, claim: Claim | None = None) -> list[Item]:
     """The top-level items of ``src`` (bytes, or a ``str`` encoded as UTF-8), tokens grouped into nested ``SExpr``
-    lists by parentheses; ``line`` numbers its first line."""
+    lists by parentheses; ``line`` numbers its first line.
+
+    ``claim`` may read a top-level item itself, faster (``oracle.text.script.claim_simple_command``): it is
+    called at each top-level ``(`` followed by a keyword on the same line, with the source decoded as Latin-1
+    (one character per byte), the ``(``'s position, the keyword, ``file`` and the line; it returns the item (which
+    then stands in the list for the ``SExpr``) and the position after it, or None to have it lexed here."""
     if isinstance(src, str):
         src = src.encode("utf-8", "surrogateescape")
-    return _Lexer(src, file, line).read()
+    return _Lexer(src, file, line, claim).read()
 
 
 Item = Union[Token, SExpr]
+#: See ``read_sexprs``.
+Claim = Callable[[str, int, str, str, int], "tuple[object, int] | None"]
 
 
 def _last_token(innermost: SExpr) -> Token:
