@@ -239,6 +239,7 @@ class _Lexer:
         file = self.file
         text = src.decode("latin-1")   # one character per byte: the fast path reads str, positions unchanged
         stack = self.stack
+        root = stack[0]
         claim = self.claim
         while self.pos < n:
             # The common shapes (white space before a parenthesis, a plain word or string, an ASCII line comment)
@@ -271,7 +272,7 @@ class _Lexer:
                     top.append(done)
                     append = top.append
                 elif kind <= _OPEN_KEYWORD:        # "(", perhaps with its keyword
-                    if claim is not None and len(stack) == 1 and kind == _OPEN_KEYWORD:
+                    if top is root and claim is not None and kind == _OPEN_KEYWORD:   # a top-level item
                         claimed = claim(text, m.start(2), m.group(3), file, line)
                         if claimed is not None:
                             break
