@@ -44,9 +44,10 @@ def run_once(suite: str, converter: str, cache: Path, excludes: list[str],
     if results is not None:
         args += ["--results", str(results)]
     # Exit status 1 means "some command failed" (wast2json's known defects); only a crash (2+) is an error here.
-    rc = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-    if rc not in (0, 1):
-        raise SystemExit(f"wast-runner run --converter {converter} exited with {rc}")
+    done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode not in (0, 1):
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise SystemExit(f"wast-runner run --converter {converter} exited with {done.returncode}: {last}")
     u1, s1 = _cpu()
     return u1 - u0, s1 - s0
 
