@@ -141,6 +141,11 @@ class SExpr(list):
         return self.open.error(message)
 
 
+#: Regular-expression pieces of the lexical rules (also read by ``oracle.text.script``'s command shapes): one
+#: ``idchar``, and the place where a token may end.
+IDCHAR_RE = r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]"
+TOKEN_END_RE = r"(?![^ \t\n\r();])"
+
 #: The lexer's fast path (``_Lexer.read``, over the text decoded as Latin-1): white space other than line feeds,
 #: then one of: line feeds and the white space after them (group 1), a ``(`` that opens no comment or annotation
 #: (2), with the keyword after it on the same line if there is one (3: most lists have a keyword head, and one
@@ -149,8 +154,7 @@ class SExpr(list):
 #: may end (white space, a parenthesis, ``;`` or the end), or a line comment of ASCII (10: nothing to check for
 #: UTF-8). Anything else goes the long way. The quantifiers are possessive: they never give back characters, so
 #: the expression never backtracks into them (a third faster).
-_IDCHAR = r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]"
-_END = r"(?![^ \t\n\r();])"
+_IDCHAR, _END = IDCHAR_RE, TOKEN_END_RE
 _FAST = re.compile(
     r"[ \t\r]*+(?:(\n[ \t\n\r]*+)"
     rf"|(\()(?![;@])(?:[ \t]*+([a-z]{_IDCHAR}*+){_END})?|(\))"

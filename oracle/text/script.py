@@ -49,7 +49,7 @@ from ..binary.decode import decode_module
 from ..features import WASM_3_0, Features
 from ..runtime.values import f32_from_bits, f64_from_bits
 from ..syntax.module import Module
-from .lexer import SExpr, TextError, Token, read_sexprs
+from .lexer import IDCHAR_RE, TOKEN_END_RE, SExpr, TextError, Token, read_sexprs
 from .modules import datastring, parse_module
 from .types import Cursor, IdContext, heaptype, sub
 from .values import float_bits, parse_i, parse_name, parse_u
@@ -97,7 +97,7 @@ class Register:
     name: str | None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)   # shared: the reader hands out one object per constant text
 class Value:
     type: str
     value: object = None
@@ -337,13 +337,12 @@ def value(node, result: bool) -> Union[Value, Either]:
 # (``_scalar``, ``_vector``); the two are checked against each other on every suite file
 # (``tests/test_text_script.py``).
 _WS = r"[ \t\n\r]"
-_IDCHAR = r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]"
 #: A number or keyword token (lexer rules: it starts with a digit, a sign or a lower-case letter).
-_WORD = rf"[0-9a-z+\-]{_IDCHAR}*+(?![^ \t\n\r();])"
+_WORD = rf"[0-9a-z+\-]{IDCHAR_RE}*+{TOKEN_END_RE}"
 _SHAPE = "i8x16|i16x8|i32x4|i64x2|f32x4|f64x2"
 _CONST = rf"\((?:[if](?:32|64)\.const{_WS}++{_WORD}|v128\.const{_WS}++(?:{_SHAPE})(?:{_WS}++{_WORD})++){_WS}*+\)"
 _SIMPLE_ASSERT_RETURN = re.compile(
-    rf"\(assert_return{_WS}++(\(invoke){_WS}++(?:\$({_IDCHAR}++){_WS}++)?"
+    rf"\(assert_return{_WS}++(\(invoke){_WS}++(?:\$({IDCHAR_RE}++){_WS}++)?"
     rf'"([\x20\x21\x23-\x5b\x5d-\x7e]*+)"((?:{_WS}*+{_CONST})*+){_WS}*+\)((?:{_WS}*+{_CONST})*+){_WS}*+\)')
 #: One constant of those: its instruction's type, and its one literal or its shape and lanes.
 _CONST_PARTS = re.compile(rf"\(([if]32|[if]64|v128)\.const{_WS}++(?:({_SHAPE})((?:{_WS}++{_WORD})++)|({_WORD}))")
@@ -371,21 +370,37 @@ def claim_simple_command(text: str, start: int, keyword: str, file: str, line: i
                      expected=expected), m.end()
 
 
+#: The constants read so far, by their text up to the last literal and whether they are results: the suites
+#: write the same few thousand constants over a hundred thousand times. Emptied when it grows past the limit.
+_KNOWN_CONSTANTS: dict[tuple[str, bool], Value] = {}
+_KNOWN_LIMIT = 1 << 16
+
+
 def _constants(text: str, start: int, end: int, file: str, line: int, result: bool) -> list[Value]:
-    # The tokens' positions are never reported: a literal that does not read makes the caller decline.
     out = []
     for c in _CONST_PARTS.finditer(text, start, end):
-        word = c.group(4)
-        if word is not None:
-            kind = "keyword" if word[0] >= "a" else "num"
-            out.append(_scalar(_TYPES[c.group(1)], _new_token(Token, (kind, word, file, line, 0)), result))
-            continue
-        shape, lanes = c.group(2), c.group(3).split()
-        if len(lanes) != _SHAPES[shape][1]:
-            raise TextError("unexpected token")
-        toks = [_new_token(Token, ("keyword" if w[0] >= "a" else "num", w, file, line, 0)) for w in lanes]
-        out.append(_vector(shape, toks, result))
+        key = (c.group(0), result)
+        v = _KNOWN_CONSTANTS.get(key)
+        if v is None:
+            v = _constant(c, file, line, result)
+            if len(_KNOWN_CONSTANTS) >= _KNOWN_LIMIT:
+                _KNOWN_CONSTANTS.clear()
+            _KNOWN_CONSTANTS[key] = v
+        out.append(v)
     return out
+
+
+def _constant(c: re.Match, file: str, line: int, result: bool) -> Value:
+    # The tokens' positions are never reported: a literal that does not read makes the caller decline.
+    word = c.group(4)
+    if word is not None:
+        kind = "keyword" if word[0] >= "a" else "num"
+        return _scalar(_TYPES[c.group(1)], _new_token(Token, (kind, word, file, line, 0)), result)
+    shape, lanes = c.group(2), c.group(3).split()
+    if len(lanes) != _SHAPES[shape][1]:
+        raise TextError("unexpected token")
+    toks = [_new_token(Token, ("keyword" if w[0] >= "a" else "num", w, file, line, 0)) for w in lanes]
+    return _vector(shape, toks, result)
 
 
 __all__ = ["parse_script", "ScriptModule", "ModuleInstance", "Register", "Action", "Assertion", "Value",
