@@ -8,7 +8,8 @@ empty cache (cold), then each once more on its now-full cache (warm), alternatin
 a shared machine favour neither. Both sides run the same files: those the external converter cannot convert are
 found by a first cold run of it (its results, ``"outcome": "error"``) and excluded from every run. Every run's
 CPU time (user and system, the runner and every process it started, wast2json included) is printed, then per
-measure the ratio oracle / AGAINST of the medians and of the best runs. Last, the reader's throughput:
+measure the ratio oracle / AGAINST of the medians, of the best runs, and the median of the ratios of each
+round's two runs (which ran minutes apart at most, so a slow spell of the machine weighs on both). Last, the reader's throughput:
 ``oracle.text.parse_script`` over the same files, in MB of ``.wast`` per CPU second (best of three).
 """
 from __future__ import annotations
@@ -109,9 +110,11 @@ def main() -> None:
         for label, pick in (("user + sys", lambda us: us[0] + us[1]), ("user only", lambda us: us[0])):
             mine = [pick(x) for x in runs[("oracle", state)]]
             theirs = [pick(x) for x in runs[(a.against, state)]]
+            paired = statistics.median(x / y for x, y in zip(mine, theirs))
             print(f"{state} {label:>10}: oracle median {statistics.median(mine):6.2f} s, {a.against} median "
                   f"{statistics.median(theirs):6.2f} s; ratio of medians "
-                  f"{statistics.median(mine) / statistics.median(theirs):.3f}, of best {min(mine) / min(theirs):.3f}")
+                  f"{statistics.median(mine) / statistics.median(theirs):.3f}, of best {min(mine) / min(theirs):.3f}, "
+                  f"round by round (median) {paired:.3f}")
     size, rate = throughput(a.suite, excludes)
     print(f"parse_script: {size:.2f} MB of .wast at {rate:.1f} MB/s (best of 3)")
 
