@@ -94,8 +94,8 @@ def convert_native(wast: Path, out: Path, json_name: str, features: Sequence[str
         writer, json_commands = _convert(src, wast.name, wast.stem, out, features, text_messages)
     (out / PACK_NAME).write_bytes(bytes(writer.pack))
     (out / PACK_INDEX).write_text(json.dumps(writer.index, separators=(",", ":"), check_circular=False))
-    (out / json_name).write_text(json.dumps({"source_filename": wast.name, "commands": json_commands}, check_circular=False,
-                                            separators=(",", ":")))
+    (out / json_name).write_text(json.dumps({"source_filename": wast.name, "commands": json_commands},
+                                            separators=(",", ":"), check_circular=False))
     return json_commands
 
 

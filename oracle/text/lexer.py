@@ -154,13 +154,12 @@ TOKEN_END_RE = r"(?![^ \t\n\r();])"
 #: may end (white space, a parenthesis, ``;`` or the end), or a line comment of ASCII (10: nothing to check for
 #: UTF-8). Anything else goes the long way. The quantifiers are possessive: they never give back characters, so
 #: the expression never backtracks into them (a third faster).
-_IDCHAR, _END = IDCHAR_RE, TOKEN_END_RE
 _FAST = re.compile(
     r"[ \t\r]*+(?:(\n[ \t\n\r]*+)"
-    rf"|(\()(?![;@])(?:[ \t]*+([a-z]{_IDCHAR}*+){_END})?|(\))"
-    rf"|\$({_IDCHAR}++){_END}|([a-z]{_IDCHAR}*+){_END}|([0-9+\-]{_IDCHAR}*+){_END}"
-    rf"|((?![$a-z0-9+\-]){_IDCHAR}++){_END}"
-    rf'|"([\x20\x21\x23-\x5b\x5d-\x7e]*+)"{_END}'
+    rf"|(\()(?![;@])(?:[ \t]*+([a-z]{IDCHAR_RE}*+){TOKEN_END_RE})?|(\))"
+    rf"|\$({IDCHAR_RE}++){TOKEN_END_RE}|([a-z]{IDCHAR_RE}*+){TOKEN_END_RE}|([0-9+\-]{IDCHAR_RE}*+){TOKEN_END_RE}"
+    rf"|((?![$a-z0-9+\-]){IDCHAR_RE}++){TOKEN_END_RE}"
+    rf'|"([\x20\x21\x23-\x5b\x5d-\x7e]*+)"{TOKEN_END_RE}'
     r"|(;;[^\n\r\x80-\xff]*+)(?![^\n\r]))")
 _LINE_FEEDS, _OPEN, _OPEN_KEYWORD, _CLOSE, _STRING = 1, 2, 3, 4, 9
 #: Token kinds of the word groups of ``_FAST`` (5 to 8), and their column from the group's start (the identifier
@@ -299,7 +298,7 @@ class _Lexer:
                                               m.start(9) - line_start)))
             if claimed is not None:            # a whole item read by ``claim``: on after it
                 item, pos = claimed
-                stack[0].append(item)
+                root.append(item)
                 start = m.start(2)  # type: ignore[union-attr]
                 if (feeds := text.count("\n", start, pos)):
                     line += feeds

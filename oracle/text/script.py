@@ -40,6 +40,7 @@ Data classes (all have ``line``, the 1-based line of the command's ``(``):
 """
 from __future__ import annotations
 
+import functools
 import re
 import struct
 from dataclasses import dataclass, field
@@ -344,10 +345,8 @@ _CONST = rf"\((?:[if](?:32|64)\.const{_WS}++{_WORD}|v128\.const{_WS}++(?:{_SHAPE
 _SIMPLE_ASSERT_RETURN = re.compile(
     rf"\(assert_return{_WS}++(\(invoke){_WS}++(?:\$({IDCHAR_RE}++){_WS}++)?"
     rf'"([\x20\x21\x23-\x5b\x5d-\x7e]*+)"((?:{_WS}*+{_CONST})*+){_WS}*+\)((?:{_WS}*+{_CONST})*+){_WS}*+\)')
-#: One constant of those: its instruction's type, and its one literal or its shape and lanes.
-_CONST_PARTS = re.compile(rf"\(([if]32|[if]64|v128)\.const{_WS}++(?:({_SHAPE})((?:{_WS}++{_WORD})++)|({_WORD}))")
-_TYPES = {"i32": ("i32", 32), "i64": ("i64", 64), "f32": ("f32", 32), "f64": ("f64", 64)}
-_new_token = tuple.__new__
+#: One constant of those: its instruction, and its one literal or its shape and lanes.
+_CONST_PARTS = re.compile(rf"\(([if](?:32|64)\.const|v128\.const){_WS}++(?:({_SHAPE})((?:{_WS}++{_WORD})++)|({_WORD}))")
 
 
 def claim_simple_command(text: str, start: int, keyword: str, file: str, line: int) -> tuple[Assertion, int] | None:
@@ -360,47 +359,34 @@ def claim_simple_command(text: str, start: int, keyword: str, file: str, line: i
     if m is None:
         return None
     try:
-        args = _constants(text, m.start(4), m.end(4), file, line, False)
-        expected = _constants(text, m.start(5), m.end(5), file, line, True)
+        args = [_constant(c.group(0), False) for c in _CONST_PARTS.finditer(text, m.start(4), m.end(4))]
+        expected = [_constant(c.group(0), True) for c in _CONST_PARTS.finditer(text, m.start(5), m.end(5))]
     except TextError:
         return None
-    name = parse_name(_new_token(Token, ("string", m.group(3).encode("ascii"), file, line, 0)))
+    name = parse_name(Token("string", m.group(3).encode("ascii"), file, line, 0))
     invoke_line = line + text.count("\n", start, m.start(1))
     return Assertion(line, "assert_return", action=Action(invoke_line, "invoke", m.group(2), name, args),
                      expected=expected), m.end()
 
 
-#: The constants read so far, by their text up to the last literal and whether they are results: the suites
-#: write the same few thousand constants over a hundred thousand times. Emptied when it grows past the limit.
-_KNOWN_CONSTANTS: dict[tuple[str, bool], Value] = {}
-_KNOWN_LIMIT = 1 << 16
-
-
-def _constants(text: str, start: int, end: int, file: str, line: int, result: bool) -> list[Value]:
-    out = []
-    for c in _CONST_PARTS.finditer(text, start, end):
-        key = (c.group(0), result)
-        v = _KNOWN_CONSTANTS.get(key)
-        if v is None:
-            v = _constant(c, file, line, result)
-            if len(_KNOWN_CONSTANTS) >= _KNOWN_LIMIT:
-                _KNOWN_CONSTANTS.clear()
-            _KNOWN_CONSTANTS[key] = v
-        out.append(v)
-    return out
-
-
-def _constant(c: re.Match, file: str, line: int, result: bool) -> Value:
-    # The tokens' positions are never reported: a literal that does not read makes the caller decline.
+@functools.lru_cache(maxsize=1 << 16)   # the suites write ~7.7K distinct constants 136K times
+def _constant(text: str, result: bool) -> Value:
+    """A constant of the common shape by its text up to its last literal (a ``_CONST_PARTS`` match). Its tokens'
+    positions are never reported: a literal that does not read makes ``claim_simple_command`` decline."""
+    c = _CONST_PARTS.match(text)
+    assert c is not None
     word = c.group(4)
     if word is not None:
-        kind = "keyword" if word[0] >= "a" else "num"
-        return _scalar(_TYPES[c.group(1)], _new_token(Token, (kind, word, file, line, 0)), result)
+        return _scalar(_SCALARS[c.group(1)], _word_token(word), result)
     shape, lanes = c.group(2), c.group(3).split()
     if len(lanes) != _SHAPES[shape][1]:
         raise TextError("unexpected token")
-    toks = [_new_token(Token, ("keyword" if w[0] >= "a" else "num", w, file, line, 0)) for w in lanes]
-    return _vector(shape, toks, result)
+    return _vector(shape, [_word_token(w) for w in lanes], result)
+
+
+def _word_token(word: str) -> Token:
+    # A ``_WORD``: a keyword when it starts with a letter, else a number (the lexer's rule).
+    return Token("keyword" if word[0] >= "a" else "num", word, "", 0, 0)
 
 
 __all__ = ["parse_script", "ScriptModule", "ModuleInstance", "Register", "Action", "Assertion", "Value",
