@@ -111,17 +111,7 @@ def test_what_a_skipped_module_would_have_changed_is_not_judged(tmp_path, capsys
     memory, so reading it back cannot be judged (it failed: "expected i32:1; got i32:0"); a module imports from a
     name whose module the adapter could not load: skipped, not "unknown import" (linking1.wast)."""
     from helpers.cli import run_cli
-    from wast_runner.engines import ENGINES
-    from wast_runner.engines.oracle import OracleEngine
-
-    class NoMultiMemory(OracleEngine):
-        name = "no-multi-memory"
-
-        def load(self, data, name=None):
-            why = feature_mismatch(data, self.features, ALL_FEATURES - {"multi-memory"})
-            return Unsupported(f"the module {why}") if why else super().load(data, name)
-
-    monkeypatch.setitem(ENGINES, "no-multi-memory", lambda options: NoMultiMemory(options))
+    _register_no_multi_memory(monkeypatch)
     path = tmp_path / "t.wast"
     path.write_text(TAINT_WAST)
     status, rec, _ = run_cli(tmp_path, capsys, "--engine", "no-multi-memory", "--features", "wasm-3.0", str(path))
@@ -136,17 +126,7 @@ def test_a_skipped_module_that_would_trap_while_instantiating_leaves_its_writes_
     """multi-memory's linking0.wast:42: an ``assert_trap (module ...)`` the engine cannot load would have written
     its element segment into the imported table before trapping; the call through that table is not judged."""
     from helpers.cli import run_cli
-    from wast_runner.engines import ENGINES
-    from wast_runner.engines.oracle import OracleEngine
-
-    class NoMultiMemory(OracleEngine):
-        name = "no-multi-memory"
-
-        def load(self, data, name=None):
-            why = feature_mismatch(data, self.features, ALL_FEATURES - {"multi-memory"})
-            return Unsupported(f"the module {why}") if why else super().load(data, name)
-
-    monkeypatch.setitem(ENGINES, "no-multi-memory", lambda options: NoMultiMemory(options))
+    _register_no_multi_memory(monkeypatch)
     path = tmp_path / "t.wast"
     path.write_text("""\
 (module $Mt (type (func (result i32))) (table (export "tab") 10 funcref)
@@ -160,3 +140,19 @@ def test_a_skipped_module_that_would_trap_while_instantiating_leaves_its_writes_
     assert rec[4]["outcome"] == "skipped" and "needs multi-memory" in rec[4]["detail"]
     assert rec[6]["outcome"] == "skipped" and "from line 4" in rec[6]["detail"]
     assert status == 0
+
+
+def _register_no_multi_memory(monkeypatch) -> None:
+    """Registers engine ``no-multi-memory``: the oracle, refusing as ``Unsupported`` any module needing
+    multi-memory (as an engine without the proposal would)."""
+    from wast_runner.engines import ENGINES
+    from wast_runner.engines.oracle import OracleEngine
+
+    class NoMultiMemory(OracleEngine):
+        name = "no-multi-memory"
+
+        def load(self, data, name=None):
+            why = feature_mismatch(data, self.features, ALL_FEATURES - {"multi-memory"})
+            return Unsupported(f"the module {why}") if why else super().load(data, name)
+
+    monkeypatch.setitem(ENGINES, "no-multi-memory", lambda options: NoMultiMemory(options))
